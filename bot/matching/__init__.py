@@ -1,0 +1,19 @@
+"""Matching questions to facts: normalisation, synonyms, scoring, confidence (no Discord)."""
+
+from bot.matching.matcher import (
+    DEFAULT_THRESHOLDS,
+    MAX_QUESTION_CHARS,
+    Matcher,
+    MatchResult,
+    Suggestion,
+    Thresholds,
+)
+
+__all__ = [
+    "DEFAULT_THRESHOLDS",
+    "MAX_QUESTION_CHARS",
+    "MatchResult",
+    "Matcher",
+    "Suggestion",
+    "Thresholds",
+]

@@ -1,0 +1,81 @@
+"""From text to index terms: clean, split, correct typos, apply synonyms, stem."""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable
+from functools import lru_cache
+
+from rapidfuzz import fuzz, process
+
+from bot.matching.normalize import clean, stem, words
+from bot.matching.synonyms import STOP_WORDS, SynonymTable
+
+MIN_TYPO_LENGTH = 4
+"""Words shorter than this are never "corrected" (too many near neighbours)."""
+TYPO_CUTOFF_SHORT = 85.0
+TYPO_CUTOFF_LONG = 80.0
+"""`fuzz.ratio` a misspelt word needs with a known word (short: under 6 letters)."""
+MAX_TYPO_LOOKUPS = 8
+"""At most this many unknown words of one question are looked up (bounded work)."""
+MAX_PREFIX_EXPANSIONS = 24
+
+
+class Analyzer:
+    """Knows the vocabulary of one knowledge base; turns any text into its terms."""
+
+    def __init__(self, synonyms: SynonymTable, vocabulary: Iterable[str]) -> None:
+        self.synonyms = synonyms
+        known = {w for w in vocabulary if w} | synonyms.source_words()
+        self._known = frozenset(known)
+        self._sorted = sorted(known)
+        self._correct = lru_cache(maxsize=16384)(self._nearest_known)
+
+    @staticmethod
+    def raw_words(text: str) -> list[str]:
+        return words(clean(text))
+
+    def terms(self, text: str, *, correct_typos: bool = True) -> list[str]:
+        """Index terms of `text`, in order (duplicates kept)."""
+        raw = self.raw_words(text)
+        if correct_typos:
+            raw = self._corrected(raw)
+        return [stem(w) for w in self.synonyms.apply(raw)]
+
+    def prefix_terms(self, prefix: str) -> list[str]:
+        """Terms of known words that start with `prefix` (the word being typed)."""
+        start = bisect.bisect_left(self._sorted, prefix)
+        found: list[str] = []
+        for word in self._sorted[start : start + MAX_PREFIX_EXPANSIONS]:
+            if not word.startswith(prefix):
+                break
+            found.extend(stem(w) for w in self.synonyms.apply([word]))
+        return found
+
+    def _corrected(self, raw: list[str]) -> list[str]:
+        lookups = 0
+        out = []
+        for word in raw:
+            if (
+                word in self._known
+                or word in STOP_WORDS
+                or len(word) < MIN_TYPO_LENGTH
+                or not word.isalpha()
+                or lookups >= MAX_TYPO_LOOKUPS
+            ):
+                out.append(word)
+                continue
+            lookups += 1
+            out.append(self._correct(word))
+        return out
+
+    def _nearest_known(self, word: str) -> str:
+        cutoff = TYPO_CUTOFF_SHORT if len(word) < 6 else TYPO_CUTOFF_LONG
+        # A typo adds, drops or swaps a letter: a word two letters longer is another word
+        # ("doctor" is not a misspelt "doctoral").
+        for known, _score, _index in process.extract(
+            word, self._sorted, scorer=fuzz.ratio, score_cutoff=cutoff, limit=5
+        ):
+            if abs(len(known) - len(word)) <= 1:
+                return known
+        return word

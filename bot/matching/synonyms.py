@@ -1,0 +1,154 @@
+"""Domain vocabulary: abbreviations and synonyms people use when asking about ML careers.
+
+Applied to the knowledge base's phrasings and to questions alike, before stemming, so that
+"mle salary", "how much do ML engineers earn" and "machine learning engineer pay" share tokens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+Phrase = tuple[str, ...]
+
+DOMAIN_SYNONYMS: Mapping[str, str] = {
+    # the field and the job
+    "ml": "machine learning",
+    "mle": "machine learning engineer",
+    "mles": "machine learning engineers",
+    "ai": "artificial intelligence",
+    "a i": "artificial intelligence",
+    "ds": "data science",
+    "cs": "computer science",
+    "compsci": "computer science",
+    "comp sci": "computer science",
+    "swe": "software engineer",
+    "nlp": "natural language processing",
+    "iot": "internet of things",
+    "bi": "business intelligence",
+    "eng": "engineer",
+    "engr": "engineer",
+    "dev": "developer",
+    "devs": "developers",
+    "stats": "statistics",
+    "maths": "math",
+    "mathematics": "math",
+    "algos": "algorithms",
+    "algo": "algorithm",
+    # degrees
+    "phd": "phd",
+    "phds": "phd",
+    "ph d": "phd",
+    "doctorate": "phd",
+    "doctoral": "phd",
+    "msc": "master",
+    "masters": "master",
+    "master s": "master",
+    "ms degree": "master degree",
+    "bsc": "bachelor",
+    "bachelors": "bachelor",
+    "bachelor s": "bachelor",
+    "undergrad": "bachelor",
+    "undergraduate": "bachelor",
+    "uni": "university",
+    "college": "university",
+    # pay
+    "salary": "pay",
+    "salaries": "pay",
+    "paid": "pay",
+    "pays": "pay",
+    "paying": "pay",
+    "earn": "pay",
+    "earns": "pay",
+    "earning": "pay",
+    "earnings": "pay",
+    "wage": "pay",
+    "wages": "pay",
+    "income": "pay",
+    "compensation": "pay",
+    "comp": "pay",
+    "paycheck": "pay",
+    "avg": "average",
+    "usa": "us",
+    "america": "us",
+    "united states": "us",
+    "u s": "us",
+    # the job itself
+    "jobs": "job",
+    "role": "job",
+    "roles": "job",
+    "position": "job",
+    "positions": "job",
+    "occupation": "job",
+    "gig": "job",
+    "junior": "entry level",
+    "entrylevel": "entry level",
+    # chat spelling
+    "u": "you",
+    "ur": "your",
+    "r": "are",
+    "wat": "what",
+    "wut": "what",
+    "whats": "what is",
+    "hows": "how is",
+    "wanna": "want to",
+    "gonna": "going to",
+    "rn": "now",
+    "pls": "please",
+    "plz": "please",
+    "thx": "thanks",
+    "w": "with",
+    "bc": "because",
+    "cuz": "because",
+}
+"""Phrase -> replacement, both as space-separated lower-case words."""
+
+MONEY_CONTEXT = frozenset({"much", "money", "$", "year", "yearly", "annually", "annual", "hour"})
+"""Words that make "make" mean "earn" ("how much does an MLE make")."""
+MAKE_WORDS = frozenset({"make", "makes", "making"})
+
+
+class SynonymTable:
+    """Greedy longest-phrase replacement over word sequences."""
+
+    def __init__(self, table: Mapping[str, str]) -> None:
+        self._table: dict[Phrase, Phrase] = {
+            tuple(k.split()): tuple(v.split()) for k, v in table.items()
+        }
+        self._longest = max((len(k) for k in self._table), default=1)
+
+    def apply(self, words: Sequence[str]) -> list[str]:
+        out: list[str] = []
+        money = not MONEY_CONTEXT.isdisjoint(words)
+        i, n = 0, len(words)
+        while i < n:
+            for size in range(min(self._longest, n - i), 0, -1):
+                replacement = self._table.get(tuple(words[i : i + size]))
+                if replacement is not None:
+                    out.extend(replacement)
+                    i += size
+                    break
+            else:
+                word = words[i]
+                # "make" means "earn" in a question about money, or at the end of one
+                # ("what does an MLE make"), not in "make a model".
+                earn = money or i == n - 1
+                out.append("pay" if earn and word in MAKE_WORDS else word)
+                i += 1
+        return out
+
+    def source_words(self) -> set[str]:
+        """Every single word the table knows (a typo is corrected towards these too)."""
+        return {w for phrase in (*self._table, *self._table.values()) for w in phrase}
+
+
+_STOP_WORDS_TEXT = """
+    a about am an and any are as at be been being but by can could did do does doing for
+    from had has have having he her here hers him his how i if in into is it its just me
+    might my myself of on or our ours out over should so some such than that the their them
+    then there these they this those to too under up very was we were what when where which
+    while who whom why will with would you your yours yourself hey hi hello hiya yo bot
+    careerbot please thanks thank quick q question ask asking tell know wondering curious
+    anyone someone guys pal lol tbh ok okay like really actually also get got
+"""
+STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
+"""Function and chat words: matched like any word, but never count as the subject of a question."""

@@ -1,0 +1,106 @@
+"""One typed settings object, read from the environment and `.env`, checked at start-up."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+from bot.knowledge.loader import bundled_knowledge_dir
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names it (never its secret value)."""
+
+
+class Secret:
+    """A string that never shows itself in logs, reprs or tracebacks."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def get(self) -> str:
+        return self._value
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __repr__(self) -> str:
+        return "Secret('**********')" if self._value else "Secret('')"
+
+    __str__ = __repr__
+
+
+def _ids(env: Mapping[str, str], name: str) -> frozenset[int]:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return frozenset()
+    try:
+        return frozenset(int(part) for part in raw.replace(";", ",").split(",") if part.strip())
+    except ValueError:
+        raise SettingsError(f"{name} must be a comma-separated list of numeric ids") from None
+
+
+def _url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str | None:
+    value = env.get(name, "").strip()
+    if not value:
+        return None
+    if not value.startswith(schemes):
+        raise SettingsError(f"{name} must start with {' or '.join(schemes)}")
+    return value.rstrip("/")
+
+
+def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name} must be between {low} and {high}")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    token: Secret = field(default_factory=lambda: Secret(""))
+    knowledge_dir: Path = field(default_factory=bundled_knowledge_dir)
+    data_dir: Path = Path("data")
+    qa_channels: frozenset[int] = frozenset()
+    dev_guilds: frozenset[int] = frozenset()
+    api_base_url: str | None = None
+    gateway_url: str | None = None
+    cooldown_questions: int = 5
+    cooldown_seconds: int = 30
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, *, dotenv: bool = True) -> Settings:
+        """Settings from `environ` (default: os.environ), with `.env` filling in what is unset."""
+        env: dict[str, str] = {}
+        if dotenv:
+            env.update({k: v for k, v in dotenv_values(".env").items() if v is not None})
+        env.update(os.environ if environ is None else environ)
+        knowledge = env.get("CAREERBOT_KNOWLEDGE", "").strip()
+        level = env.get("CAREERBOT_LOG_LEVEL", "INFO").strip().upper() or "INFO"
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise SettingsError("CAREERBOT_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
+        return cls(
+            token=Secret(env.get("DISCORD_TOKEN", "").strip()),
+            knowledge_dir=Path(knowledge) if knowledge else bundled_knowledge_dir(),
+            data_dir=Path(env.get("CAREERBOT_DATA_DIR", "").strip() or "data"),
+            qa_channels=_ids(env, "CAREERBOT_QA_CHANNELS"),
+            dev_guilds=_ids(env, "CAREERBOT_DEV_GUILDS"),
+            api_base_url=_url(env, "DISCORD_API_BASE_URL", ("http://", "https://")),
+            gateway_url=_url(env, "DISCORD_GATEWAY_URL", ("ws://", "wss://")),
+            cooldown_questions=_int(env, "CAREERBOT_COOLDOWN_QUESTIONS", 5, 1, 1000),
+            cooldown_seconds=_int(env, "CAREERBOT_COOLDOWN_SECONDS", 30, 1, 86400),
+            log_level=level,
+        )

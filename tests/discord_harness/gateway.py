@@ -1,0 +1,187 @@
+"""The gateway websocket, as discord.py's ``DiscordWebSocket`` expects it.
+
+Handshake: the server sends HELLO (op 10); the client heartbeats (op 1, answered with op 11)
+and sends IDENTIFY (op 2) or RESUME (op 6). A bad token closes the socket with 4004. After
+IDENTIFY comes READY, whose ``resume_gateway_url`` is where the client reconnects to, then a
+full GUILD_CREATE per guild. Frames are plain JSON text: discord.py asks for
+``compress=zlib-stream`` but only decompresses *binary* frames.
+
+A session outlives its socket: events dispatched while the bot is reconnecting are kept
+and replayed after RESUME, as Discord does. A client closing with code 1000 ends its session.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from . import payloads
+from .recorder import Recorder
+from .world import World
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_INTERVAL_MS = 41_250
+
+
+class Op:
+    DISPATCH = 0
+    HEARTBEAT = 1
+    IDENTIFY = 2
+    PRESENCE = 3
+    RESUME = 6
+    RECONNECT = 7
+    REQUEST_MEMBERS = 8
+    INVALID_SESSION = 9
+    HELLO = 10
+    HEARTBEAT_ACK = 11
+
+
+class Close:
+    AUTHENTICATION_FAILED = 4004
+    UNKNOWN_ERROR = 4000
+
+
+@dataclass
+class Session:
+    """One identified bot session: its intents, sequence number and event history."""
+
+    id: str
+    intents: int
+    seq: int = 0
+    history: list[dict[str, Any]] = field(default_factory=list)
+    socket: web.WebSocketResponse | None = None
+
+    async def send(self, event: str, data: Any) -> None:
+        self.seq += 1
+        frame = {"op": Op.DISPATCH, "t": event, "s": self.seq, "d": data}
+        self.history.append(frame)
+        await self._write(frame)
+
+    async def _write(self, frame: dict[str, Any]) -> None:
+        if self.socket is None or self.socket.closed:
+            return  # kept in history; replayed on RESUME
+        try:
+            await self.socket.send_str(json.dumps(frame))
+        except (ConnectionResetError, RuntimeError):
+            log.debug("gateway socket went away while sending %s", frame.get("t"))
+
+    async def replay_after(self, seq: int) -> None:
+        for frame in self.history:
+            if frame["s"] > seq:
+                await self._write(frame)
+
+
+# Builds the payload for one session (given its intents), or None to not deliver it.
+PayloadForIntents = Callable[[int], "dict[str, Any] | None"]
+
+
+class Gateway:
+    """Serves ``/ws``; ``dispatch`` sends an event to every live session."""
+
+    def __init__(self, world: World, recorder: Recorder, *, token: Callable[[], str],
+                 url: Callable[[], str]) -> None:
+        self.world = world
+        self.recorder = recorder
+        self._token = token
+        self._url = url
+        self.sessions: dict[str, Session] = {}
+        self.sockets: list[web.WebSocketResponse] = []
+
+    async def dispatch(self, event: str, data: dict[str, Any] | PayloadForIntents) -> None:
+        """Send ``event`` to every session; ``data`` may be a function of the session's
+        intents returning the payload, or ``None`` to skip that session (as Discord does)."""
+        for session in list(self.sessions.values()):
+            payload = data(session.intents) if callable(data) else data
+            if payload is None:
+                self.recorder.note(f"{event} not delivered: the bot lacks the intent for it")
+                continue
+            await session.send(event, payload)
+
+    async def request_reconnect(self) -> None:
+        """Send op 7 RECONNECT: the client closes, reconnects and RESUMEs."""
+        for socket in list(self.sockets):
+            await socket.send_str(json.dumps({"op": Op.RECONNECT, "d": None}))
+
+    async def drop_connections(self, code: int = Close.UNKNOWN_ERROR) -> None:
+        """Close every socket from the server side. 4000 makes discord.py resume; 4004 and
+        the other fatal codes make ``Client.connect`` raise ``ConnectionClosed``."""
+        for socket in list(self.sockets):
+            await socket.close(code=code, message=b"closed by the test")
+
+    async def handle(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse(max_msg_size=0)
+        await socket.prepare(request)
+        self.sockets.append(socket)
+        session: Session | None = None
+        try:
+            await self._send(socket, Op.HELLO, {"heartbeat_interval": HEARTBEAT_INTERVAL_MS})
+            async for message in socket:
+                if message.type is not WSMsgType.TEXT:
+                    continue
+                frame = json.loads(message.data)
+                await self.recorder.add_frame(frame["op"], frame.get("d"))
+                session = await self._on_frame(socket, frame["op"], frame.get("d"), session)
+        finally:
+            self.sockets.remove(socket)
+            if session is not None and session.socket is socket:
+                session.socket = None
+                if socket.close_code == 1000:  # the client logged out: the session is over
+                    self.sessions.pop(session.id, None)
+        return socket
+
+    async def _on_frame(self, socket: web.WebSocketResponse, op: int, data: Any,
+                        session: Session | None) -> Session | None:
+        """Handle one client frame; returns the session the socket now belongs to."""
+        if op == Op.HEARTBEAT:
+            await self._send(socket, Op.HEARTBEAT_ACK, None)
+        elif op == Op.IDENTIFY:
+            return await self._on_identify(socket, data)
+        elif op == Op.RESUME:
+            return await self._on_resume(socket, data)
+        elif op == Op.REQUEST_MEMBERS and session is not None:
+            await self._on_request_members(session, data)
+        return session
+
+    async def _on_identify(self, socket: web.WebSocketResponse, data: Any) -> Session | None:
+        if data.get("token") != self._token():
+            await socket.close(code=Close.AUTHENTICATION_FAILED, message=b"Authentication failed.")
+            return None
+        session = Session(id=uuid.uuid4().hex, intents=int(data.get("intents", 0)), socket=socket)
+        self.sessions[session.id] = session
+        ready = payloads.ready_payload(self.world, session_id=session.id,
+                                       resume_gateway_url=self._url())
+        await session.send("READY", ready)
+        for guild in self.world.guilds:
+            await session.send("GUILD_CREATE", payloads.guild_payload(guild))
+        return session
+
+    async def _on_resume(self, socket: web.WebSocketResponse, data: Any) -> Session | None:
+        session = self.sessions.get(data.get("session_id"))
+        if session is None or data.get("token") != self._token():
+            await self._send(socket, Op.INVALID_SESSION, False)
+            return None
+        session.socket = socket
+        await session.replay_after(int(data.get("seq") or 0))
+        await session.send("RESUMED", {})
+        return session
+
+    async def _on_request_members(self, session: Session, data: Any) -> None:
+        """op 8 (sent with the members intent): answer with one GUILD_MEMBERS_CHUNK."""
+        for guild in self.world.guilds:
+            if str(guild.id) == str(data.get("guild_id")):
+                await session.send("GUILD_MEMBERS_CHUNK", {
+                    "guild_id": str(guild.id), "chunk_index": 0, "chunk_count": 1,
+                    "members": [payloads.member_payload(m) for m in guild.members],
+                    "not_found": [], "nonce": data.get("nonce"),
+                })
+
+    @staticmethod
+    async def _send(socket: web.WebSocketResponse, op: int, data: Any) -> None:
+        await socket.send_str(json.dumps({"op": op, "d": data}))

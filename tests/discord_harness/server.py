@@ -1,0 +1,210 @@
+"""``FakeDiscord``: a local Discord-compatible server (REST under ``/api/v10`` + gateway).
+
+Point discord.py at it with the two settings a production bot uses for a proxy (the
+``fake_discord`` fixture does this and undoes it)::
+
+    discord.http.Route.BASE = server.api_url
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(server.gateway_url)
+
+Every REST call is recorded in order (``server.requests``); tests wait on them with
+``await server.wait_for_request("POST", "/channels/*/messages")``. Unknown routes answer 404
+and are listed in ``server.unknown_requests``.
+
+Responses are built as Discord writes them (see :mod:`.responses`); a 429 is retried by
+discord.py only when the response has a ``Via`` header, so injected 429s carry one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from . import routes
+from .gateway import Gateway
+from .recorder import DEFAULT_TIMEOUT, RecordedRequest, Recorder
+from .responses import error_response, json_response
+from .store import MessageStore
+from .world import World
+
+API_PREFIX = "/api/v10"
+DEFAULT_TOKEN = "fake-bot-token"
+UNAUTHENTICATED = re.compile(r"^/(interactions|webhooks)/")
+
+
+@dataclass
+class Fault:
+    """Answer the next ``times`` matching requests with ``status`` instead of handling them."""
+
+    method: str
+    pattern: str
+    status: int
+    times: int
+    retry_after: float
+    code: int
+    message: str
+
+    def response(self) -> web.Response:
+        if self.status == 429:
+            headers = {
+                "Via": "1.1 google", "X-RateLimit-Limit": "5", "X-RateLimit-Remaining": "0",
+                "X-RateLimit-Reset-After": str(self.retry_after), "X-RateLimit-Scope": "user",
+                "Retry-After": str(self.retry_after),
+            }
+            body = {"message": "You are being rate limited.", "retry_after": self.retry_after,
+                    "global": False, "code": 0}
+            return json_response(body, 429, headers)
+        return error_response(self.status, self.message, self.code)
+
+
+class FakeDiscord:
+    """The fake Discord. ``await start()`` binds 127.0.0.1 on a random port."""
+
+    def __init__(self, world: World | None = None, *, token: str = DEFAULT_TOKEN) -> None:
+        self.world = world or World.default()
+        self.token = token
+        self.recorder = Recorder()
+        self.store = MessageStore(self.world)
+        self.gateway = Gateway(self.world, self.recorder, token=lambda: self.token,
+                               url=lambda: self.gateway_url)
+        self.commands: dict[int | None, list[dict[str, Any]]] = {}  # guild id (None = global)
+        self.forbidden_channels: set[int] = set()
+        self.faults: list[Fault] = []
+        self.unknown_requests: list[RecordedRequest] = []
+        self.port: int | None = None
+        self._runner: web.AppRunner | None = None
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    async def start(self) -> FakeDiscord:
+        app = web.Application(middlewares=[self._middleware])
+        app.router.add_get("/ws", self.gateway.handle)
+        routes.add_routes(app, self, API_PREFIX)
+        app.router.add_route("*", API_PREFIX + "/{tail:.*}", self._unknown_route)
+        self._runner = web.AppRunner(app, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+        return self
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self.gateway.drop_connections(code=1001)
+            await self._runner.cleanup()
+            self._runner = None
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}{API_PREFIX}"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/ws"
+
+    # -- test controls -------------------------------------------------------------------
+
+    def forbid(self, channel_id: int) -> None:
+        """Sending to this channel answers 403 Missing Permissions (code 50013)."""
+        self.forbidden_channels.add(int(channel_id))
+
+    def fail_next(self, method: str, pattern: str, *, status: int = 429, times: int = 1,
+                  retry_after: float = 0.01, code: int = 0, message: str = "Injected fault",
+                  ) -> None:
+        """Answer the next ``times`` matching calls with ``status``. 429s carry
+        ``retry_after`` and a ``Via`` header, so discord.py sleeps and retries; note 500, 502,
+        504 are retried too, but after 1-9 s sleeps (prefer 503 for fast tests)."""
+        self.faults.append(Fault(method, pattern, status, times, retry_after, code, message))
+
+    async def dispatch(self, event: str, data: Any) -> None:
+        """Send a gateway event to the connected bot(s)."""
+        await self.gateway.dispatch(event, data)
+
+    async def request_reconnect(self) -> None:
+        """Gateway op 7 RECONNECT: the bot reconnects to ``resume_gateway_url`` and RESUMEs."""
+        await self.gateway.request_reconnect()
+
+    async def drop_connections(self, code: int = 4000) -> None:
+        await self.gateway.drop_connections(code)
+
+    # -- what the bot did ----------------------------------------------------------------
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        return self.recorder.requests
+
+    def mark(self) -> int:
+        return self.recorder.mark()
+
+    def find_requests(self, method: str = "*", pattern: str = "*", *, since: int = 0,
+                      ) -> list[RecordedRequest]:
+        return self.recorder.find(method, pattern, since=since)
+
+    async def wait_for_request(self, method: str, pattern: str, *, since: int = 0,
+                               timeout: float = DEFAULT_TIMEOUT, where=None) -> RecordedRequest:
+        return await self.recorder.wait_for_request(method, pattern, since=since,
+                                                    timeout=timeout, where=where)
+
+    async def expect_no_request(self, method: str, pattern: str, *, since: int = 0,
+                                within: float = 0.1) -> None:
+        await self.recorder.expect_no_request(method, pattern, since=since, within=within)
+
+    async def wait_for_gateway_op(self, op: int, *, since: int = 0,
+                                  timeout: float = DEFAULT_TIMEOUT) -> Any:
+        return (await self.recorder.wait_for_frame(op, since=since, timeout=timeout)).data
+
+    # -- request plumbing ----------------------------------------------------------------
+
+    @web.middleware
+    async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        if not request.path.startswith(API_PREFIX):
+            return await handler(request)
+        path = request.path[len(API_PREFIX):]
+        body, files = await _read_body(request)
+        request["body"], request["files"] = body, files
+        response = self._take_fault(request.method, path) or self._check_auth(request, path)
+        if response is None:
+            response = await handler(request)
+        record = await self.recorder.add_request(
+            method=request.method, path=path, query=dict(request.query), body=body,
+            status=response.status, response=response.get("payload"),
+            files=tuple(name for name, _ in files),
+        )
+        if response.get("unknown_route"):
+            self.unknown_requests.append(record)
+        return response
+
+    def _take_fault(self, method: str, path: str) -> web.Response | None:
+        probe = RecordedRequest(0, method, path, {}, None, 0, None)
+        for fault in self.faults:
+            if fault.times > 0 and probe.matches(fault.method, fault.pattern):
+                fault.times -= 1
+                return fault.response()
+        return None
+
+    def _check_auth(self, request: web.Request, path: str) -> web.Response | None:
+        if UNAUTHENTICATED.match(path):
+            return None
+        if request.headers.get("Authorization") != f"Bot {self.token}":
+            return error_response(401, "401: Unauthorized")
+        return None
+
+    async def _unknown_route(self, request: web.Request) -> web.Response:
+        response = error_response(404, "404: Not Found (no such route in FakeDiscord)")
+        response["unknown_route"] = True
+        return response
+
+
+async def _read_body(request: web.Request) -> tuple[Any, list[tuple[str, int]]]:
+    """JSON body, or multipart (``payload_json`` + ``files[n]``) as discord.py sends files."""
+    if request.content_type.startswith("multipart/"):
+        form = await request.post()
+        body = json.loads(str(form["payload_json"])) if "payload_json" in form else {}
+        files = [(field.filename, len(field.file.read())) for field in form.values()
+                 if isinstance(field, web.FileField)]
+        return body, files
+    text = await request.text() if request.can_read_body else ""
+    return (json.loads(text) if text else None), []

@@ -1,0 +1,116 @@
+"""The matcher on a small knowledge base: normalisation, synonyms, typos, declining, bounds."""
+
+from __future__ import annotations
+
+import time
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.knowledge.loader import load_knowledge_base
+from bot.matching import MAX_QUESTION_CHARS, Matcher, Thresholds
+from bot.matching.normalize import clean, words
+
+
+def matcher_for(small_kb_dir) -> Matcher:
+    return Matcher(load_knowledge_base(small_kb_dir))
+
+
+def test_exact_question_is_answered_confidently(small_kb_dir):
+    result = matcher_for(small_kb_dir).match("How much does a machine learning engineer earn?")
+    assert result.answered and result.fact.id == "average-pay"
+    assert result.confidence > 0.9
+
+
+def test_abbreviations_and_synonyms(small_kb_dir):
+    m = matcher_for(small_kb_dir)
+    for question in ("how much do ML engineers get paid", "mle salary?", "what does an mle make"):
+        assert m.match(question).fact.id == "average-pay", question
+
+
+def test_discord_noise_is_ignored(small_kb_dir):
+    m = matcher_for(small_kb_dir)
+    noisy = "<@123456789012345678> **how much** do ml engineers earn?? :thinking: 🤔 @everyone"
+    assert m.match(noisy).fact.id == "average-pay"
+
+
+def test_typos_are_tolerated(small_kb_dir):
+    m = matcher_for(small_kb_dir)
+    assert m.match("how much does a machien learning enginer earn").fact.id == "average-pay"
+    assert m.match("what degre do i need for ml").fact.id == "degree"
+
+
+def test_declines_what_it_does_not_know(small_kb_dir):
+    m = matcher_for(small_kb_dir)
+    for question in ("what's the weather like", "hi", "", "   ", "tell me a joke"):
+        assert not m.match(question).answered, question
+
+
+def test_declines_other_jobs_sharing_words(small_kb_dir):
+    m = matcher_for(small_kb_dir)
+    assert not m.match("how much does a nurse make").answered
+
+
+def test_suggestions_when_unsure(small_kb_dir):
+    m = matcher_for(small_kb_dir)
+    result = m.match("degree", thresholds=Thresholds(answer=0.99, suggest=0.1))
+    assert not result.answered
+    assert result.suggestions and result.suggestions[0].fact.id == "degree"
+    assert len(result.suggestions) <= 3
+
+
+def test_confidence_in_unit_interval(small_kb_dir):
+    m = matcher_for(small_kb_dir)
+    for q in ("How much does a machine learning engineer earn?", "salary", "zzz"):
+        assert 0.0 <= m.match(q).confidence <= 1.0
+
+
+def test_rank_orders_best_first(small_kb_dir):
+    ranked = matcher_for(small_kb_dir).rank("which degree for mle")
+    assert ranked[0][0].id == "degree"
+    assert [s for _, s in ranked] == sorted((s for _, s in ranked), reverse=True)
+
+
+def test_autocomplete(small_kb_dir):
+    m = matcher_for(small_kb_dir)
+    assert [f.id for f in m.complete("")] == list(m.knowledge.facts)
+    assert m.complete("how much do ml eng")[0].id == "average-pay"
+    assert m.complete("deg")[0].id == "degree"
+    assert len(m.complete("", limit=1)) == 1
+
+
+def test_question_is_bounded(small_kb_dir):
+    result = matcher_for(small_kb_dir).match("salary " * 1000)
+    assert len(result.question) == MAX_QUESTION_CHARS
+
+
+def test_clean_strips_markup():
+    text = clean("<@!42> <#7> <:blob:123> **Bold** `code` https://x.y/z WHAT’S up")
+    assert words(text) == ["bold", "code", "what", "up"]
+
+
+RELAXED = {"deadline": None, "suppress_health_check": [HealthCheck.function_scoped_fixture]}
+ODD_CHARACTERS = list("<@!#:>*_~`|\u200b\u202e\U0001f914 $,.'aeiou123")
+
+
+@settings(max_examples=300, **RELAXED)
+@given(st.text(max_size=2000))
+def test_any_string_gets_an_answer_or_a_decline(small_kb_dir, text):
+    m = _CACHE.setdefault(str(small_kb_dir), matcher_for(small_kb_dir))
+    start = time.perf_counter()
+    result = m.match(text)
+    assert time.perf_counter() - start < 2.0  # generous: "bounded", not a speed target
+    assert 0.0 <= result.confidence <= 1.0
+    assert result.answered == (result.fact is not None)
+    m.complete(text)
+
+
+@settings(max_examples=200, **RELAXED)
+@given(st.text(alphabet=st.sampled_from(ODD_CHARACTERS), max_size=600))
+def test_markup_heavy_strings(small_kb_dir, text):
+    m = _CACHE.setdefault(str(small_kb_dir), matcher_for(small_kb_dir))
+    result = m.match(text)
+    assert 0.0 <= result.confidence <= 1.0
+
+
+_CACHE: dict[str, Matcher] = {}
