@@ -234,16 +234,15 @@ def format_report(report: QualityReport) -> str:
         lines.append("  ".join([*cells, r[-1]]).rstrip())
     lines += [
         "",
-        "top-1: answered with an expected entry / in-scope queries; raw top-1: best-ranked entry,"
-        " declines ignored; wrong: answered with an entry not expected / all queries.",
-        "Baseline thresholds are tuned on these very test queries (their best case); "
-        "CareerBot uses its default thresholds."
-        + (
-            " count: most correct + declined queries; rates: best sum of the two shares."
-            if has_oos
-            else ""
-        ),
+        "top-1: answered with an expected entry / in-scope queries; raw top-1: best-ranked entry,",
+        "  declines ignored; wrong: answered with an entry not expected / all queries.",
+        "Baseline thresholds are tuned on these very test queries (their best case);",
+        "  CareerBot uses its default thresholds.",
     ]
+    if has_oos:
+        lines.append(
+            "  tuned: count = most (correct + declined) queries; rates = best sum of both shares."
+        )
     lines += [
         f"Target {t.label} >= {t.goal:.0%}: {_pct(t.value)} - {'met' if t.met else 'MISSED'}"
         for t in report.targets

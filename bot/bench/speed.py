@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import gc
 import importlib
-import os
-import resource
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,20 +14,12 @@ from typing import Any
 from rapidfuzz import fuzz, process, utils
 
 from bot.bench.synthetic import generate_facts, generate_prefixes, generate_queries, write_yaml
+from bot.bench.timing import Latency, measure, one_core, rss_now_mb, rss_peak_mb
 from bot.knowledge.models import KnowledgeBase
 
 TARGET_FACTS = 10_000  # the issue's targets are set at this size, on one core
 WARMUP = 50
-RAPIDFUZZ_MAX_QUERIES = 200  # plain extractOne is slow at scale; a sample is enough
-
-
-@dataclass(frozen=True, slots=True)
-class Latency:
-    count: int
-    p50_ms: float
-    p99_ms: float
-    max_ms: float
-    per_second: float
+RAPIDFUZZ_MAX_QUERIES = 100  # plain extractOne is slow at scale; a sample is enough
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,49 +66,6 @@ class SpeedReport:
         return data
 
 
-def percentile(sorted_ns: Sequence[int], share: float) -> float:
-    """Nearest-rank percentile of sorted nanoseconds, in milliseconds."""
-    if not sorted_ns:
-        return 0.0
-    rank = max(1, -(-len(sorted_ns) * share // 1))  # ceil
-    return sorted_ns[int(rank) - 1] / 1e6
-
-
-def measure(fn: Callable[[str], object], inputs: Sequence[str], warmup: Sequence[str]) -> Latency:
-    """Per-call latency of ``fn`` over ``inputs``, after running it over ``warmup``."""
-    for text in warmup:
-        fn(text)
-    gc.collect()
-    times = []
-    clock = time.perf_counter_ns
-    for text in inputs:
-        start = clock()
-        fn(text)
-        times.append(clock() - start)
-    times.sort()
-    total = sum(times)
-    return Latency(
-        count=len(times),
-        p50_ms=percentile(times, 0.50),
-        p99_ms=percentile(times, 0.99),
-        max_ms=times[-1] / 1e6 if times else 0.0,
-        per_second=len(times) / (total / 1e9) if total else float("inf"),
-    )
-
-
-def rss_now_mb() -> float:
-    """Current resident memory from /proc/self/statm (0 where there is no /proc)."""
-    try:
-        pages = int(Path("/proc/self/statm").read_text().split()[1])
-    except (OSError, IndexError, ValueError):
-        return 0.0
-    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
-
-
-def rss_peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-
-
 def _yaml_round_trip(knowledge: KnowledgeBase) -> tuple[float | None, float | None, str | None]:
     """Seconds to write the KB as YAML and to load it with the project's loader, if it has one."""
     try:
@@ -143,16 +90,6 @@ def _yaml_round_trip(knowledge: KnowledgeBase) -> tuple[float | None, float | No
     return written, seconds, None
 
 
-def _one_core() -> tuple[str, Callable[[], None]]:
-    """Pin this process to one CPU (the targets are for one core); returns how to undo it."""
-    if not hasattr(os, "sched_setaffinity"):
-        return "unpinned", lambda: None
-    before = os.sched_getaffinity(0)
-    core = min(before)
-    os.sched_setaffinity(0, {core})
-    return f"pinned to CPU {core}", lambda: os.sched_setaffinity(0, before)
-
-
 def run_speed(
     facts: int, *, seed: int = 0, queries: int = 1000, matcher_factory: Callable | None = None
 ) -> SpeedReport:
@@ -161,7 +98,7 @@ def run_speed(
         from bot.matching import Matcher
 
         matcher_factory = Matcher
-    cores, undo = _one_core()
+    cores, undo = one_core()
     try:
         return _run(facts, seed, queries, matcher_factory, cores)
     finally:

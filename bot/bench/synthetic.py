@@ -85,11 +85,15 @@ class SpeedQuery:
     expected: str | None  # the fact a perturbed phrasing came from; None for unrelated questions
 
 
+def max_facts() -> int:
+    """The most facts the generator makes (half the slot combinations, so sampling stays quick)."""
+    return len(VERBS) * len(SUBJECTS) * len(ROLES) * len(CONTEXTS) // 2
+
+
 def generate_facts(n: int, seed: int = 0) -> list[Fact]:
     """``n`` distinct facts, each with a canonical question and 9 alternates."""
-    combos = len(VERBS) * len(SUBJECTS) * len(ROLES) * len(CONTEXTS)
-    if not 1 <= n <= combos // 2:
-        raise ValueError(f"the synthetic knowledge base holds 1 to {combos // 2:,} facts, not {n}")
+    if not 1 <= n <= max_facts():
+        raise ValueError(f"the synthetic knowledge base holds 1 to {max_facts():,} facts, not {n}")
     rng = random.Random(f"facts-{seed}")
     per_topic = max(FACTS_PER_TOPIC, math.ceil(n / MAX_TOPICS))
     seen: set[tuple[str, str, str, str]] = set()

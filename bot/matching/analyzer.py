@@ -26,10 +26,17 @@ class Analyzer:
 
     def __init__(self, synonyms: SynonymTable, vocabulary: Iterable[str]) -> None:
         self.synonyms = synonyms
-        known = {w for w in vocabulary if w} | synonyms.source_words()
+        self._known: frozenset[str] = frozenset()
+        self._sorted: list[str] = []
+        self._correct = lru_cache(maxsize=16384)(self._nearest_known)
+        self.extend(vocabulary)
+
+    def extend(self, vocabulary: Iterable[str]) -> None:
+        """Add words to the known vocabulary (typos are corrected towards known words)."""
+        known = self._known | {w for w in vocabulary if w} | self.synonyms.source_words()
         self._known = frozenset(known)
         self._sorted = sorted(known)
-        self._correct = lru_cache(maxsize=16384)(self._nearest_known)
+        self._correct.cache_clear()
 
     @staticmethod
     def raw_words(text: str) -> list[str]:
@@ -37,10 +44,18 @@ class Analyzer:
 
     def terms(self, text: str, *, correct_typos: bool = True) -> list[str]:
         """Index terms of `text`, in order (duplicates kept)."""
-        raw = self.raw_words(text)
+        return self.terms_of(self.raw_words(text), correct_typos=correct_typos)
+
+    def terms_of(self, raw: list[str], *, correct_typos: bool = True) -> list[str]:
         if correct_typos:
-            raw = self._corrected(raw)
+            raw = self.corrected(raw)
         return [stem(w) for w in self.synonyms.apply(raw)]
+
+    @staticmethod
+    def with_bigrams(terms: list[str]) -> list[str]:
+        """`terms` plus each pair of neighbouring content terms ("data engin" != "learn engin")."""
+        content = [t for t in terms if t not in STOP_WORDS]
+        return terms + [f"{a} {b}" for a, b in zip(content, content[1:], strict=False)]
 
     def prefix_terms(self, prefix: str) -> list[str]:
         """Terms of known words that start with `prefix` (the word being typed)."""
@@ -52,7 +67,8 @@ class Analyzer:
             found.extend(stem(w) for w in self.synonyms.apply([word]))
         return found
 
-    def _corrected(self, raw: list[str]) -> list[str]:
+    def corrected(self, raw: list[str]) -> list[str]:
+        """`raw` with unknown words replaced by the known word they misspell, if any."""
         lookups = 0
         out = []
         for word in raw:

@@ -1,19 +1,19 @@
 """The one matching function behind every entry point: a question in, a fact or a decline out.
 
-Scoring, for each fact, mixes four signals in [0, 1]:
+A question is scored against each fact with three signals in [0, 1]:
 
-- *phrasing*: the best IDF-weighted Dice overlap between the question's terms and one phrasing
-  (question or alternate) of the fact: both sides' unmatched words cost, so a question about
-  something else ("how much does a nurse make") scores low even when it shares words;
-- *coverage*: the share of the question's content words (not function words) found anywhere in
-  the fact's phrasings and keywords;
-- *answer*: the same share, found in the fact's answer text (a weak, supporting signal);
-- *fuzzy*: RapidFuzz's `token_sort_ratio` between the question's terms and the best phrasing's,
-  computed for the few best candidates only (catches near-spellings the terms miss).
+- *phrasing*: cosine similarity (IDF-weighted terms) with the fact's closest phrasing: a
+  question worded like one of the fact's known phrasings scores high;
+- *centroid*: cosine similarity with the fact's centroid (all its phrasings, keywords and,
+  weakly, its answer): the words a fact is usually asked with count most;
+- *fuzzy*: RapidFuzz's `token_sort_ratio` between the question's terms and the closest
+  phrasing's, computed for the few best candidates only (near-spellings the terms miss).
 
-The confidence is that mix. The matcher answers when the confidence reaches `Thresholds.answer`
-and the runner-up is at least `Thresholds.margin` behind; otherwise it declines and offers up to
-`max_suggestions` facts that reach `Thresholds.suggest` ("did you mean").
+A word of the question that the knowledge base has never seen counts against every fact
+(cosine's norm): a question about a nurse's pay is not a question about an ML engineer's.
+The confidence is the weighted mix. The matcher answers when the confidence reaches
+`Thresholds.answer` and the runner-up is at least `Thresholds.margin` behind; otherwise it
+declines and offers up to `max_suggestions` facts that reach `Thresholds.suggest`.
 """
 
 from __future__ import annotations
@@ -27,23 +27,15 @@ from rapidfuzz import fuzz
 
 from bot.knowledge.models import Fact, KnowledgeBase
 from bot.matching.analyzer import Analyzer
+from bot.matching.index import Index
 from bot.matching.normalize import MAX_QUESTION_CHARS, clean
 from bot.matching.synonyms import DOMAIN_SYNONYMS, STOP_WORDS, SynonymTable
 
-PHRASING_WEIGHT = 0.60
-COVERAGE_WEIGHT = 0.20
-FUZZY_WEIGHT = 0.20
-ANSWER_CREDIT = 0.5
-"""A question word found only in a fact's answer counts this much towards its coverage."""
-UNCOVERED_PENALTY = 0.5
-"""The score is scaled by 1 - UNCOVERED_PENALTY x (share of the question's content the fact
-does not cover): a question about a nurse's pay is not about a machine learning engineer's."""
-STOP_WORD_WEIGHT = 0.3
-"""Function words ("what", "do", "a") weigh this fraction of their IDF."""
+PHRASING_WEIGHT = 0.5
+CENTROID_WEIGHT = 0.3
+FUZZY_WEIGHT = 0.2
 RERANK_CANDIDATES = 12
-"""How many of the best facts by word overlap get the (costlier) fuzzy comparison."""
-
-_STOP_STEMS = frozenset(STOP_WORDS)
+"""How many of the best facts by term overlap get the (costlier) fuzzy comparison."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,25 +73,6 @@ class MatchResult:
         return self.fact is not None
 
 
-class _Postings:
-    """Term -> array of row ids (phrasings or facts), built once."""
-
-    def __init__(self, rows_by_term: Mapping[int, list[int]], n_terms: int) -> None:
-        empty = np.empty(0, dtype=np.int32)
-        self.rows = [empty] * n_terms
-        for term, rows in rows_by_term.items():
-            self.rows[term] = np.asarray(rows, dtype=np.int32)
-
-    def accumulate(self, terms: list[int], weights: np.ndarray, size: int) -> np.ndarray:
-        if not terms:
-            return np.zeros(size)
-        rows = [self.rows[t] for t in terms]
-        lengths = [len(r) for r in rows]
-        return np.bincount(
-            np.concatenate(rows), weights=np.repeat(weights, lengths), minlength=size
-        )
-
-
 class Matcher:
     """An index over one knowledge base. Immutable once built; safe to share between tasks."""
 
@@ -113,100 +86,44 @@ class Matcher:
         self.knowledge = knowledge
         self.thresholds = thresholds
         self.facts: tuple[Fact, ...] = tuple(knowledge.facts.values())
-        table = SynonymTable(synonyms)
-        vocabulary: set[str] = set()
+        # Canonical questions, keywords and answers are edited text: their words are trusted.
+        # Alternates imitate chat, typos included ("machien"): their unknown words are
+        # corrected towards the trusted ones, so a typo in the knowledge base does not become
+        # a word of its own that a question's typo would then be "corrected" to.
+        trusted: set[str] = set()
         for fact in self.facts:
-            for text in (*fact.phrasings, *fact.keywords, fact.answer):
-                vocabulary.update(Analyzer.raw_words(text))
-        self.analyzer = Analyzer(table, vocabulary)
-        self._build()
-
-    # -- index -------------------------------------------------------------------------------
-
-    def _term_id(self, term: str) -> int:
-        tid = self._terms.get(term)
-        if tid is None:
-            tid = self._terms[term] = len(self._terms)
-        return tid
-
-    def _build(self) -> None:
-        self._terms: dict[str, int] = {}
-        phrasing_terms: list[list[int]] = []
-        phrasing_fact: list[int] = []
-        self._phrasing_text: list[str] = []
-        bag: dict[int, set[int]] = {}
-        answer: dict[int, set[int]] = {}
-        for f_index, fact in enumerate(self.facts):
-            for text in fact.phrasings:
-                terms = self.analyzer.terms(text, correct_typos=False)
-                phrasing_terms.append(sorted({self._term_id(t) for t in terms}))
-                phrasing_fact.append(f_index)
-                self._phrasing_text.append(" ".join(terms))
-            for text in (*fact.phrasings, *fact.keywords):
-                for t in self.analyzer.terms(text, correct_typos=False):
-                    bag.setdefault(self._term_id(t), set()).add(f_index)
-            for t in self.analyzer.terms(fact.answer, correct_typos=False):
-                answer.setdefault(self._term_id(t), set()).add(f_index)
-
-        n_terms, n_phrasings = len(self._terms), len(phrasing_terms)
-        df = np.zeros(n_terms)
-        by_term: dict[int, list[int]] = {}
-        for p_index, terms in enumerate(phrasing_terms):
-            for t in terms:
-                df[t] += 1
-                by_term.setdefault(t, []).append(p_index)
-        self._idf = np.log1p((n_phrasings - df + 0.5) / (df + 0.5))
-        for term, tid in self._terms.items():
-            if term in _STOP_STEMS:
-                self._idf[tid] *= STOP_WORD_WEIGHT
-        self._idf_unknown = math.log1p((n_phrasings + 0.5) / 0.5)
-        self._phrasing_postings = _Postings(by_term, n_terms)
-        self._bag_postings = _Postings({t: sorted(f) for t, f in bag.items()}, n_terms)
-        self._answer_postings = _Postings({t: sorted(f) for t, f in answer.items()}, n_terms)
-        self._phrasing_fact = np.asarray(phrasing_fact, dtype=np.int32)
-        self._phrasing_weight = np.asarray(
-            [self._idf[terms].sum() for terms in phrasing_terms], dtype=np.float64
-        )
-        self._phrasings_of: list[list[int]] = [[] for _ in self.facts]
-        for p_index, f_index in enumerate(phrasing_fact):
-            self._phrasings_of[f_index].append(p_index)
-
-    # -- scoring -----------------------------------------------------------------------------
+            for text in (fact.question, *fact.keywords, fact.answer):
+                trusted.update(Analyzer.raw_words(text))
+        self.analyzer = Analyzer(SynonymTable(synonyms), trusted)
+        alternate_words = {
+            text: self.analyzer.corrected(Analyzer.raw_words(text))
+            for fact in self.facts
+            for text in fact.alternates
+        }
+        self.analyzer.extend(w for raw in alternate_words.values() for w in raw)
+        self.index = Index(self.facts, self.analyzer, alternate_words)
 
     def _scores(self, terms: list[str], extra: list[str] = ()) -> list[tuple[int, float]]:
         """(fact index, score) for the best candidates, best first."""
-        unique = list(dict.fromkeys([*terms, *extra]))
-        known = [(t, self._terms[t]) for t in unique if t in self._terms]
-        unknown_content = [t for t in unique if t not in self._terms and t not in _STOP_STEMS]
-        if not known:
+        index = self.index
+        unique = list(dict.fromkeys([*self.analyzer.with_bigrams(terms), *extra]))
+        ids = [index.terms[t] for t in unique if t in index.terms]
+        if not ids:
             return []
-        ids = [tid for _, tid in known]
-        weights = self._idf[ids]
-        query_weight = weights.sum() + self._idf_unknown * len(unknown_content)
-
-        shared = self._phrasing_postings.accumulate(ids, weights, len(self._phrasing_weight))
-        hit = np.flatnonzero(shared)
-        dice = 2.0 * shared[hit] / (query_weight + self._phrasing_weight[hit])
-        best_phrasing = np.zeros(len(self.facts))
-        np.maximum.at(best_phrasing, self._phrasing_fact[hit], dice)
-
-        content = [(i, t) for i, (term, t) in enumerate(known) if term not in _STOP_STEMS]
-        content_weight = sum(weights[i] for i, _ in content) + self._idf_unknown * len(
-            unknown_content
+        unknown = sum(
+            1 for t in unique if t not in index.terms and t not in STOP_WORDS and " " not in t
         )
-        if content_weight > 0:
-            c_ids = [t for _, t in content]
-            c_w = np.asarray([weights[i] for i, _ in content])
-            size = len(self.facts)
-            in_bag = self._bag_postings.accumulate(c_ids, c_w, size)
-            in_answer = self._answer_postings.accumulate(c_ids, c_w, size)
-            coverage = np.maximum(in_bag, ANSWER_CREDIT * in_answer) / content_weight
-        else:
-            coverage = np.ones(len(self.facts))
+        weights = index.idf[ids]
+        norm = math.sqrt(float((weights**2).sum()) + unknown * index.idf_unknown**2)
+        query = weights / norm
 
-        lexical = PHRASING_WEIGHT * best_phrasing + COVERAGE_WEIGHT * coverage
-        lexical *= 1.0 - UNCOVERED_PENALTY * (1.0 - coverage)
-        lexical[best_phrasing == 0] = 0.0
+        by_phrasing = index.phrasings.dot(ids, query)
+        hit = np.flatnonzero(by_phrasing)
+        best_phrasing = np.zeros(len(self.facts))
+        np.maximum.at(best_phrasing, index.phrasing_fact_array[hit], by_phrasing[hit])
+        by_centroid = index.centroids.dot(ids, query)
+
+        lexical = PHRASING_WEIGHT * best_phrasing + CENTROID_WEIGHT * by_centroid
         candidates = np.flatnonzero(lexical)
         if len(candidates) > RERANK_CANDIDATES:
             top = np.argpartition(-lexical[candidates], RERANK_CANDIDATES)[:RERANK_CANDIDATES]
@@ -215,11 +132,10 @@ class Matcher:
         scored = []
         for f_index in candidates.tolist():
             fuzzy = max(
-                fuzz.token_sort_ratio(query_text, self._phrasing_text[p])
-                for p in self._phrasings_of[f_index]
+                fuzz.token_sort_ratio(query_text, index.phrasing_text[p])
+                for p in index.phrasings_of[f_index]
             )
-            penalty = 1.0 - UNCOVERED_PENALTY * (1.0 - coverage[f_index])
-            score = float(lexical[f_index] + FUZZY_WEIGHT * penalty * fuzzy / 100.0)
+            score = float(lexical[f_index] + FUZZY_WEIGHT * fuzzy / 100.0)
             scored.append((f_index, min(1.0, max(0.0, score))))
         scored.sort(key=lambda pair: (-pair[1], pair[0]))
         return scored
