@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import itertools
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -55,7 +56,7 @@ class Analyzer:
     def with_bigrams(terms: list[str]) -> list[str]:
         """`terms` plus each pair of neighbouring content terms ("data engin" != "learn engin")."""
         content = [t for t in terms if t not in STOP_WORDS]
-        return terms + [f"{a} {b}" for a, b in zip(content, content[1:], strict=False)]
+        return terms + [f"{a} {b}" for a, b in itertools.pairwise(content)]
 
     def prefix_terms(self, prefix: str) -> list[str]:
         """Terms of known words that start with `prefix` (the word being typed)."""

@@ -17,6 +17,7 @@ from typing import Any
 import discord
 
 from . import payloads
+from .gateway import message_as_delivered
 from .logguard import ErrorLogGuard
 from .options import build_options, focus, modal_values
 from .payloads import InteractionType, Json
@@ -24,7 +25,7 @@ from .recorder import DEFAULT_TIMEOUT, RecordedRequest
 from .results import BotMessage, InteractionResult, walk_components
 from .server import FakeDiscord
 from .store import InteractionRecord
-from .world import FakeChannel, FakeUser, Intent
+from .world import FakeChannel, FakeUser
 
 MESSAGE_CONTEXT_MENU, USER_CONTEXT_MENU, SLASH = 3, 2, 1
 RETRIED_STATUSES = {429, 500, 502, 504, 524}
@@ -58,13 +59,15 @@ class Harness:
         bot = self.world.bot
         mentions = [bot] if mention_bot else []
         reference = _payload(reply_to) if reply_to is not None else None
-        if reference and ping_reply and int(reference["author"]["id"]) == bot.id:
-            mentions = [bot]
+        if reference and ping_reply:
+            author = self.world.find_user(int(reference["author"]["id"]))
+            if author is not None and author not in mentions:
+                mentions.append(author)
         text = f"{bot.mention} {content}" if mention_bot else content
         message = payloads.message_payload(channel=channel, author=user, content=text,
                                            mentions=mentions, reference=reference)
         self.server.store.add(message)
-        await self.server.dispatch("MESSAGE_CREATE", lambda intents: _as_delivered(
+        await self.server.dispatch("MESSAGE_CREATE", lambda intents: message_as_delivered(
             message, intents, bot_id=bot.id))
         return message
 
@@ -106,8 +109,10 @@ class Harness:
                     **options: Any) -> InteractionResult:
         """Run ``/command`` (``"group sub"`` for subcommands) with ``options``.
 
-        After a deferral (type 5), waits for the followup or edit that replaces "thinking..."
-        unless ``resolve_deferred=False``; ``result.message`` then shows the final answer."""
+        After a deferral (type 5), also waits for the bot's first followup or ``@original``
+        edit unless ``resolve_deferred=False``: see ``result.webhook_messages``, and
+        ``result.thinking`` (still "thinking..." if the bot sent a followup instead of
+        editing the original)."""
         root, *path = command.split()
         registered = self.registered_command(root, channel)
         opts, resolved = build_options(registered, path, options, self.world)
@@ -261,15 +266,3 @@ def _find_component(message: Json, custom_id: str | None, label: str | None) -> 
     raise AssertionError(f"no component {custom_id or label!r} on message {message['id']}; "
                          f"it has (label, custom_id): {found}")
 
-
-def _as_delivered(message: Json, intents: int, *, bot_id: int) -> Json | None:
-    """MESSAGE_CREATE as a session with ``intents`` receives it: not at all without
-    GUILD_MESSAGES / DIRECT_MESSAGES; with empty content, embeds, attachments and
-    components without MESSAGE_CONTENT, unless it is a DM or mentions the bot."""
-    is_dm = "guild_id" not in message
-    if not intents & (Intent.DIRECT_MESSAGES if is_dm else Intent.GUILD_MESSAGES):
-        return None
-    mentioned = any(int(u["id"]) == bot_id for u in message.get("mentions") or [])
-    if intents & Intent.MESSAGE_CONTENT or is_dm or mentioned:
-        return message
-    return message | {"content": "", "embeds": [], "attachments": [], "components": []}

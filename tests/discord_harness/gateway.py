@@ -22,12 +22,14 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from . import payloads
+from .payloads import Json
 from .recorder import Recorder
-from .world import World
+from .world import Intent, World
 
 log = logging.getLogger(__name__)
 
 HEARTBEAT_INTERVAL_MS = 41_250
+STOP_TYPES = (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED, WSMsgType.ERROR)
 
 
 class Op:
@@ -78,8 +80,21 @@ class Session:
                 await self._write(frame)
 
 
+def message_as_delivered(message: Json, intents: int, *, bot_id: int) -> Json | None:
+    """MESSAGE_CREATE as a session with ``intents`` receives it: not at all without
+    GUILD_MESSAGES / DIRECT_MESSAGES; with empty content, embeds, attachments and
+    components without MESSAGE_CONTENT, unless it is a DM or mentions the bot."""
+    is_dm = "guild_id" not in message
+    if not intents & (Intent.DIRECT_MESSAGES if is_dm else Intent.GUILD_MESSAGES):
+        return None
+    mentioned = any(int(u["id"]) == bot_id for u in message.get("mentions") or [])
+    if intents & Intent.MESSAGE_CONTENT or is_dm or mentioned:
+        return message
+    return message | {"content": "", "embeds": [], "attachments": [], "components": []}
+
+
 # Builds the payload for one session (given its intents), or None to not deliver it.
-PayloadForIntents = Callable[[int], "dict[str, Any] | None"]
+PayloadForIntents = Callable[[int], "Json | None"]
 
 
 class Gateway:
@@ -120,10 +135,16 @@ class Gateway:
         await socket.prepare(request)
         self.sockets.append(socket)
         session: Session | None = None
+        client_close_code = None
         try:
             await self._send(socket, Op.HELLO, {"heartbeat_interval": HEARTBEAT_INTERVAL_MS})
-            async for message in socket:
+            while True:
+                message = await socket.receive()
+                if message.type is WSMsgType.CLOSE:
+                    client_close_code = message.data
                 if message.type is not WSMsgType.TEXT:
+                    if socket.closed or message.type in STOP_TYPES:
+                        break
                     continue
                 frame = json.loads(message.data)
                 await self.recorder.add_frame(frame["op"], frame.get("d"))
@@ -132,7 +153,7 @@ class Gateway:
             self.sockets.remove(socket)
             if session is not None and session.socket is socket:
                 session.socket = None
-                if socket.close_code == 1000:  # the client logged out: the session is over
+                if client_close_code == 1000:  # the client logged out: the session is over
                     self.sessions.pop(session.id, None)
         return socket
 

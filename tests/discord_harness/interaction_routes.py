@@ -7,7 +7,9 @@ discord.py posts with ``?with_response=1`` and reads back
 ``{"interaction": {id, type, response_message_id, ...}, "resource": {type, message}}``;
 it stores a view under ``response_message_id``, so later clicks must carry that message id.
 An interaction is answered once (a second callback is ``40060``); followups and
-``@original`` exist only after the first answer.
+``@original`` exist only after the first answer. A followup is always a new message: after a
+deferral, only editing ``@original`` replaces "thinking..." (strict on purpose: whether
+Discord folds the first followup into the deferred message is not something to rely on).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from .responses import (
     error_response,
     invalid_form_body,
     json_response,
+    read_body,
 )
 from .store import EPHEMERAL_FLAG, LOADING_FLAG, InteractionRecord
 
@@ -55,21 +58,21 @@ class InteractionApi:
         self.store = server.store
 
     async def callback(self, request: web.Request) -> web.Response:
+        body, files = await read_body(request)
         record = self.store.interactions.get(request.match_info["token"])
         if record is None or str(record.id) != request.match_info["interaction_id"]:
             return error_response(404, "Unknown interaction", UNKNOWN_INTERACTION)
         if record.response_type is not None:
             return error_response(400, "Interaction has already been acknowledged.",
                                   INTERACTION_ALREADY_ACKNOWLEDGED)
-        body = request["body"] or {}
-        kind, data = body.get("type"), body.get("data") or {}
-        problems = self._check(kind, data, record, bool(request["files"]))
+        kind, data = (body or {}).get("type"), (body or {}).get("data") or {}
+        problems = self._check(kind, data, record, bool(files))
         if problems:
             return invalid_form_body(problems)
         record.response_type, record.response_data = kind, data
         message = None
         if kind == CHANNEL_MESSAGE:
-            message = self._create(record, data, request["files"])
+            message = self._create(record, data, files)
             record.original_id = int(message["id"])
         elif kind == DEFERRED_MESSAGE:
             flags = int(data.get("flags") or 0) | LOADING_FLAG
@@ -78,7 +81,7 @@ class InteractionApi:
         elif kind in (DEFERRED_UPDATE, UPDATE_MESSAGE):
             record.original_id = record.message_id
             if kind == UPDATE_MESSAGE:
-                message = self.store.edit(record.message_id, data, request["files"])
+                message = self.store.edit(record.message_id, data, files)
         if "with_response" not in request.query:
             return empty_response()
         return json_response(self._callback_body(record, kind, message))
@@ -132,18 +135,14 @@ class InteractionApi:
         return record.original_id if message_id == "@original" else int(message_id)
 
     async def followup(self, request: web.Request) -> web.Response:
+        body, files = await read_body(request)
         record = self._webhook_record(request)
         if record is None:
             return error_response(404, "Unknown Webhook", UNKNOWN_WEBHOOK)
-        problems = limits.check_message(request["body"], has_files=bool(request["files"]))
+        problems = limits.check_message(body, has_files=bool(files))
         if problems:
             return invalid_form_body(problems)
-        original = self.store.get(record.original_id) if record.original_id else None
-        if original is not None and int(original.get("flags") or 0) & LOADING_FLAG:
-            # After a deferral, the first followup replaces the "thinking..." message.
-            message = self.store.edit(record.original_id, request["body"] or {}, request["files"])
-        else:
-            message = self._create(record, request["body"] or {}, request["files"])
+        message = self._create(record, body or {}, files)
         wait = request.query.get("wait", "").lower() in ("true", "1")
         return json_response(message) if wait else empty_response()
 
@@ -156,13 +155,13 @@ class InteractionApi:
         return json_response(message)
 
     async def edit_message(self, request: web.Request) -> web.Response:
+        body, files = await read_body(request)
         record = self._webhook_record(request)
         message_id = record and self._message_id(request, record)
-        problems = limits.check_message(request["body"], editing=True)
+        problems = limits.check_message(body, editing=True)
         if problems:
             return invalid_form_body(problems)
-        message = self.store.edit(message_id, request["body"] or {}, request["files"]) \
-            if message_id else None
+        message = self.store.edit(message_id, body or {}, files) if message_id else None
         if message is None:
             return error_response(404, "Unknown Message", UNKNOWN_MESSAGE)
         return json_response(message)

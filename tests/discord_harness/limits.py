@@ -20,7 +20,9 @@ SELECT_TYPES = {3, 5, 6, 7, 8}
 
 
 def _too_long(what: str, value: Any, limit: int) -> list[str]:
-    return [f"{what} is {len(value)} characters (max {limit})"] if value and len(value) > limit else []
+    if value and len(value) > limit:
+        return [f"{what} is {len(value)} characters (max {limit})"]
+    return []
 
 
 def check_message(body: Json | None, *, has_files: bool = False, editing: bool = False,

@@ -15,6 +15,11 @@ from typing import Any
 DEFAULT_TIMEOUT = 5.0
 
 
+def route_matches(method: str, pattern: str, request_method: str, path: str) -> bool:
+    """``method`` is an HTTP method or ``"*"``; ``pattern`` a shell-style path pattern."""
+    return method in ("*", request_method) and fnmatch.fnmatchcase(path, pattern)
+
+
 @dataclass(frozen=True)
 class RecordedRequest:
     """One REST call the bot made, with the fake server's answer."""
@@ -29,7 +34,7 @@ class RecordedRequest:
     files: tuple[str, ...] = ()
 
     def matches(self, method: str, pattern: str) -> bool:
-        return method in ("*", self.method) and fnmatch.fnmatchcase(self.path, pattern)
+        return route_matches(method, pattern, self.method, self.path)
 
     def __str__(self) -> str:
         return f"#{self.index} {self.method} {self.path} -> {self.status}"

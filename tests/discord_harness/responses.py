@@ -3,7 +3,9 @@
 discord.py parses a body as JSON only when ``Content-Type`` is exactly ``application/json``;
 aiohttp's ``web.json_response`` appends ``; charset=utf-8`` and the client then treats the
 body as a string, so responses are built by hand. Errors carry ``{"message", "code"}``.
-The payload is also kept on the response (``response["payload"]``) for the request log.
+
+``read_body`` parses what discord.py sends: JSON, or multipart (``payload_json`` plus
+``files[n]``) when files are attached. aiohttp caches the body, so it can be read twice.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import json
 from typing import Any
 
 from aiohttp import web
+
+Files = list[tuple[str, int]]  # (filename, size) of attached files
 
 UNKNOWN_CHANNEL = 10003
 UNKNOWN_MESSAGE = 10008
@@ -28,8 +32,14 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
     """A JSON response with ``Content-Type: application/json`` exactly (no charset)."""
     response = web.Response(body=json.dumps(data).encode(), status=status,
                             headers={"Content-Type": "application/json", **(headers or {})})
-    response["payload"] = data
     return response
+
+
+def payload_of(response: web.StreamResponse) -> Any:
+    """The JSON a response carries (for the request log), or None."""
+    if not isinstance(response, web.Response) or response.content_type != "application/json":
+        return None
+    return json.loads(response.body) if response.body else None
 
 
 def error_response(status: int, message: str, code: int = 0, **extra: Any) -> web.Response:
@@ -43,3 +53,18 @@ def invalid_form_body(problems: list[str]) -> web.Response:
 
 def empty_response() -> web.Response:
     return web.Response(status=204)
+
+
+async def read_body(request: web.Request) -> tuple[Any, Files]:
+    """The request's JSON body (or None) and its attached files."""
+    if request.content_type.startswith("multipart/"):
+        form = await request.post()
+        body = json.loads(str(form["payload_json"])) if "payload_json" in form else {}
+        files = []
+        for field in form.values():
+            if isinstance(field, web.FileField):
+                field.file.seek(0)
+                files.append((field.filename, len(field.file.read())))
+        return body, files
+    text = await request.text() if request.body_exists else ""
+    return (json.loads(text) if text else None), []

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from .mentions import pinged_user_ids
 from .recorder import RecordedRequest
-from .store import EPHEMERAL_FLAG, InteractionRecord
+from .store import EPHEMERAL_FLAG, LOADING_FLAG, InteractionRecord
 
 if TYPE_CHECKING:
     from .actions import Harness
@@ -120,12 +120,15 @@ def _sent_body(request: RecordedRequest | None) -> Json:
 
 @dataclass
 class InteractionResult:
-    """The bot's answer to one interaction: the callback and the message it produced."""
+    """The bot's answer to one interaction: the callback and the message it produced.
+
+    ``webhook_messages`` collects what ``next_message`` saw (followups, ``@original`` edits)."""
 
     harness: Harness
     record: InteractionRecord
     callback: RecordedRequest
     _seen: int = field(default=0)
+    webhook_messages: list[BotMessage] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -158,6 +161,12 @@ class InteractionResult:
         return bool(int(self.data.get("flags") or 0) & EPHEMERAL_FLAG)
 
     @property
+    def thinking(self) -> bool:
+        """True while a deferred response still shows "<bot> is thinking..."."""
+        message = self.message
+        return message is not None and bool(message.flags & LOADING_FLAG)
+
+    @property
     def choices(self) -> list[Json]:
         """Autocomplete choices (type 8): ``[{"name": ..., "value": ...}]``."""
         return self.data.get("choices") or []
@@ -172,5 +181,7 @@ class InteractionResult:
         request = await self.harness.wait_for_webhook(self.record, since=self._seen,
                                                       timeout=timeout)
         self._seen = request.index + 1
-        return BotMessage(request, self.harness.server.store.get(request.response["id"])
-                          if request.status < 300 and request.response else None)
+        payload = request.response if request.status < 300 and request.response else None
+        message = BotMessage(request, payload and self.harness.server.store.get(payload["id"]))
+        self.webhook_messages.append(message)
+        return message

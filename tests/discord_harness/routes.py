@@ -19,6 +19,7 @@ from .responses import (
     error_response,
     invalid_form_body,
     json_response,
+    read_body,
 )
 from .world import FakeChannel, new_id
 
@@ -82,7 +83,7 @@ class RestApi:
 
     # -- application commands ------------------------------------------------------------
 
-    def _command_scope(self, request: web.Request) -> int | None | web.Response:
+    def _command_scope(self, request: web.Request) -> int | web.Response | None:
         if request.match_info["app_id"] != str(self.world.application_id):
             return error_response(404, "Unknown Application", 10002)
         guild_id = request.match_info.get("guild_id")
@@ -99,7 +100,7 @@ class RestApi:
         scope = self._command_scope(request)
         if isinstance(scope, web.Response):
             return scope
-        body: list[dict[str, Any]] = request["body"] or []
+        body: list[dict[str, Any]] = (await read_body(request))[0] or []
         problems = limits.check_commands(body)
         if problems:
             return invalid_form_body(problems)
@@ -131,16 +132,16 @@ class RestApi:
         return json_response(payloads.channel_payload(channel))
 
     async def create_message(self, request: web.Request) -> web.Response:
+        body, files = await read_body(request)
         channel = self._channel(request)
         if isinstance(channel, web.Response):
             return channel
         if channel.id in self.server.forbidden_channels:
             return error_response(403, "Missing Permissions", MISSING_PERMISSIONS)
-        problems = limits.check_message(request["body"], has_files=bool(request["files"]))
+        problems = limits.check_message(body, has_files=bool(files))
         if problems:
             return invalid_form_body(problems)
-        return json_response(self.store.create_from_bot(channel, request["body"],
-                                                        request["files"]))
+        return json_response(self.store.create_from_bot(channel, body, files))
 
     async def get_message(self, request: web.Request) -> web.Response:
         message = self.store.get(request.match_info["message_id"])
@@ -149,11 +150,11 @@ class RestApi:
         return json_response(message)
 
     async def edit_message(self, request: web.Request) -> web.Response:
-        problems = limits.check_message(request["body"], editing=True)
+        body, files = await read_body(request)
+        problems = limits.check_message(body, editing=True)
         if problems:
             return invalid_form_body(problems)
-        message = self.store.edit(request.match_info["message_id"], request["body"] or {},
-                                  request["files"])
+        message = self.store.edit(request.match_info["message_id"], body or {}, files)
         if message is None:
             return error_response(404, "Unknown Message", UNKNOWN_MESSAGE)
         return json_response(message)
@@ -164,7 +165,8 @@ class RestApi:
         return empty_response()
 
     async def create_dm(self, request: web.Request) -> web.Response:
-        user = self.world.find_user(int((request["body"] or {}).get("recipient_id", 0)))
+        body, _ = await read_body(request)
+        user = self.world.find_user(int((body or {}).get("recipient_id", 0)))
         if user is None:
             return error_response(404, "Unknown User", UNKNOWN_USER)
         return json_response(payloads.channel_payload(self.world.dm_channel(user)))

@@ -16,8 +16,8 @@ discord.py only when the response has a ``Via`` header, so injected 429s carry o
 
 from __future__ import annotations
 
-import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,13 +25,14 @@ from aiohttp import web
 
 from . import routes
 from .gateway import Gateway
-from .recorder import DEFAULT_TIMEOUT, RecordedRequest, Recorder
-from .responses import error_response, json_response
+from .recorder import DEFAULT_TIMEOUT, RecordedRequest, Recorder, route_matches
+from .responses import error_response, json_response, payload_of, read_body
 from .store import MessageStore
 from .world import World
 
 API_PREFIX = "/api/v10"
 DEFAULT_TOKEN = "fake-bot-token"
+UNKNOWN_ROUTE_HEADER = "X-Fake-Discord-Unknown-Route"
 UNAUTHENTICATED = re.compile(r"^/(interactions|webhooks)/")
 
 
@@ -144,7 +145,11 @@ class FakeDiscord:
         return self.recorder.find(method, pattern, since=since)
 
     async def wait_for_request(self, method: str, pattern: str, *, since: int = 0,
-                               timeout: float = DEFAULT_TIMEOUT, where=None) -> RecordedRequest:
+                               timeout: float = DEFAULT_TIMEOUT,
+                               where: Callable[[RecordedRequest], bool] | None = None,
+                               ) -> RecordedRequest:
+        """The first matching request at or after ``since`` (a ``mark()``); fails the test
+        with what the bot did instead after ``timeout``."""
         return await self.recorder.wait_for_request(method, pattern, since=since,
                                                     timeout=timeout, where=where)
 
@@ -163,24 +168,25 @@ class FakeDiscord:
         if not request.path.startswith(API_PREFIX):
             return await handler(request)
         path = request.path[len(API_PREFIX):]
-        body, files = await _read_body(request)
-        request["body"], request["files"] = body, files
-        response = self._take_fault(request.method, path) or self._check_auth(request, path)
+        body, files = await read_body(request)
+        # (not ``or``: an aiohttp response is a mapping, and an empty one is falsy)
+        response = self._take_fault(request.method, path)
+        if response is None:
+            response = self._check_auth(request, path)
         if response is None:
             response = await handler(request)
         record = await self.recorder.add_request(
             method=request.method, path=path, query=dict(request.query), body=body,
-            status=response.status, response=response.get("payload"),
+            status=response.status, response=payload_of(response),
             files=tuple(name for name, _ in files),
         )
-        if response.get("unknown_route"):
+        if response.headers.get(UNKNOWN_ROUTE_HEADER):
             self.unknown_requests.append(record)
         return response
 
     def _take_fault(self, method: str, path: str) -> web.Response | None:
-        probe = RecordedRequest(0, method, path, {}, None, 0, None)
         for fault in self.faults:
-            if fault.times > 0 and probe.matches(fault.method, fault.pattern):
+            if fault.times > 0 and route_matches(fault.method, fault.pattern, method, path):
                 fault.times -= 1
                 return fault.response()
         return None
@@ -194,17 +200,5 @@ class FakeDiscord:
 
     async def _unknown_route(self, request: web.Request) -> web.Response:
         response = error_response(404, "404: Not Found (no such route in FakeDiscord)")
-        response["unknown_route"] = True
+        response.headers[UNKNOWN_ROUTE_HEADER] = "1"
         return response
-
-
-async def _read_body(request: web.Request) -> tuple[Any, list[tuple[str, int]]]:
-    """JSON body, or multipart (``payload_json`` + ``files[n]``) as discord.py sends files."""
-    if request.content_type.startswith("multipart/"):
-        form = await request.post()
-        body = json.loads(str(form["payload_json"])) if "payload_json" in form else {}
-        files = [(field.filename, len(field.file.read())) for field in form.values()
-                 if isinstance(field, web.FileField)]
-        return body, files
-    text = await request.text() if request.can_read_body else ""
-    return (json.loads(text) if text else None), []

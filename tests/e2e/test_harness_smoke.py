@@ -55,7 +55,7 @@ async def echo_autocomplete(interaction: discord.Interaction, current: str,
 @app_commands.command(description="Think, then answer")
 async def slow(interaction: discord.Interaction) -> None:
     await interaction.response.defer(thinking=True)
-    await interaction.followup.send("done thinking")
+    await interaction.edit_original_response(content="done thinking")
 
 
 @app_commands.command(description="Always fails")
@@ -70,9 +70,9 @@ async def quote(interaction: discord.Interaction, message: discord.Message) -> N
 
 
 class SmokeBot(commands.Bot):
-    def __init__(self) -> None:
+    def __init__(self, *, message_content: bool = True) -> None:
         intents = discord.Intents.default()
-        intents.message_content = True
+        intents.message_content = message_content
         super().__init__(command_prefix=commands.when_mentioned, intents=intents,
                          guild_ready_timeout=0.05)
         self.errors: list[BaseException] = []
@@ -117,10 +117,26 @@ async def test_mention_gets_a_reply_that_pings_nobody(h: Harness) -> None:
     assert reply.pinged_user_ids == set()
 
 
+async def test_replying_to_the_bot_pings_it(h: Harness) -> None:
+    general = h.channel("general")
+    first = await h.say(h.user("alice"), general, "hello", mention_bot=True)
+    second = await h.say(h.user("bob"), general, "and me?", reply_to=first)
+    assert second.content == "You said: and me?"
+    assert second.reference_id == int(second.trigger["id"])
+
+
 async def test_plain_message_is_ignored(h: Harness, fake_discord: FakeDiscord) -> None:
     since = fake_discord.mark()
     await h.post(h.user("bob"), h.channel("general"), "just chatting")
     await fake_discord.expect_no_request("POST", "/channels/*/messages", since=since, within=0.05)
+
+
+async def test_without_message_content_intent_text_is_hidden(start_bot) -> None:
+    bot = SmokeBot(message_content=False)
+    h = await start_bot(bot)
+    received = asyncio.ensure_future(bot.wait_for("message"))
+    await h.post(h.user("bob"), h.channel("general"), "not for bots")
+    assert (await asyncio.wait_for(received, timeout=2)).content == ""
 
 
 async def test_dm_gets_a_reply(h: Harness) -> None:
@@ -136,10 +152,11 @@ async def test_slash_command_answers_with_a_message(h: Harness) -> None:
     assert result.message.custom_ids == ["smoke:helpful", "smoke:feedback"]
 
 
-async def test_deferred_command_first_followup_replaces_thinking(h: Harness) -> None:
+async def test_deferred_command_edits_its_thinking_message(h: Harness) -> None:
     result = await h.slash(h.user("alice"), h.channel("general"), "slow")
-    assert result.type == 5
+    assert result.type == 5 and not result.thinking
     assert result.content == "done thinking"
+    assert [m.content for m in result.webhook_messages] == ["done thinking"]
 
 
 async def test_autocomplete_offers_matching_choices(h: Harness) -> None:

@@ -1,0 +1,83 @@
+"""Start-up: settings -> knowledge base -> database -> Discord client; clean shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+import discord
+import yarl
+
+from bot.client import CareerBot
+from bot.knowledge.errors import KnowledgeBaseError
+from bot.knowledge.loader import load_knowledge_base
+from bot.logs import configure_logging
+from bot.service import AnswerService
+from bot.settings import Settings
+from bot.storage.database import Database
+
+log = logging.getLogger(__name__)
+DATABASE_FILE = "careerbot.sqlite3"
+
+
+def point_discord_at(settings: Settings) -> None:
+    """Use a REST or gateway proxy (or a local test server) when one is configured."""
+    if settings.api_base_url:
+        discord.http.Route.BASE = settings.api_base_url
+    if settings.gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.gateway_url)
+
+
+def build_bot(settings: Settings, **options) -> CareerBot:
+    knowledge = load_knowledge_base(settings.knowledge_dir)
+    database = Database(settings.data_dir / DATABASE_FILE)
+    database.start()
+    return CareerBot(settings, AnswerService(knowledge, database), database, **options)
+
+
+async def serve(settings: Settings) -> int:
+    point_discord_at(settings)
+    bot = build_bot(settings)
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    async with bot:
+        try:
+            await bot.login(settings.token.get())
+        except discord.LoginFailure:
+            log.error("Discord rejected DISCORD_TOKEN: check the token in the developer portal "
+                      "(Bot > Reset Token) and your .env")
+            return 1
+        runner = asyncio.create_task(bot.connect(reconnect=True))
+        stopper = asyncio.create_task(stop.wait())
+        done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        if stopper in done:
+            log.info("shutting down")
+        await bot.close()
+        runner.cancel()
+        stopper.cancel()
+        if runner in done and runner.exception() is not None:
+            exc = runner.exception()
+            if isinstance(exc, discord.PrivilegedIntentsRequired):
+                log.error("Discord refused the Message Content intent: enable it in the "
+                          "developer portal (Bot > Privileged Gateway Intents) or unset "
+                          "CAREERBOT_QA_CHANNELS")
+            else:
+                log.error("the connection to Discord failed: %s", exc)
+            return 1
+    return 0
+
+
+def run_bot(settings: Settings, *, log_level: str | None = None) -> int:
+    configure_logging(log_level or settings.log_level, secrets=[settings.token.get()])
+    try:
+        return asyncio.run(serve(settings))
+    except KnowledgeBaseError as exc:
+        log.error("cannot start: %s", exc)
+        return 1
+    except KeyboardInterrupt:
+        return 0

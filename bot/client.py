@@ -1,0 +1,115 @@
+"""The Discord client: intents, extensions, persistent buttons, and command sync when needed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from pathlib import Path
+
+import discord
+from discord.ext import commands
+
+from bot.service import AnswerService
+from bot.settings import Settings
+from bot.storage.database import Database
+from bot.ui.views import DYNAMIC_ITEMS
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = ("bot.exts.questions", "bot.exts.browse", "bot.exts.owner")
+SYNC_STATE_FILE = "command-sync.json"
+
+
+def make_intents(settings: Settings) -> discord.Intents:
+    """The fewest intents that work: guild and DM messages to hear mentions and DMs, and
+    message content only when channels are set aside for unprompted answers (without it,
+    Discord sends the text of a message only when it mentions the bot or is a DM)."""
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.guild_messages = True
+    intents.dm_messages = True
+    intents.message_content = bool(settings.qa_channels)
+    return intents
+
+
+class CareerBot(commands.Bot):
+    def __init__(
+        self,
+        settings: Settings,
+        service: AnswerService,
+        database: Database | None = None,
+        **options,
+    ) -> None:
+        options.setdefault("intents", make_intents(settings))
+        super().__init__(
+            command_prefix=commands.when_mentioned_or("!"),
+            allowed_mentions=discord.AllowedMentions.none(),
+            help_command=None,
+            **options,
+        )
+        self.settings = settings
+        self.service = service
+        self.database = database
+
+    async def setup_hook(self) -> None:
+        self.add_dynamic_items(*DYNAMIC_ITEMS)
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        await self.sync_commands()
+
+    # -- command sync ------------------------------------------------------------------------
+
+    def _scopes(self) -> list[discord.Object | None]:
+        return [discord.Object(g) for g in sorted(self.settings.dev_guilds)] or [None]
+
+    def commands_digest(self, guild: discord.Object | None) -> str:
+        payload = [c.to_dict(self.tree) for c in self.tree.get_commands(guild=guild)]
+        text = json.dumps(payload, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def _sync_state_path(self) -> Path:
+        return self.settings.data_dir / SYNC_STATE_FILE
+
+    def _read_sync_state(self) -> dict[str, str]:
+        try:
+            data = json.loads(self._sync_state_path().read_text())
+            return data if isinstance(data, dict) else {}
+        except (OSError, ValueError):
+            return {}
+
+    async def sync_commands(self, *, force: bool = False) -> list[str]:
+        """Sync application commands where they changed since the last sync (or all, forced).
+        Returns the scopes synced ("global" or guild ids)."""
+        state = self._read_sync_state()
+        synced: list[str] = []
+        for guild in self._scopes():
+            if guild is not None:
+                self.tree.copy_global_to(guild=guild)
+            scope = "global" if guild is None else str(guild.id)
+            digest = self.commands_digest(guild)
+            if not force and state.get(scope) == digest:
+                log.info("application commands unchanged for %s: not syncing", scope)
+                continue
+            await self.tree.sync(guild=guild)
+            state[scope] = digest
+            synced.append(scope)
+            log.info("synced application commands for %s", scope)
+        if synced:
+            try:
+                path = self._sync_state_path()
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(json.dumps(state, indent=2))
+            except OSError as exc:
+                log.warning("cannot record the command sync in %s: %s", self._sync_state_path(),
+                            exc.strerror or exc)
+        return synced
+
+    async def on_ready(self) -> None:
+        log.info("connected as %s (id %s) to %d server(s)", self.user,
+                 self.user.id if self.user else "?", len(self.guilds))
+
+    async def close(self) -> None:
+        await super().close()
+        if self.database is not None:
+            self.database.close()

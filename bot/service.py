@@ -1,0 +1,106 @@
+"""What every front asks of the core: answer a question, answer a fact, complete a question.
+
+The service holds the current knowledge base and its matcher (swapped whole on reload, never
+mutated) and records each outcome in the database, off the event loop. No Discord here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from dataclasses import dataclass
+
+from bot.answers import Answer, fact_answer, from_match
+from bot.knowledge.errors import FactNotFound
+from bot.knowledge.models import Fact, KnowledgeBase, Topic
+from bot.matching import Matcher, Thresholds
+from bot.storage.database import Database, QuestionRecord, StorageUnavailable
+
+log = logging.getLogger(__name__)
+
+PASSIVE_CONFIDENCE = 0.6
+"""In channels where the bot answers unprompted, it speaks only at this confidence or more."""
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    knowledge: KnowledgeBase
+    matcher: Matcher
+    loaded_at: float
+
+
+class AnswerService:
+    def __init__(self, knowledge: KnowledgeBase, database: Database | None = None) -> None:
+        self._current = Loaded(knowledge, Matcher(knowledge), time.time())
+        self.database = database
+
+    @property
+    def knowledge(self) -> KnowledgeBase:
+        return self._current.knowledge
+
+    @property
+    def matcher(self) -> Matcher:
+        return self._current.matcher
+
+    @property
+    def loaded_at(self) -> float:
+        return self._current.loaded_at
+
+    def replace(self, knowledge: KnowledgeBase) -> None:
+        """Answer from `knowledge` from now on (built first, then swapped in one step)."""
+        self._current = Loaded(knowledge, Matcher(knowledge), time.time())
+
+    def ask(
+        self,
+        question: str,
+        *,
+        via: str,
+        guild_id: int | None = None,
+        min_confidence: float | None = None,
+        record: bool = True,
+    ) -> Answer:
+        """Match a question; with `min_confidence`, answer only at that confidence or more."""
+        started = time.perf_counter()
+        current = self._current
+        thresholds = None
+        if min_confidence is not None:
+            base = current.matcher.thresholds
+            thresholds = Thresholds(max(base.answer, min_confidence), base.margin, base.suggest)
+        result = current.matcher.match(question, thresholds=thresholds)
+        answer = from_match(current.knowledge, result)
+        log.info(
+            "question via=%s answered=%s fact=%s confidence=%.2f latency_ms=%.2f",
+            via, answer.answered, answer.fact_id, answer.confidence,
+            (time.perf_counter() - started) * 1000,
+        )
+        if record:
+            self._record(QuestionRecord(
+                question=result.question, via=via, fact_id=answer.fact_id,
+                confidence=answer.confidence, answered=answer.answered, guild_id=guild_id,
+            ))
+        return answer
+
+    def answer_fact(self, fact_id: str, *, question: str | None = None) -> Answer:
+        """The answer of a known fact (follow-up and "did you mean" buttons)."""
+        fact = self.fact(fact_id)
+        return fact_answer(self.knowledge, fact, question or fact.question, 1.0)
+
+    def fact(self, fact_id: str) -> Fact:
+        fact = self.knowledge.facts.get(fact_id)
+        if fact is None:
+            raise FactNotFound(fact_id)
+        return fact
+
+    def complete(self, partial: str, *, limit: int = 25) -> list[Fact]:
+        return self.matcher.complete(partial, limit=limit)
+
+    @property
+    def topics(self) -> tuple[Topic, ...]:
+        return self.knowledge.topics
+
+    def _record(self, record: QuestionRecord) -> None:
+        if self.database is None:
+            return
+        with contextlib.suppress(StorageUnavailable):  # the database logs its own failures
+            self.database.record_question(record)

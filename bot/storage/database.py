@@ -1,0 +1,307 @@
+"""SQLite storage for what people asked and how they rated the answers (no Discord here).
+
+Everything runs on one worker thread that owns the connection, so callers on the event loop
+never block on disk: `record_*` queue a write and return at once; queries are awaited through
+`run`. A broken database (locked, read-only, disk full) never stops questions being answered:
+the first failure is logged once, later ones only counted, and a recovery is logged too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import logging
+import os
+import queue
+import secrets
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+log = logging.getLogger(__name__)
+
+MAX_STORED_QUESTION = 500
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS questions (
+    id INTEGER PRIMARY KEY,
+    asked_at REAL NOT NULL,
+    guild_id TEXT,
+    via TEXT NOT NULL,
+    question TEXT NOT NULL,
+    fact_id TEXT,
+    confidence REAL NOT NULL,
+    answered INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS questions_asked_at ON questions (asked_at);
+CREATE TABLE IF NOT EXISTS feedback (
+    answer_key TEXT NOT NULL,
+    voter TEXT NOT NULL,
+    fact_id TEXT NOT NULL,
+    helpful INTEGER NOT NULL,
+    question TEXT,
+    guild_id TEXT,
+    voted_at REAL NOT NULL,
+    PRIMARY KEY (answer_key, voter)
+);
+"""
+
+T = TypeVar("T")
+
+
+class StorageUnavailable(RuntimeError):
+    """The database cannot be used right now (the message says why)."""
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionRecord:
+    question: str
+    via: str
+    fact_id: str | None
+    confidence: float
+    answered: bool
+    guild_id: int | None = None
+
+
+def _load_key(path: Path) -> bytes:
+    """The secret used to hash user ids: made once, kept beside the database (mode 0600)."""
+    try:
+        return bytes.fromhex(path.read_text().strip())
+    except (OSError, ValueError):
+        key = secrets.token_bytes(32)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key.hex())
+        return key
+
+
+class Database:
+    """The bot's SQLite database in the data directory."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._key = b""
+        self._jobs: queue.Queue[tuple[Callable, asyncio.Future | None] | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._conn: sqlite3.Connection | None = None
+        self._failing = False
+        self.failures = 0
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the worker thread and open (or create) the database. Never raises."""
+        if self._thread is not None:
+            return
+        try:
+            self._key = _load_key(self.path.with_suffix(".key"))
+        except OSError as exc:
+            self._key = secrets.token_bytes(32)
+            log.warning("cannot keep the user-id hashing key in %s (%s): votes will not be "
+                        "deduplicated across restarts", self.path.parent, exc.strerror or exc)
+        self._thread = threading.Thread(target=self._work, name="careerbot-db", daemon=True)
+        self._thread.start()
+        self._submit(self._open, None)
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Write what is queued, then stop the worker."""
+        if self._thread is None:
+            return
+        self._jobs.put(None)
+        self._thread.join(timeout)
+        self._thread = None
+
+    def _open(self, _conn: Any = None) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.path, timeout=2.0, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.executescript(SCHEMA)
+        conn.commit()
+        self._conn = conn
+
+    def _work(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                break
+            func, future = job
+            try:
+                if self._conn is None and func is not self._open:
+                    self._open()
+                result = func(self._conn)
+            except (sqlite3.Error, OSError) as exc:
+                self._failed(exc)
+                if future is not None:
+                    self._resolve(future, exc=StorageUnavailable(self._describe(exc)))
+                continue
+            except Exception as exc:  # a bug: never let it kill the worker
+                log.exception("unexpected error in the database worker")
+                if future is not None:
+                    self._resolve(future, exc=exc)
+                continue
+            if self._failing:
+                log.warning("database %s works again after %d failure(s)", self.path,
+                            self.failures)
+                self._failing = False
+            if future is not None:
+                self._resolve(future, result=result)
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    @staticmethod
+    def _resolve(future: asyncio.Future, *, result: Any = None, exc: Exception | None = None):
+        def settle() -> None:
+            if future.done():
+                return
+            if exc is not None:
+                future.set_exception(exc)
+            else:
+                future.set_result(result)
+
+        future.get_loop().call_soon_threadsafe(settle)
+
+    @staticmethod
+    def _describe(exc: BaseException) -> str:
+        text = str(exc).lower()
+        if "locked" in text or "busy" in text:
+            return "the database is locked by another process"
+        if "readonly" in text or "read-only" in text:
+            return "the database is read-only"
+        if "full" in text or getattr(exc, "errno", None) == 28:
+            return "the disk is full"
+        return f"the database failed: {exc}"
+
+    def _failed(self, exc: BaseException) -> None:
+        self.failures += 1
+        if not self._failing:
+            self._failing = True
+            log.error("database %s unavailable (%s): questions are still answered, but "
+                      "feedback and statistics are not being saved", self.path,
+                      self._describe(exc))
+        # A broken connection is reopened on the next job.
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            finally:
+                self._conn = None
+
+    def _submit(self, func: Callable, future: asyncio.Future | None) -> None:
+        if self._thread is None:
+            raise StorageUnavailable("the database is not started")
+        self._jobs.put((func, future))
+
+    async def run(self, func: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `func(connection)` on the worker thread and await its result."""
+        future = asyncio.get_running_loop().create_future()
+        self._submit(func, future)
+        return await future
+
+    # -- writes ------------------------------------------------------------------------------
+
+    def voter_id(self, user_id: int) -> str:
+        """A keyed hash of a user id: one vote per person, no user id stored in clear."""
+        return hmac.new(self._key, str(user_id).encode(), hashlib.sha256).hexdigest()[:32]
+
+    def record_question(self, record: QuestionRecord) -> None:
+        """Queue one question's outcome (returns at once)."""
+        row = (
+            time.time(),
+            str(record.guild_id) if record.guild_id else None,
+            record.via,
+            record.question[:MAX_STORED_QUESTION],
+            record.fact_id,
+            float(record.confidence),
+            int(record.answered),
+        )
+
+        def write(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "INSERT INTO questions (asked_at, guild_id, via, question, fact_id, confidence,"
+                " answered) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                row,
+            )
+            conn.commit()
+
+        self._submit(write, None)
+
+    async def record_vote(
+        self,
+        *,
+        answer_key: str,
+        user_id: int,
+        fact_id: str,
+        helpful: bool,
+        question: str | None = None,
+        guild_id: int | None = None,
+    ) -> bool:
+        """Store a vote; True when new, False when it replaced the person's earlier vote."""
+        voter = self.voter_id(user_id)
+        row = (answer_key, voter, fact_id, int(helpful),
+               (question or "")[:MAX_STORED_QUESTION] or None,
+               str(guild_id) if guild_id else None, time.time())
+
+        def write(conn: sqlite3.Connection) -> bool:
+            existed = conn.execute(
+                "SELECT 1 FROM feedback WHERE answer_key = ? AND voter = ?", (answer_key, voter)
+            ).fetchone()
+            conn.execute(
+                "INSERT INTO feedback (answer_key, voter, fact_id, helpful, question, guild_id,"
+                " voted_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (answer_key, voter) DO"
+                " UPDATE SET helpful = excluded.helpful, voted_at = excluded.voted_at",
+                row,
+            )
+            conn.commit()
+            return existed is None
+
+        return await self.run(write)
+
+    # -- reads -------------------------------------------------------------------------------
+
+    async def question_counts(self, since: float = 0.0) -> tuple[int, int]:
+        """(questions asked, questions answered) since a Unix time."""
+
+        def read(conn: sqlite3.Connection) -> tuple[int, int]:
+            asked, answered = conn.execute(
+                "SELECT COUNT(*), COALESCE(SUM(answered), 0) FROM questions WHERE asked_at >= ?",
+                (since,),
+            ).fetchone()
+            return int(asked), int(answered)
+
+        return await self.run(read)
+
+    async def votes(self, fact_id: str) -> tuple[int, int]:
+        """(helpful, not helpful) votes for a fact."""
+
+        def read(conn: sqlite3.Connection) -> tuple[int, int]:
+            up, down = conn.execute(
+                "SELECT COALESCE(SUM(helpful), 0), COALESCE(SUM(1 - helpful), 0) FROM feedback"
+                " WHERE fact_id = ?",
+                (fact_id,),
+            ).fetchone()
+            return int(up), int(down)
+
+        return await self.run(read)
+
+    async def unanswered(self, limit: int = 50) -> list[tuple[str, int]]:
+        """Declined questions, most frequent first (question text, count)."""
+
+        def read(conn: sqlite3.Connection) -> list[tuple[str, int]]:
+            return conn.execute(
+                "SELECT question, COUNT(*) AS n FROM questions WHERE answered = 0"
+                " GROUP BY lower(trim(question)) ORDER BY n DESC, MAX(asked_at) DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
+
+        return await self.run(read)
+
+    async def flush(self) -> None:
+        """Wait until every queued write has been attempted (whether or not it succeeded)."""
+        with contextlib.suppress(StorageUnavailable):
+            await self.run(lambda conn: None)

@@ -1,0 +1,1 @@
+"""Discord presentation: embeds, buttons and menus built from the core's answers."""
