@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from bot.answers import Answer, fact_answer, from_match
 from bot.knowledge.errors import FactNotFound
 from bot.knowledge.models import Fact, KnowledgeBase, Topic
-from bot.matching import Matcher, Thresholds
+from bot.matching import DEFAULT_THRESHOLDS, Matcher, Thresholds
 from bot.storage.database import Database, QuestionRecord, StorageUnavailable
 
 log = logging.getLogger(__name__)
@@ -31,9 +31,19 @@ class Loaded:
 
 
 class AnswerService:
-    def __init__(self, knowledge: KnowledgeBase, database: Database | None = None) -> None:
-        self._current = Loaded(knowledge, Matcher(knowledge), time.time())
+    def __init__(
+        self,
+        knowledge: KnowledgeBase,
+        database: Database | None = None,
+        *,
+        thresholds: Thresholds | None = None,
+    ) -> None:
+        self.thresholds = thresholds or DEFAULT_THRESHOLDS
         self.database = database
+        self._current = self._load(knowledge)
+
+    def _load(self, knowledge: KnowledgeBase) -> Loaded:
+        return Loaded(knowledge, Matcher(knowledge, thresholds=self.thresholds), time.time())
 
     @property
     def knowledge(self) -> KnowledgeBase:
@@ -49,7 +59,7 @@ class AnswerService:
 
     def replace(self, knowledge: KnowledgeBase) -> None:
         """Answer from `knowledge` from now on (built first, then swapped in one step)."""
-        self._current = Loaded(knowledge, Matcher(knowledge), time.time())
+        self._current = self._load(knowledge)
 
     def ask(
         self,

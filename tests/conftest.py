@@ -10,6 +10,8 @@ from bot.knowledge.loader import bundled_knowledge_dir, load_knowledge_base
 from bot.matching import Matcher
 from tests.kb_samples import PATH, PAY, SOURCES, write_kb
 
+pytest_plugins = ["tests.discord_harness.fixtures"]
+
 SHARED_DOCUMENTS = Path(__file__).resolve().parents[2] / "shared" / "source-documents"
 
 

@@ -20,9 +20,9 @@ from . import payloads
 from .gateway import message_as_delivered
 from .logguard import ErrorLogGuard
 from .options import build_options, focus, modal_values
-from .payloads import InteractionType, Json
+from .payloads import InteractionType, Json, walk_components
 from .recorder import DEFAULT_TIMEOUT, RecordedRequest
-from .results import BotMessage, InteractionResult, walk_components
+from .results import BotMessage, InteractionResult
 from .server import FakeDiscord
 from .store import InteractionRecord
 from .world import FakeChannel, FakeUser
@@ -171,6 +171,18 @@ class Harness:
         channel = self.world.find_channel(int(payload["channel_id"]))
         assert channel is not None, f"unknown channel {payload['channel_id']}"
         data = payloads.component_data(component, values)
+        return await self._interact(InteractionType.COMPONENT, user, channel, data,
+                                    message=payload, timeout=timeout)
+
+    async def forge_click(self, user: FakeUser, message: BotMessage | Json, custom_id: str, *,
+                          component_type: int = 2, values: list[str] | None = None,
+                          timeout: float | None = None) -> InteractionResult:
+        """A click as a crafted client could send it: any ``custom_id``, whether or not the
+        message carries such a component (tampered ids, other users' buttons)."""
+        payload = _payload(message)
+        channel = self.world.find_channel(int(payload["channel_id"]))
+        assert channel is not None, f"unknown channel {payload['channel_id']}"
+        data = payloads.component_data({"custom_id": custom_id, "type": component_type}, values)
         return await self._interact(InteractionType.COMPONENT, user, channel, data,
                                     message=payload, timeout=timeout)
 

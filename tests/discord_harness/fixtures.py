@@ -7,7 +7,8 @@ Fixtures:
 - ``discord_world``: the ``World`` the server starts with (override it to customise).
 - ``fake_discord``: a started ``FakeDiscord`` with discord.py pointed at it (undone after).
 - ``discord_errors``: the ``ErrorLogGuard``; fails the test on unexpected ERROR logs.
-  ``discord_error_loggers`` names the watched loggers (override it to add yours).
+  ``discord_error_loggers`` names the watched loggers: ``discord``, ``bot`` and the
+  harness's own (override the fixture to add yours).
 - ``start_bot``: ``h = await start_bot(bot)`` logs the bot in, connects it and waits for
   ``on_ready``; returns a ``Harness``. Every started bot is closed at teardown.
 """
@@ -28,6 +29,7 @@ from .recorder import DEFAULT_TIMEOUT
 from .server import FakeDiscord
 from .world import World
 
+HARNESS_LOGGER = __package__ or "discord_harness"  # a crash inside the fake server itself
 StartBot = Callable[..., Awaitable[Harness]]
 
 
@@ -38,7 +40,7 @@ def discord_world() -> World:
 
 @pytest.fixture
 def discord_error_loggers() -> tuple[str, ...]:
-    return ("discord", "bot")
+    return ("discord", "bot", HARNESS_LOGGER)
 
 
 @pytest.fixture

@@ -26,9 +26,9 @@ from .responses import (
     UNKNOWN_WEBHOOK,
     empty_response,
     error_response,
-    invalid_form_body,
     json_response,
     read_body,
+    refusal,
 )
 from .store import EPHEMERAL_FLAG, LOADING_FLAG, InteractionRecord
 
@@ -66,9 +66,9 @@ class InteractionApi:
             return error_response(400, "Interaction has already been acknowledged.",
                                   INTERACTION_ALREADY_ACKNOWLEDGED)
         kind, data = (body or {}).get("type"), (body or {}).get("data") or {}
-        problems = self._check(kind, data, record, bool(files))
-        if problems:
-            return invalid_form_body(problems)
+        refused = refusal(lambda: self._check(kind, data, record, bool(files)))
+        if refused is not None:
+            return refused
         record.response_type, record.response_data = kind, data
         message = None
         if kind == CHANNEL_MESSAGE:
@@ -87,11 +87,11 @@ class InteractionApi:
         return json_response(self._callback_body(record, kind, message))
 
     def _check(self, kind: int, data: dict, record: InteractionRecord, has_files: bool,
-               ) -> list[str]:
+               ) -> list[limits.Problem]:
         if kind == CHANNEL_MESSAGE:
             return limits.check_message(data, has_files=has_files)
         if kind in (DEFERRED_UPDATE, UPDATE_MESSAGE) and record.message_id is None:
-            return [f"callback type {kind} needs a component interaction (it has no message)"]
+            return [limits.Problem("type", f"Type {kind} needs a component interaction.")]
         if kind == UPDATE_MESSAGE:
             return limits.check_message(data, editing=True)
         if kind == AUTOCOMPLETE_RESULT:
@@ -99,7 +99,7 @@ class InteractionApi:
         if kind == MODAL:
             return limits.check_modal(data)
         if kind != DEFERRED_MESSAGE:
-            return [f"unsupported interaction callback type {kind}"]
+            return [limits.Problem("type", f"Unsupported interaction callback type {kind}.")]
         return []
 
     def _callback_body(self, record: InteractionRecord, kind: int, message: dict | None,
@@ -139,9 +139,9 @@ class InteractionApi:
         record = self._webhook_record(request)
         if record is None:
             return error_response(404, "Unknown Webhook", UNKNOWN_WEBHOOK)
-        problems = limits.check_message(body, has_files=bool(files))
-        if problems:
-            return invalid_form_body(problems)
+        refused = refusal(lambda: limits.check_message(body, has_files=bool(files)))
+        if refused is not None:
+            return refused
         message = self._create(record, body or {}, files)
         wait = request.query.get("wait", "").lower() in ("true", "1")
         return json_response(message) if wait else empty_response()
@@ -158,9 +158,9 @@ class InteractionApi:
         body, files = await read_body(request)
         record = self._webhook_record(request)
         message_id = record and self._message_id(request, record)
-        problems = limits.check_message(body, editing=True)
-        if problems:
-            return invalid_form_body(problems)
+        refused = refusal(lambda: limits.check_message(body, editing=True))
+        if refused is not None:
+            return refused
         message = self.store.edit(message_id, body or {}, files) if message_id else None
         if message is None:
             return error_response(404, "Unknown Message", UNKNOWN_MESSAGE)

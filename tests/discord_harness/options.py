@@ -10,8 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import payloads
-from .payloads import Json
-from .results import walk_components
+from .payloads import Json, walk_components
 from .world import FakeChannel, FakeRole, FakeUser, World
 
 SUBCOMMAND, GROUP = 1, 2

@@ -7,6 +7,7 @@ Snowflakes go out as strings, as Discord sends them. Fields that discord.py read
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
 from typing import Any
 
 from .world import ChannelType, FakeChannel, FakeGuild, FakeRole, FakeUser, World, new_id
@@ -14,6 +15,7 @@ from .world import ChannelType, FakeChannel, FakeGuild, FakeRole, FakeUser, Worl
 Json = dict[str, Any]
 
 ATTACHMENT_SIZE_LIMIT = 8 * 1024 * 1024
+SELECT_TYPES = (3, 5, 6, 7, 8)  # string, user, role, mentionable, channel selects
 INTERACTION_VERSION = 1
 
 
@@ -206,6 +208,16 @@ def command_data(command: Json, options: list[Json], *, target: Json | None = No
     return data
 
 
+def walk_components(components: list[Json]) -> Iterator[Json]:
+    """Every component, depth first: action rows (1), labels (18), sections' accessories..."""
+    for component in components or []:
+        yield component
+        yield from walk_components(component.get("components") or [])
+        for key in ("component", "accessory"):
+            if isinstance(component.get(key), dict):
+                yield from walk_components([component[key]])
+
+
 def component_data(component: Json, values: list[str] | None = None) -> Json:
     """``data`` of a component interaction: ``custom_id`` + ``component_type`` are the key of
     discord.py's ``ViewStore`` (with the message id); selects add ``values``."""
@@ -229,6 +241,8 @@ def modal_submit_data(modal: Json, values: dict[str, str]) -> Json:
         submitted: Json = {"type": component["type"], "custom_id": component.get("custom_id")}
         if component["type"] == 4:
             submitted["value"] = values.get(component["custom_id"], component.get("value") or "")
+        elif component["type"] in SELECT_TYPES:
+            submitted["values"] = []  # selects in modals are submitted empty
         return submitted
 
     return {"custom_id": modal["custom_id"], "components": [fill(c) for c in modal["components"]]}

@@ -11,9 +11,12 @@ body as a string, so responses are built by hand. Errors carry ``{"message", "co
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
+
+from .limits import EmptyMessage, Problem
 
 Files = list[tuple[str, int]]  # (filename, size) of attached files
 
@@ -23,6 +26,7 @@ UNKNOWN_USER = 10013
 UNKNOWN_WEBHOOK = 10015
 UNKNOWN_INTERACTION = 10062
 INTERACTION_ALREADY_ACKNOWLEDGED = 40060
+EMPTY_MESSAGE = 50006
 MISSING_PERMISSIONS = 50013
 INVALID_FORM_BODY = 50035
 
@@ -47,8 +51,24 @@ def error_response(status: int, message: str, code: int = 0, **extra: Any) -> we
     return json_response({"message": message, "code": code, **extra}, status)
 
 
-def invalid_form_body(problems: list[str]) -> web.Response:
-    return error_response(400, "Invalid Form Body", INVALID_FORM_BODY, errors=problems)
+def invalid_form_body(problems: list[Problem]) -> web.Response:
+    """50035 with Discord's nested ``errors``: ``{"content": {"_errors": [{code, message}]}}``."""
+    errors: dict[str, Any] = {}
+    for problem in problems:
+        node = errors
+        for part in problem.path.split("."):
+            node = node.setdefault(part, {})
+        node.setdefault("_errors", []).append({"code": problem.code, "message": problem.message})
+    return error_response(400, "Invalid Form Body", INVALID_FORM_BODY, errors=errors)
+
+
+def refusal(check: Callable[[], list[Problem]]) -> web.Response | None:
+    """Run a :mod:`.limits` check: the error Discord would answer with, or None if fine."""
+    try:
+        problems = check()
+    except EmptyMessage:
+        return error_response(400, "Cannot send an empty message", EMPTY_MESSAGE)
+    return invalid_form_body(problems) if problems else None
 
 
 def empty_response() -> web.Response:

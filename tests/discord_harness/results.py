@@ -7,29 +7,16 @@ show up. ``InteractionResult`` wraps the bot's answer to an interaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .mentions import pinged_user_ids
+from .payloads import Json, walk_components
 from .recorder import RecordedRequest
 from .store import EPHEMERAL_FLAG, LOADING_FLAG, InteractionRecord
 
 if TYPE_CHECKING:
     from .actions import Harness
-
-Json = dict[str, Any]
-
-
-def walk_components(components: list[Json]) -> Iterator[Json]:
-    """Every component, depth first: action rows (1), labels (18), sections' accessories..."""
-    for component in components or []:
-        yield component
-        yield from walk_components(component.get("components") or [])
-        for key in ("component", "accessory"):
-            if isinstance(component.get(key), dict):
-                yield from walk_components([component[key]])
-
 
 @dataclass
 class BotMessage:

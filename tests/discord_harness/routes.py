@@ -17,9 +17,9 @@ from .responses import (
     UNKNOWN_USER,
     empty_response,
     error_response,
-    invalid_form_body,
     json_response,
     read_body,
+    refusal,
 )
 from .world import FakeChannel, new_id
 
@@ -101,9 +101,9 @@ class RestApi:
         if isinstance(scope, web.Response):
             return scope
         body: list[dict[str, Any]] = (await read_body(request))[0] or []
-        problems = limits.check_commands(body)
-        if problems:
-            return invalid_form_body(problems)
+        refused = refusal(lambda: limits.check_commands(body))
+        if refused is not None:
+            return refused
         old = {(c["name"], c["type"]): c["id"] for c in self.server.commands.get(scope, [])}
         registered = []
         for command in body:
@@ -138,9 +138,9 @@ class RestApi:
             return channel
         if channel.id in self.server.forbidden_channels:
             return error_response(403, "Missing Permissions", MISSING_PERMISSIONS)
-        problems = limits.check_message(body, has_files=bool(files))
-        if problems:
-            return invalid_form_body(problems)
+        refused = refusal(lambda: limits.check_message(body, has_files=bool(files)))
+        if refused is not None:
+            return refused
         return json_response(self.store.create_from_bot(channel, body, files))
 
     async def get_message(self, request: web.Request) -> web.Response:
@@ -151,9 +151,9 @@ class RestApi:
 
     async def edit_message(self, request: web.Request) -> web.Response:
         body, files = await read_body(request)
-        problems = limits.check_message(body, editing=True)
-        if problems:
-            return invalid_form_body(problems)
+        refused = refusal(lambda: limits.check_message(body, editing=True))
+        if refused is not None:
+            return refused
         message = self.store.edit(request.match_info["message_id"], body or {}, files)
         if message is None:
             return error_response(404, "Unknown Message", UNKNOWN_MESSAGE)

@@ -16,6 +16,7 @@ discord.py only when the response has a ``Via`` header, so injected 429s carry o
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ from .recorder import DEFAULT_TIMEOUT, RecordedRequest, Recorder, route_matches
 from .responses import error_response, json_response, payload_of, read_body
 from .store import MessageStore
 from .world import World
+
+log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v10"
 DEFAULT_TOKEN = "fake-bot-token"
@@ -174,7 +177,7 @@ class FakeDiscord:
         if response is None:
             response = self._check_auth(request, path)
         if response is None:
-            response = await handler(request)
+            response = await self._handle(handler, request)
         record = await self.recorder.add_request(
             method=request.method, path=path, query=dict(request.query), body=body,
             status=response.status, response=payload_of(response),
@@ -183,6 +186,17 @@ class FakeDiscord:
         if response.headers.get(UNKNOWN_ROUTE_HEADER):
             self.unknown_requests.append(record)
         return response
+
+    async def _handle(self, handler: Any, request: web.Request) -> web.StreamResponse:
+        """Run a route; a crash in the fake answers 400 (a 5xx would make discord.py retry
+        for seconds) and is logged at ERROR, which the error-log guard reports."""
+        try:
+            return await handler(request)
+        except web.HTTPException as exc:
+            return error_response(exc.status, exc.reason)
+        except Exception as exc:
+            log.exception("FakeDiscord failed on %s %s", request.method, request.path)
+            return error_response(400, f"FakeDiscord internal error: {exc!r}")
 
     def _take_fault(self, method: str, path: str) -> web.Response | None:
         for fault in self.faults:

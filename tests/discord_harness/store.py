@@ -7,12 +7,15 @@ the bot, ``type`` 19 for replies, ``mentions`` are the users actually pinged und
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from .mentions import pinged_user_ids
 from .payloads import Json, message_payload, now_iso
 from .world import FakeChannel, FakeUser, World, new_id
+
+Files = Sequence[tuple[str, int]]  # (filename, size) of attached files
 
 EDITABLE_FIELDS = ("content", "embeds", "components", "flags", "attachments")
 LOADING_FLAG = 1 << 7  # "Bot is thinking..." (deferred response)
@@ -48,8 +51,8 @@ class MessageStore:
     def get(self, message_id: int | str) -> Json | None:
         return self.messages.get(int(message_id))
 
-    def create_from_bot(self, channel: FakeChannel, body: Json,
-                        files: list[tuple[str, int]] = (), **extra: Any) -> Json:
+    def create_from_bot(self, channel: FakeChannel, body: Json, files: Files = (),
+                        **extra: Any) -> Json:
         """The message Discord would create from the bot's POST body."""
         ref = body.get("message_reference")
         referenced = self.get(ref["message_id"]) if ref and ref.get("message_id") else None
@@ -68,8 +71,7 @@ class MessageStore:
         )
         return self.add(message)
 
-    def edit(self, message_id: int | str, body: Json,
-             files: list[tuple[str, int]] = ()) -> Json | None:
+    def edit(self, message_id: int | str, body: Json, files: Files = ()) -> Json | None:
         message = self.get(message_id)
         if message is None:
             return None

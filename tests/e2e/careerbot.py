@@ -1,0 +1,29 @@
+"""Building the real CareerBot for end-to-end tests against the local Discord server."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from bot.client import CareerBot
+from bot.knowledge.loader import bundled_knowledge_dir, load_knowledge_base
+from bot.matching import Thresholds
+from bot.service import AnswerService
+from bot.settings import Settings
+from bot.storage.database import Database
+
+READY_TIMEOUT = 0.05
+
+
+def make_settings(data_dir: Path, **changes) -> Settings:
+    settings = Settings(data_dir=data_dir, knowledge_dir=bundled_knowledge_dir())
+    return replace(settings, **changes)
+
+
+def make_bot(settings: Settings, *, thresholds: Thresholds | None = None,
+             knowledge_dir: Path | None = None) -> CareerBot:
+    knowledge = load_knowledge_base(knowledge_dir or settings.knowledge_dir)
+    database = Database(settings.data_dir / "careerbot.sqlite3")
+    database.start()
+    service = AnswerService(knowledge, database, thresholds=thresholds)
+    return CareerBot(settings, service, database, guild_ready_timeout=READY_TIMEOUT)
