@@ -48,9 +48,16 @@ class Analyzer:
         return self.terms_of(self.raw_words(text), correct_typos=correct_typos)
 
     def terms_of(self, raw: list[str], *, correct_typos: bool = True) -> list[str]:
+        return [stem(w) for w in self.words_of(raw, correct_typos=correct_typos)]
+
+    def words_of(self, raw: list[str], *, correct_typos: bool = True) -> list[str]:
+        """Words with typos corrected and synonyms applied (not yet stemmed)."""
         if correct_typos:
             raw = self.corrected(raw)
-        return [stem(w) for w in self.synonyms.apply(raw)]
+        return self.synonyms.apply(raw)
+
+    def is_known(self, word: str) -> bool:
+        return word in self._known
 
     @staticmethod
     def with_bigrams(terms: list[str]) -> list[str]:

@@ -19,7 +19,7 @@ from bot.knowledge.models import Fact
 from bot.matching.analyzer import Analyzer
 from bot.matching.synonyms import STOP_WORDS
 
-STOP_WORD_WEIGHT = 0.3
+STOP_WORD_WEIGHT = 0.5
 """Function words ("what", "do", "a") weigh this fraction of their IDF."""
 BIGRAM_WEIGHT = 0.5
 """A pair of neighbouring terms weighs this fraction of its IDF."""

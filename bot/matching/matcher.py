@@ -28,12 +28,15 @@ from rapidfuzz import fuzz
 from bot.knowledge.models import Fact, KnowledgeBase
 from bot.matching.analyzer import Analyzer
 from bot.matching.index import Index
-from bot.matching.normalize import MAX_QUESTION_CHARS, clean
+from bot.matching.normalize import MAX_QUESTION_CHARS, clean, stem
+from bot.matching.scope import DOMAIN_SCOPE, Scope
 from bot.matching.synonyms import DOMAIN_SYNONYMS, STOP_WORDS, SynonymTable
 
-PHRASING_WEIGHT = 0.5
-CENTROID_WEIGHT = 0.3
-FUZZY_WEIGHT = 0.2
+PHRASING_WEIGHT = 0.35
+CENTROID_WEIGHT = 0.35
+FUZZY_WEIGHT = 0.3
+UNKNOWN_WEIGHT = 1.0
+"""A word the knowledge base has never seen weighs this times the rarest known word."""
 RERANK_CANDIDATES = 12
 """How many of the best facts by term overlap get the (costlier) fuzzy comparison."""
 
@@ -81,10 +84,12 @@ class Matcher:
         knowledge: KnowledgeBase,
         *,
         synonyms: Mapping[str, str] = DOMAIN_SYNONYMS,
+        scope: Scope | None = DOMAIN_SCOPE,
         thresholds: Thresholds = DEFAULT_THRESHOLDS,
     ) -> None:
         self.knowledge = knowledge
         self.thresholds = thresholds
+        self.scope = scope
         self.facts: tuple[Fact, ...] = tuple(knowledge.facts.values())
         # Canonical questions, keywords and answers are edited text: their words are trusted.
         # Alternates imitate chat, typos included ("machien"): their unknown words are
@@ -114,7 +119,7 @@ class Matcher:
             1 for t in unique if t not in index.terms and t not in STOP_WORDS and " " not in t
         )
         weights = index.idf[ids]
-        norm = math.sqrt(float((weights**2).sum()) + unknown * index.idf_unknown**2)
+        norm = math.sqrt(float((weights**2).sum()) + unknown * (UNKNOWN_WEIGHT * index.idf_unknown) ** 2)
         query = weights / norm
 
         by_phrasing = index.phrasings.dot(ids, query)
@@ -144,8 +149,12 @@ class Matcher:
 
     def rank(self, question: str, *, limit: int = 10) -> list[tuple[Fact, float]]:
         """The best facts for `question`, best first, with their scores (no thresholds)."""
-        terms = self.analyzer.terms(question[:MAX_QUESTION_CHARS])
-        return [(self.facts[i], s) for i, s in self._scores(terms)[:limit]]
+        return self._rank(self.analyzer.raw_words(question[:MAX_QUESTION_CHARS]), limit)[0]
+
+    def _rank(self, raw: list[str], limit: int) -> tuple[list[tuple[Fact, float]], list[str]]:
+        words = self.analyzer.words_of(raw)
+        terms = [stem(w) for w in words]
+        return [(self.facts[i], s) for i, s in self._scores(terms)[:limit]], words
 
     def match(
         self,
@@ -157,12 +166,14 @@ class Matcher:
         """Answer `question` with a fact when confident; otherwise decline with suggestions."""
         t = thresholds or self.thresholds
         question = question[:MAX_QUESTION_CHARS]
-        ranked = self.rank(question, limit=max(2, max_suggestions + 1))
+        raw = self.analyzer.raw_words(question)
+        ranked, words = self._rank(raw, max(2, max_suggestions + 1))
         if not ranked:
             return MatchResult(question, None, 0.0)
         best, confidence = ranked[0]
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
-        if confidence >= t.answer and confidence - runner_up >= t.margin:
+        outside = self.scope.outside(words, self.analyzer.is_known) if self.scope else None
+        if outside is None and confidence >= t.answer and confidence - runner_up >= t.margin:
             return MatchResult(question, best, confidence)
         suggestions = tuple(
             Suggestion(fact, score) for fact, score in ranked[:max_suggestions]

@@ -13,7 +13,6 @@ from discord.ext import commands
 
 from tests.discord_harness import FakeDiscord, Harness
 
-pytest_plugins = ["tests.discord_harness.fixtures"]
 pytestmark = pytest.mark.e2e
 
 TOPICS = ["python", "pytorch", "portfolio", "statistics"]

@@ -1,0 +1,83 @@
+"""Knowing what the knowledge base is about: a question about another job is not ours.
+
+A knowledge base about one occupation shares most words with questions about every other
+one: "how much does a nurse make" differs from "how much does an ML engineer make" in a single
+word. Word overlap alone cannot tell them apart, so the matcher asks a second question: when the
+text names the person the question is about ("become a ___", "how much does a ___ make", "what
+does a ___ do", "salary for a ___"), is that person the knowledge base's subject? Likewise, a pay
+question tied to a place or an employer the knowledge base has never heard of ("... salary in
+London", "... at Meta") asks for a figure the sources do not give.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+ROLE_WORDS_MAX = 4
+_ROLE_END = frozenset(
+    "make pay do does doing earn get gets got have has need needs work works start in at for"
+    " with and or but if to from on job position after before by who that which than as".split()
+)
+_DETERMINERS = frozenset({"a", "an", "the"})
+_PRONOUNS = frozenset(
+    "i me you we they them he she it one someone somebody anyone person people this that these"
+    " those my your our their his her".split()
+)
+_ROLE_CUES = (
+    # words after which the next words name a person: "become a ___", "work as a ___"
+    re.compile(r"\b(?:become|becoming|be|being)\s+(?:a|an)\s+(?P<role>.+)"),
+    re.compile(r"\bas\s+(?:(?:a|an)\s+)?(?P<role>.+)"),
+    # "how much does a ___ make", "how much do ___ make", "what does a ___ do"
+    re.compile(r"\bhow much (?:do|does|can|will|would)\s+(?:(?:a|an|the)\s+)?(?P<role>.+)"),
+    re.compile(r"\bwhat (?:do|does|can|should)\s+(?:a|an|the)\s+(?P<role>.+)"),
+    # "salary / degree / outlook / skills for a ___"
+    re.compile(r"\b(?:pay|degree|outlook|demand|skills?|job)\s+(?:for|of)\s+(?:(?:a|an|the)\s+)?"
+               r"(?P<role>.+)"),
+)
+_QUALIFIER = re.compile(r"\b(?:in|at|for)\s+(?:the\s+)?(?P<word>[^\W\d_]+)")
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Who the knowledge base is about, in the words left after synonyms (before stemming)."""
+
+    subject: tuple[str, ...]
+    """Words of the subject's name that a question must use when it names someone
+    ("machine learning" for "a machine learning engineer", "an ML eng", "MLEs")."""
+    topic_words: frozenset[str] = frozenset()
+    """Words that make a question one about pay, the only kind tied to places and employers."""
+
+    def roles_named(self, words: list[str]) -> list[str]:
+        """The people the question names ("a data analyst", "ML engineers"), as text."""
+        text = " ".join(words)
+        roles = []
+        for cue in _ROLE_CUES:
+            for match in cue.finditer(text):
+                role = []
+                for word in match.group("role").split()[:ROLE_WORDS_MAX]:
+                    if word in _ROLE_END or word in _DETERMINERS:
+                        break
+                    role.append(word)
+                if role:
+                    roles.append(" ".join(role))
+        return roles
+
+    def outside(self, words: list[str], is_known: Callable[[str], bool]) -> str | None:
+        """Why the question is about something else than the knowledge base, or None."""
+        roles = self.roles_named(words)
+        subject = " ".join(self.subject)
+        ours = [r for r in roles if subject in r or not _PRONOUNS.isdisjoint(r.split())]
+        if roles and not ours:
+            return f"it asks about {roles[0]!r}, not the knowledge base's subject"
+        if self.topic_words and not self.topic_words.isdisjoint(words):
+            for match in _QUALIFIER.finditer(" ".join(words)):
+                word = match.group("word")
+                if word not in _PRONOUNS and not is_known(word):
+                    return f"it asks about {word!r}, which the sources say nothing about"
+        return None
+
+
+DOMAIN_SCOPE = Scope(subject=("machine", "learning"), topic_words=frozenset({"pay"}))
+"""CareerBot's subject: machine learning engineers (ML, MLE and the like become these words)."""
