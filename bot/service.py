@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.answers import Answer, fact_answer, from_match
 from bot.knowledge.errors import FactNotFound
@@ -76,7 +76,8 @@ class AnswerService:
         thresholds = None
         if min_confidence is not None:
             base = current.matcher.thresholds
-            thresholds = Thresholds(max(base.answer, min_confidence), base.margin, base.suggest)
+            thresholds = replace(base, answer=max(base.answer, min_confidence),
+                                 floor=max(base.floor, min_confidence))
         result = current.matcher.match(question, thresholds=thresholds)
         answer = from_match(current.knowledge, result)
         log.info(

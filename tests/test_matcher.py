@@ -53,7 +53,7 @@ def test_declines_other_jobs_sharing_words(small_kb_dir):
 
 def test_suggestions_when_unsure(small_kb_dir):
     m = matcher_for(small_kb_dir)
-    result = m.match("degree", thresholds=Thresholds(answer=0.99, suggest=0.1))
+    result = m.match("degree", thresholds=Thresholds(answer=0.99, floor=0.99, suggest=0.1))
     assert not result.answered
     assert result.suggestions and result.suggestions[0].fact.id == "degree"
     assert len(result.suggestions) <= 3

@@ -35,7 +35,7 @@ from bot.matching.synonyms import DOMAIN_SYNONYMS, STOP_WORDS, SynonymTable
 PHRASING_WEIGHT = 0.35
 CENTROID_WEIGHT = 0.35
 FUZZY_WEIGHT = 0.3
-UNKNOWN_WEIGHT = 1.0
+UNKNOWN_WEIGHT = 1.5
 """A word the knowledge base has never seen weighs this times the rarest known word."""
 RERANK_CANDIDATES = 12
 """How many of the best facts by term overlap get the (costlier) fuzzy comparison."""
@@ -43,14 +43,23 @@ RERANK_CANDIDATES = 12
 
 @dataclass(frozen=True, slots=True)
 class Thresholds:
-    """When to answer, when to suggest. All in [0, 1]."""
+    """When to answer, when to suggest. Scores are in [0, 1]; leads are ratios best/runner-up.
 
-    answer: float = 0.55
-    """Lowest confidence the matcher answers with."""
-    margin: float = 0.04
-    """How far the best fact must be ahead of the runner-up to be answered."""
-    suggest: float = 0.30
+    The matcher answers when the best fact scores at least `answer` and leads the runner-up
+    by `lead`, or scores at least `floor` with the clearer lead `sure_lead` (a long, chatty
+    question scores lower overall, but can still point at one fact only)."""
+
+    answer: float = 0.40
+    lead: float = 1.10
+    floor: float = 0.30
+    sure_lead: float = 1.30
+    suggest: float = 0.25
     """Lowest score of a fact offered as "did you mean"."""
+
+    def confident(self, best: float, runner_up: float) -> bool:
+        return (best >= self.answer and best >= self.lead * runner_up) or (
+            best >= self.floor and best >= self.sure_lead * runner_up
+        )
 
 
 DEFAULT_THRESHOLDS = Thresholds()
@@ -119,7 +128,8 @@ class Matcher:
             1 for t in unique if t not in index.terms and t not in STOP_WORDS and " " not in t
         )
         weights = index.idf[ids]
-        norm = math.sqrt(float((weights**2).sum()) + unknown * (UNKNOWN_WEIGHT * index.idf_unknown) ** 2)
+        unknown_weight = UNKNOWN_WEIGHT * index.idf_unknown
+        norm = math.sqrt(float((weights**2).sum()) + unknown * unknown_weight**2)
         query = weights / norm
 
         by_phrasing = index.phrasings.dot(ids, query)
@@ -173,7 +183,7 @@ class Matcher:
         best, confidence = ranked[0]
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
         outside = self.scope.outside(words, self.analyzer.is_known) if self.scope else None
-        if outside is None and confidence >= t.answer and confidence - runner_up >= t.margin:
+        if outside is None and t.confident(confidence, runner_up):
             return MatchResult(question, best, confidence)
         suggestions = tuple(
             Suggestion(fact, score) for fact, score in ranked[:max_suggestions]

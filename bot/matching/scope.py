@@ -26,17 +26,15 @@ _PRONOUNS = frozenset(
     " those my your our their his her".split()
 )
 _ROLE_CUES = (
-    # words after which the next words name a person: "become a ___", "work as a ___"
+    # "become a ___", "to be an ___"
     re.compile(r"\b(?:become|becoming|be|being)\s+(?:a|an)\s+(?P<role>.+)"),
-    re.compile(r"\bas\s+(?:(?:a|an)\s+)?(?P<role>.+)"),
-    # "how much does a ___ make", "how much do ___ make", "what does a ___ do"
-    re.compile(r"\bhow much (?:do|does|can|will|would)\s+(?:(?:a|an|the)\s+)?(?P<role>.+)"),
-    re.compile(r"\bwhat (?:do|does|can|should)\s+(?:a|an|the)\s+(?P<role>.+)"),
-    # "salary / degree / outlook / skills for a ___"
-    re.compile(r"\b(?:pay|degree|outlook|demand|skills?|job)\s+(?:for|of)\s+(?:(?:a|an|the)\s+)?"
-               r"(?P<role>.+)"),
+    # "how much does a ___ make" ("make", "earn" and the like read "pay" after synonyms)
+    re.compile(r"\bhow much (?:do|does|can|will|would)\s+(?:(?:a|an|the)\s+)?"
+               r"(?P<role>(?:\w+ ){1,4})pay\b"),
+    # "what does a ___ do"
+    re.compile(r"\bwhat (?:do|does)\s+(?:a|an)\s+(?P<role>(?:\w+ ){1,4})do\b"),
 )
-_QUALIFIER = re.compile(r"\b(?:in|at|for)\s+(?:the\s+)?(?P<word>[^\W\d_]+)")
+_QUALIFIER = re.compile(r"\b(?:in|at)\s+(?:the\s+)?(?P<word>[^\W\d_]+)")
 
 
 @dataclass(frozen=True, slots=True)
