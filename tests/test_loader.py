@@ -146,3 +146,14 @@ def test_quotes_are_checked_against_documents(small_kb_dir: Path, tmp_path: Path
 def test_sources_file_errors(small_kb_dir: Path):
     write_kb(small_kb_dir, {"sources.yaml": SOURCES.replace('"2024-04-26"', '"April 2024"')})
     assert any("YYYY-MM-DD" in m for m in messages(small_kb_dir))
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["- " * 100_000 + "x", "[" * 100_000, "{a: " * 100_000, "? " * 100_000,
+     "a:\n" + "".join("  " * i + "b:\n" for i in range(1, 200))],
+)
+def test_deeply_nested_shapes_never_reach_the_parser(small_kb_dir: Path, text: str):
+    # libyaml recurses per level: these shapes would crash the process, not raise.
+    (small_kb_dir / "topics" / "pay.yaml").write_text(text)
+    assert any("nested more than" in m for m in messages(small_kb_dir))

@@ -1,0 +1,65 @@
+"""Editing the knowledge base safely: validated, atomic, locked, recorded, revertible (no Discord).
+
+`KnowledgeStore` owns every write to the knowledge directory, `ChangeHistory` records who
+changed what, `KnowledgeWatcher` / `reload` pick up edits made to the files on disk.
+"""
+
+from bot.editing.errors import (
+    ChangeNotFound,
+    EditConflict,
+    EditError,
+    EditNotSaved,
+    EditRejected,
+    FactNotFound,
+    HistoryUnavailable,
+    KnowledgeBusy,
+    NoChange,
+    PhrasingAlreadyPresent,
+    PhrasingTaken,
+    RevertConflict,
+    StorageFull,
+    TopicNotFound,
+)
+from bot.editing.history import ChangeHistory
+from bot.editing.imports import (
+    MAX_IMPORT_FILE_BYTES,
+    MAX_IMPORT_TOTAL_BYTES,
+    ImportSummary,
+    SourcesDiff,
+    TopicDiff,
+)
+from bot.editing.records import Change, EditResult, fact_from_dict, fact_to_dict
+from bot.editing.store import KnowledgeStore
+from bot.editing.watch import KnowledgeWatcher, reload
+from bot.editing.yaml_writer import dump_topic
+
+__all__ = [
+    "MAX_IMPORT_FILE_BYTES",
+    "MAX_IMPORT_TOTAL_BYTES",
+    "Change",
+    "ChangeHistory",
+    "ChangeNotFound",
+    "EditConflict",
+    "EditError",
+    "EditNotSaved",
+    "EditRejected",
+    "EditResult",
+    "FactNotFound",
+    "HistoryUnavailable",
+    "ImportSummary",
+    "KnowledgeBusy",
+    "KnowledgeStore",
+    "KnowledgeWatcher",
+    "NoChange",
+    "PhrasingAlreadyPresent",
+    "PhrasingTaken",
+    "RevertConflict",
+    "SourcesDiff",
+    "StorageFull",
+    "TopicDiff",
+    "TopicNotFound",
+    "dump_topic",
+    "fact_from_dict",
+    "fact_to_dict",
+    "reload",
+]

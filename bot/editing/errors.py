@@ -9,12 +9,14 @@ from bot.knowledge.errors import FactNotFound, Issue
 
 __all__ = [
     "ChangeNotFound",
+    "EditConflict",
     "EditError",
     "EditNotSaved",
     "EditRejected",
     "FactNotFound",
     "HistoryUnavailable",
     "KnowledgeBusy",
+    "NoChange",
     "PhrasingAlreadyPresent",
     "PhrasingTaken",
     "RevertConflict",
@@ -58,13 +60,27 @@ class PhrasingTaken(EditError):
         super().__init__(f"the phrasing {phrasing!r} already belongs to fact '{other_fact_id}'")
 
 
-class PhrasingAlreadyPresent(EditError):
+class NoChange(EditError):
+    """The edit would change nothing (refused, so the history stays meaningful)."""
+
+
+class PhrasingAlreadyPresent(NoChange):
     """The fact already has this phrasing: nothing to do."""
 
     def __init__(self, phrasing: str, fact_id: str) -> None:
         self.phrasing = phrasing
         self.fact_id = fact_id
         super().__init__(f"fact '{fact_id}' already has the phrasing {phrasing!r}")
+
+
+class EditConflict(EditError):
+    """The fact changed since the moderator opened it, in the same fields they changed."""
+
+    def __init__(self, fact_id: str, fields: tuple[str, ...]) -> None:
+        self.fact_id = fact_id
+        self.fields = fields
+        super().__init__(f"fact '{fact_id}' was changed by someone else meanwhile "
+                         f"({', '.join(fields)}); reopen it and edit again")
 
 
 class RevertConflict(EditError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -20,16 +21,20 @@ class LineDict(dict):
     key_lines: dict[str, int]
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that refuses aliases and keeps line numbers on mappings."""
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when present
 
-    def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
+
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """A safe loader that refuses aliases and keeps line numbers on mappings."""
+
+    def construct_object(self, node, deep=False):  # type: ignore[no-untyped-def]
+        # An alias is the same node met twice: refuse it (a "billion laughs" YAML bomb is
+        # nothing but aliases of aliases).
+        if node in self.constructed_objects or node in self.recursive_objects:
             raise yaml.MarkedYAMLError(
-                None, None, "aliases (*name) are not allowed in knowledge files", event.start_mark
+                None, None, "aliases (*name) are not allowed in knowledge files", node.start_mark
             )
-        return super().compose_node(parent, index)
+        return super().construct_object(node, deep=deep)
 
     def construct_mapping(self, node, deep=False):  # type: ignore[no-untyped-def]
         mapping = LineDict(super().construct_mapping(node, deep=True))
@@ -51,8 +56,30 @@ class YamlError(Exception):
         super().__init__(str(issue))
 
 
+MAX_NESTING = 40
+"""Knowledge files nest four or five levels deep; far deeper is an attack on the parser."""
+_FLOW = re.compile(r"[\[\]{}]")
+_BLOCK_INDICATORS = re.compile(r"^(?:[ \t]*[-?:][ \t]+)+", re.MULTILINE)
+_INDENT = re.compile(r"^[ \t]*", re.MULTILINE)
+
+
+def nesting_depth(text: str) -> int:
+    """An upper bound of how deeply `text` nests (brackets, "- - -" runs, indentation)."""
+    depth = deepest = 0
+    for bracket in _FLOW.finditer(text):
+        depth = depth + 1 if bracket.group() in "[{" else max(0, depth - 1)
+        deepest = max(deepest, depth)
+    runs = max((m.group().count("-") + m.group().count("?") + m.group().count(":")
+                for m in _BLOCK_INDICATORS.finditer(text)), default=0)
+    indent = max((len(m.group()) for m in _INDENT.finditer(text)), default=0)
+    return max(deepest, runs, indent // 2)
+
+
 def parse_yaml(text: str, name: str) -> Any:
     """Parse one YAML document with the safe loader; any failure becomes a YamlError."""
+    if nesting_depth(text) > MAX_NESTING:
+        # libyaml recurses once per level and would crash the process on a deep enough file.
+        raise YamlError(Issue(name, f"invalid YAML: nested more than {MAX_NESTING} levels deep"))
     try:
         return yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:

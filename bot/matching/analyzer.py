@@ -48,7 +48,7 @@ class Analyzer:
         return self.terms_of(self.raw_words(text), correct_typos=correct_typos)
 
     def terms_of(self, raw: list[str], *, correct_typos: bool = True) -> list[str]:
-        return [stem(w) for w in self.words_of(raw, correct_typos=correct_typos)]
+        return list(map(stem, self.words_of(raw, correct_typos=correct_typos)))
 
     def words_of(self, raw: list[str], *, correct_typos: bool = True) -> list[str]:
         """Words with typos corrected and synonyms applied (not yet stemmed)."""
@@ -77,6 +77,8 @@ class Analyzer:
 
     def corrected(self, raw: list[str]) -> list[str]:
         """`raw` with unknown words replaced by the known word they misspell, if any."""
+        if self._known.issuperset(raw):
+            return raw
         lookups = 0
         out = []
         for word in raw:

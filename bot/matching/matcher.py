@@ -104,18 +104,19 @@ class Matcher:
         # Alternates imitate chat, typos included ("machien"): their unknown words are
         # corrected towards the trusted ones, so a typo in the knowledge base does not become
         # a word of its own that a question's typo would then be "corrected" to.
-        trusted: set[str] = set()
+        words: dict[str, list[str]] = {}  # every text's words, read once
         for fact in self.facts:
             for text in (fact.question, *fact.keywords, fact.answer):
-                trusted.update(Analyzer.raw_words(text))
+                if text not in words:
+                    words[text] = Analyzer.raw_words(text)
+        trusted = {w for raw in words.values() for w in raw}
         self.analyzer = Analyzer(SynonymTable(synonyms), trusted)
-        alternate_words = {
-            text: self.analyzer.corrected(Analyzer.raw_words(text))
-            for fact in self.facts
-            for text in fact.alternates
-        }
-        self.analyzer.extend(w for raw in alternate_words.values() for w in raw)
-        self.index = Index(self.facts, self.analyzer, alternate_words)
+        for fact in self.facts:
+            for text in fact.alternates:
+                if text not in words:
+                    words[text] = self.analyzer.corrected(Analyzer.raw_words(text))
+        self.analyzer.extend(w for raw in words.values() for w in raw)
+        self.index = Index(self.facts, self.analyzer, words)
 
     def _scores(self, terms: list[str], extra: list[str] = ()) -> list[tuple[int, float]]:
         """(fact index, score) for the best candidates, best first."""

@@ -33,6 +33,7 @@ _CONTRACTIONS = (
     (re.compile(r"(\w)'(?:d)\b"), r"\1 would"),
     (re.compile(r"(\w)'s\b"), r"\1"),  # possessive or "is": neither carries meaning here
 )
+_MARKUP_HINT = re.compile(r"[<@:]|https?://", re.IGNORECASE)
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 _WORD = re.compile(r"[^\W_]+")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
@@ -43,7 +44,8 @@ _STEMMER = snowballstemmer.stemmer("english")
 def clean(text: str, *, limit: int = MAX_QUESTION_CHARS) -> str:
     """The readable text of a message: bounded, Discord markup and emoji removed, case-folded."""
     text = text[:limit]
-    text = _DISCORD_MARKUP.sub(" ", text)
+    if _MARKUP_HINT.search(text):
+        text = _DISCORD_MARKUP.sub(" ", text)
     if text.isascii():
         text = text.lower()
     else:
@@ -51,9 +53,10 @@ def clean(text: str, *, limit: int = MAX_QUESTION_CHARS) -> str:
         # Drop invisible format characters (zero-width, bidi controls) and symbols (emoji).
         text = "".join(" " if unicodedata.category(ch)[0] in "SC" else ch for ch in text)
         text = text.casefold().translate(_APOSTROPHES)
-    for pattern, replacement in _CONTRACTIONS:
-        text = pattern.sub(replacement, text)
-    return _THOUSANDS.sub("", text)
+    if "'" in text:
+        for pattern, replacement in _CONTRACTIONS:
+            text = pattern.sub(replacement, text)
+    return _THOUSANDS.sub("", text) if "," in text else text
 
 
 def words(text: str) -> list[str]:

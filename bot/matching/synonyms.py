@@ -6,6 +6,7 @@ Applied to the knowledge base's phrasings and to questions alike, before stemmin
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 Phrase = tuple[str, ...]
@@ -114,26 +115,26 @@ class SynonymTable:
         self._table: dict[Phrase, Phrase] = {
             tuple(k.split()): tuple(v.split()) for k, v in table.items()
         }
-        self._longest = max((len(k) for k in self._table), default=1)
+        self._starts = frozenset(phrase[0] for phrase in self._table)
+        self._flat = {" ".join(k): " ".join(v) for k, v in self._table.items()}
+        # Longest phrases first, whole words only: one pass of the regex engine per text.
+        alternatives = sorted(self._flat, key=lambda p: (-len(p.split()), -len(p)))
+        self._pattern = re.compile(
+            r"(?<!\S)(?:" + "|".join(re.escape(p) for p in alternatives) + r")(?!\S)"
+        )
 
     def apply(self, words: Sequence[str]) -> list[str]:
-        out: list[str] = []
-        money = not MONEY_CONTEXT.isdisjoint(words)
-        i, n = 0, len(words)
-        while i < n:
-            for size in range(min(self._longest, n - i), 0, -1):
-                replacement = self._table.get(tuple(words[i : i + size]))
-                if replacement is not None:
-                    out.extend(replacement)
-                    i += size
-                    break
-            else:
-                word = words[i]
-                # "make" means "earn" in a question about money, or at the end of one
-                # ("what does an MLE make"), not in "make a model".
-                earn = money or i == n - 1
-                out.append("pay" if earn and word in MAKE_WORDS else word)
-                i += 1
+        if self._starts.isdisjoint(words) and MAKE_WORDS.isdisjoint(words):
+            return list(words)  # the common case: nothing to replace
+        text = self._pattern.sub(lambda m: self._flat[m.group(0)], " ".join(words))
+        out = text.split()
+        if not MAKE_WORDS.isdisjoint(out):
+            # "make" means "earn" in a question about money, or at the end of one
+            # ("what does an MLE make"), not in "make a model".
+            money = not MONEY_CONTEXT.isdisjoint(words)
+            last = len(out) - 1
+            out = ["pay" if w in MAKE_WORDS and (money or i == last) else w
+                   for i, w in enumerate(out)]
         return out
 
     def source_words(self) -> set[str]:
