@@ -185,6 +185,13 @@ def _keep_copy(path: Path, backup: Path) -> None:
             os.fsync(handle.fileno())
 
 
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
 def _restore(root: Path, backups: dict[str, str | None]) -> bool:
     try:
         for rel, backup in backups.items():
@@ -192,7 +199,10 @@ def _restore(root: Path, backups: dict[str, str | None]) -> bool:
                 with contextlib.suppress(FileNotFoundError):
                     (root / rel).unlink()
             elif (root / backup).exists():
-                os.replace(root / backup, root / rel)
+                if _same_file(root / rel, root / backup):  # never replaced: drop the link
+                    (root / backup).unlink()
+                else:
+                    os.replace(root / backup, root / rel)
         for directory in (root, root / TOPICS_DIR):
             if directory.is_dir():
                 fsync_dir(directory)

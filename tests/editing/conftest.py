@@ -29,10 +29,14 @@ def store(kb_dir: Path, db_path: Path) -> KnowledgeStore:
     return KnowledgeStore(kb_dir, ChangeHistory(db_path))
 
 
+LOCK = ".careerbot.lock"
+
+
 def files_of(root: Path) -> dict[str, bytes]:
-    """Every file under `root` (hidden ones too), by relative path."""
+    """Every file under `root` (hidden ones too, temp files, backups) but the lock file."""
     return {
-        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(root.rglob("*")) if p.is_file() and p.name != LOCK
     }
 
 
