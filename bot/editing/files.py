@@ -227,12 +227,24 @@ def _discard(root: Path, backups: dict[str, str | None]) -> None:
         log.warning("could not remove edit backups in %s: %s", root, exc)
 
 
+def _sweep_temp_files(root: Path) -> None:
+    """Remove temp files left by a writer killed mid-write (only writers make them, under
+    the lock this caller holds)."""
+    patterns = (".*.yaml.*.tmp", f".{JOURNAL_FILE}.*.tmp")  # as write_atomic names them
+    for directory in (root, root / TOPICS_DIR):
+        for pattern in patterns:
+            with contextlib.suppress(OSError):
+                for path in directory.glob(pattern):
+                    path.unlink(missing_ok=True)
+
+
 def recover(root: Path, committed: Callable[[str], bool]) -> str | None:
     """Finish or undo a write interrupted by a crash (call with the lock held).
 
     Returns "kept" when the interrupted change had been recorded in the history (its files
     stay), "undone" when it had not (its old files are put back), None when there was nothing.
     """
+    _sweep_temp_files(root)
     path = root / JOURNAL_FILE
     try:
         journal = json.loads(path.read_text())

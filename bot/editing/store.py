@@ -135,6 +135,9 @@ class KnowledgeStore:
         self.documents = documents
         self.lock_timeout = lock_timeout
         self._lock = threading.Lock()
+        # The files as this store last wrote them, and their load: spares re-reading them
+        # when nobody else has changed them since.
+        self._last: tuple[dict[str, bytes], LoadReport] | None = None
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -405,7 +408,9 @@ class KnowledgeStore:
         with self._locked():
             snapshot = self._snapshot()
             with Workspace(self.root, snapshot) as workspace:
-                plan = build(workspace.load(), snapshot)
+                cached = self._last
+                current = cached[1] if cached and cached[0] == snapshot else workspace.load()
+                plan = build(current, snapshot)
                 report = workspace.load_with(plan.files)
             if report.knowledge is None:
                 raise EditRejected(report.issues)
@@ -418,6 +423,8 @@ class KnowledgeStore:
                 plan.summary = _edit_summary(plan.before, plan.after)
             check_fact_quotes(kb, plan.quoted, self.documents)
             change = self._save(plan, actor)
+            written = {**snapshot, **plan.files}
+            self._last = ({k: v for k, v in written.items() if v is not None}, report)
         return EditResult(kb, change)
 
     def _save(self, plan: _Plan, actor: str) -> Change:

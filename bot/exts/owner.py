@@ -11,6 +11,7 @@ from discord.ext import commands
 from bot.client import CareerBot
 
 log = logging.getLogger(__name__)
+UNKNOWN_INTERACTION = 10062
 SORRY = "Something went wrong on my side while answering. It has been logged; please try again."
 
 
@@ -39,9 +40,19 @@ class Owner(commands.Cog):
     async def on_app_command_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
+        original = getattr(error, "original", error)
+        if isinstance(original, discord.NotFound) and original.code == UNKNOWN_INTERACTION:
+            log.warning("interaction %s expired before the answer was sent (Discord allows 3 s)",
+                        interaction.id)
+            return
         if isinstance(error, app_commands.TransformerError | app_commands.CheckFailure):
             text = "I couldn't use that input. Please try again with plain text."
             log.info("refused a command input: %s", error)
+        elif isinstance(original, discord.Forbidden):
+            text = "Discord didn't let me do that here (missing permission)."
+            log.warning("missing permission for /%s in channel %s: %s",
+                        interaction.command and interaction.command.name,
+                        interaction.channel_id, original.text)
         else:
             text = SORRY
             log.error("application command %s failed",

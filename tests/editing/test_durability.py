@@ -143,3 +143,11 @@ def test_copy_used_where_hard_links_are_not_supported(store, kb_dir: Path, monke
         store.add_alias("average-salary", "mle pay?", actor="mod")
     monkeypatch.undo()
     assert files_of(kb_dir) == before
+
+
+def test_temp_files_of_a_killed_writer_are_swept(store, kb_dir: Path):
+    (kb_dir / "topics/.pay.yaml.abc123.tmp").write_text("half a file")
+    (kb_dir / "..careerbot-journal.json.abc123.tmp").write_text("{")
+    (kb_dir / "topics/.notes.tmp").write_text("not ours")
+    store.recover()
+    assert sorted(p.name for p in kb_dir.rglob("*.tmp")) == [".notes.tmp"]

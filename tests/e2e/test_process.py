@@ -1,0 +1,110 @@
+"""The bot as it really runs: `python -m bot run` in its own process, configured only by its
+environment, against the local Discord-compatible server; stopped with SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.discord_harness import FakeDiscord, Harness
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRET_TOKEN = "process-test-token.Zx9Qw3Rt7Yu1Io5Pa"
+START_TIMEOUT = 30.0
+
+
+@pytest.fixture
+def discord_world():
+    from tests.discord_harness import World
+
+    return World.default()
+
+
+def bot_env(server: FakeDiscord, data_dir: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "CAREERBOT_"))}
+    env.update(
+        DISCORD_TOKEN=server.token,
+        DISCORD_API_BASE_URL=server.api_url,
+        DISCORD_GATEWAY_URL=server.gateway_url,
+        CAREERBOT_DATA_DIR=str(data_dir),
+        PYTHONUNBUFFERED="1",
+        **extra,
+    )
+    return env
+
+
+async def start_process(env: dict[str, str], *args: str) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", *args, cwd=ROOT, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )
+
+
+@pytest.fixture
+async def secret_server(discord_world):
+    import discord  # noqa: F401  (the server module imports it too)
+
+    server = await FakeDiscord(discord_world, token=SECRET_TOKEN).start()
+    yield server
+    await server.stop()
+
+
+async def read_until(process: asyncio.subprocess.Process, marker: str, lines: list[str]):
+    """Collect the process's output lines until one contains `marker`."""
+    assert process.stdout is not None
+    while True:
+        line = (await process.stdout.readline()).decode()
+        if not line:
+            raise AssertionError(f"the bot exited before {marker!r}:\n{''.join(lines)}")
+        lines.append(line)
+        if marker in line:
+            return
+
+
+async def test_runs_from_its_environment_and_stops_on_sigterm(secret_server, tmp_path):
+    server = secret_server
+    process = await start_process(bot_env(server, tmp_path / "data"), "run", "--log-level",
+                                  "DEBUG")
+    lines: list[str] = []
+    try:
+        await asyncio.wait_for(read_until(process, "connected as", lines), START_TIMEOUT)
+        h = Harness(server)
+        reply = await h.dm(h.user("alice"), "what skills do ml engineers need?", timeout=10)
+        assert reply.ok and "skill" in reply.text.lower()
+        process.send_signal(signal.SIGTERM)
+        output, _ = await asyncio.wait_for(process.communicate(), timeout=20)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    log = "".join(lines) + output.decode()
+    assert process.returncode == 0, log
+    assert "shutting down" in log
+    assert "question via=dm answered=True" in log  # one INFO line per question
+    assert SECRET_TOKEN not in log  # not even at DEBUG, where discord.py logs its HTTP calls
+
+
+async def test_invalid_token_exits_with_a_clear_message(secret_server, tmp_path):
+    env = bot_env(secret_server, tmp_path / "data")
+    env["DISCORD_TOKEN"] = "wrong-token-wrong-token"
+    process = await start_process(env, "run")
+    output, _ = await asyncio.wait_for(process.communicate(), timeout=START_TIMEOUT)
+    log = output.decode()
+    assert process.returncode == 1
+    assert "Discord rejected DISCORD_TOKEN" in log
+    assert "wrong-token-wrong-token" not in log
+
+
+async def test_bad_setting_names_the_setting(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "CAREERBOT_"))}
+    env.update(DISCORD_TOKEN="some-token-value", CAREERBOT_QA_CHANNELS="general")
+    process = await start_process(env, "run")
+    output, _ = await asyncio.wait_for(process.communicate(), timeout=START_TIMEOUT)
+    assert process.returncode == 2
+    assert "CAREERBOT_QA_CHANNELS must be a comma-separated list" in output.decode()
+    assert "some-token-value" not in output.decode()
