@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from dataclasses import replace
 
@@ -306,3 +307,27 @@ async def test_forged_custom_ids_are_dropped(careerbot, fake_discord):
             await h.forge_click(alice, reply, custom_id, timeout=0.2)
     assert fake_discord.find_requests("POST", "/interactions/*/callback", since=since) == []
     assert (await h.dm(alice, PAY_QUESTION)).ok
+
+
+async def test_expired_interaction_is_a_warning_not_a_crash(careerbot, fake_discord, caplog):
+    h = careerbot
+    fake_discord.fail_next("POST", "/interactions/*/callback", status=404, code=10062,
+                           message="Unknown interaction")
+    expired = await h.slash(h.user("alice"), h.channel("general"), "ask", question=PAY_QUESTION)
+    assert expired.callback.status == 404
+    for _ in range(200):  # the handler logs right after Discord's 404 reaches the bot
+        if any("expired before the answer" in r.getMessage() for r in caplog.records):
+            break
+        await asyncio.sleep(0.01)
+    assert any("expired before the answer" in r.getMessage() for r in caplog.records)
+    again = await h.slash(h.user("alice"), h.channel("general"), "ask", question=PAY_QUESTION)
+    assert again.type == 4
+
+
+async def test_rate_limited_send_is_retried(careerbot, fake_discord):
+    h = careerbot
+    fake_discord.fail_next("POST", "/channels/*/messages", status=429, retry_after=0.05)
+    reply = await h.say(h.user("alice"), h.channel("general"), PAY_QUESTION, mention_bot=True)
+    assert reply.ok
+    statuses = [r.status for r in fake_discord.find_requests("POST", "/channels/*/messages")]
+    assert statuses[-2:] == [429, 200]

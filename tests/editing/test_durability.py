@@ -59,7 +59,7 @@ def test_failure_on_the_topic_file_after_the_journal_puts_everything_back(
     before = files_of(kb_dir)
     monkeypatch.setattr(os, "replace", failing(
         os.replace, errno.ENOSPC, when=lambda src, dst, *rest: str(dst).endswith("pay.yaml")))
-    with pytest.raises(EditNotSaved, match="topics/pay.yaml"):
+    with pytest.raises(EditNotSaved, match=r"topics/pay\.yaml"):
         store.add_alias("average-salary", "mle pay?", actor="mod")
     monkeypatch.undo()
     assert files_of(kb_dir) == before  # no temp file, backup or journal left either

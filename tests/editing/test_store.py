@@ -138,7 +138,8 @@ def test_unknown_ids(store: KnowledgeStore, kb_dir: Path):
     ("changes", "expected"),
     [
         ({"citations": ()}, "needs at least one citation"),
-        ({"citations": (Citation("no-such-source", "a quote"),)}, "unknown source 'no-such-source'"),
+        ({"citations": (Citation("no-such-source", "a quote"),)},
+         "unknown source 'no-such-source'"),
         ({"answer": "x" * (MAX_ANSWER + 1)}, f"the limit is {MAX_ANSWER}"),
         ({"question": ""}, "'question' is empty"),
         ({"id": "Not A Slug"}, "must be a lowercase slug"),
