@@ -39,6 +39,10 @@ CREATE TABLE IF NOT EXISTS questions (
     answered INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS questions_asked_at ON questions (asked_at);
+CREATE TABLE IF NOT EXISTS dismissed (
+    question_key TEXT PRIMARY KEY,
+    dismissed_at REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS feedback (
     answer_key TEXT NOT NULL,
     voter TEXT NOT NULL,
@@ -66,6 +70,18 @@ class QuestionRecord:
     confidence: float
     answered: bool
     guild_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    asked: int
+    answered: int
+    busiest: list[tuple[str, int]]
+    """(fact id, times answered), most first."""
+    votes: list[tuple[str, int, int]]
+    """(fact id, helpful, not helpful), most "not helpful" first."""
+    per_day: list[tuple[int, int, int]]
+    """(day since the start of the period, asked, answered)."""
 
 
 def _load_key(path: Path) -> bytes:
@@ -289,15 +305,68 @@ class Database:
 
         return await self.run(read)
 
-    async def unanswered(self, limit: int = 50) -> list[tuple[str, int]]:
-        """Declined questions, most frequent first (question text, count)."""
+    async def missed_questions(self, limit: int = 2000) -> list[tuple[str, str, float]]:
+        """The most recent questions the bot declined or that got "not helpful":
+        (question, why: "declined" or "not helpful", time), newest first, not dismissed."""
 
-        def read(conn: sqlite3.Connection) -> list[tuple[str, int]]:
+        def read(conn: sqlite3.Connection) -> list[tuple[str, str, float]]:
             return conn.execute(
-                "SELECT question, COUNT(*) AS n FROM questions WHERE answered = 0"
-                " GROUP BY lower(trim(question)) ORDER BY n DESC, MAX(asked_at) DESC LIMIT ?",
+                "SELECT question, why, at FROM ("
+                "  SELECT question, 'declined' AS why, asked_at AS at FROM questions"
+                "  WHERE answered = 0 AND trim(question) != ''"
+                "  UNION ALL"
+                "  SELECT question, 'not helpful' AS why, voted_at AS at FROM feedback"
+                "  WHERE helpful = 0 AND question IS NOT NULL"
+                ") WHERE lower(trim(question)) NOT IN (SELECT question_key FROM dismissed)"
+                " ORDER BY at DESC LIMIT ?",
                 (limit,),
             ).fetchall()
+
+        return await self.run(read)
+
+    async def dismiss(self, questions: list[str]) -> None:
+        """Hide these questions (case and spacing aside) from the missed questions."""
+        rows = [(q.strip().lower(), time.time()) for q in questions]
+
+        def write(conn: sqlite3.Connection) -> None:
+            conn.executemany(
+                "INSERT OR REPLACE INTO dismissed (question_key, dismissed_at) VALUES (?, ?)",
+                rows,
+            )
+            conn.commit()
+
+        await self.run(write)
+
+    async def stats(self, since: float) -> Stats:
+        """Questions, answers and votes since a Unix time."""
+
+        def read(conn: sqlite3.Connection) -> Stats:
+            asked, answered = conn.execute(
+                "SELECT COUNT(*), COALESCE(SUM(answered), 0) FROM questions WHERE asked_at >= ?",
+                (since,),
+            ).fetchone()
+            busiest = conn.execute(
+                "SELECT fact_id, COUNT(*) AS n FROM questions WHERE asked_at >= ? AND answered = 1"
+                " GROUP BY fact_id ORDER BY n DESC, fact_id LIMIT 10",
+                (since,),
+            ).fetchall()
+            votes = conn.execute(
+                "SELECT fact_id, SUM(helpful), SUM(1 - helpful) FROM feedback WHERE voted_at >= ?"
+                " GROUP BY fact_id ORDER BY SUM(1 - helpful) DESC, fact_id LIMIT 10",
+                (since,),
+            ).fetchall()
+            days = conn.execute(
+                "SELECT CAST((asked_at - ?) / 86400 AS INTEGER) AS day, COUNT(*),"
+                " COALESCE(SUM(answered), 0) FROM questions WHERE asked_at >= ?"
+                " GROUP BY day ORDER BY day",
+                (since, since),
+            ).fetchall()
+            return Stats(
+                asked=int(asked), answered=int(answered),
+                busiest=[(f, int(n)) for f, n in busiest],
+                votes=[(f, int(up), int(down)) for f, up, down in votes],
+                per_day=[(int(d), int(n), int(a)) for d, n, a in days],
+            )
 
         return await self.run(read)
 
