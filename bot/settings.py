@@ -46,6 +46,13 @@ def _ids(env: Mapping[str, str], name: str) -> frozenset[int]:
         raise SettingsError(f"{name} must be a comma-separated list of numeric ids") from None
 
 
+def _one_id(env: Mapping[str, str], name: str) -> int | None:
+    ids = _ids(env, name)
+    if len(ids) > 1:
+        raise SettingsError(f"{name} takes one channel id")
+    return next(iter(ids), None)
+
+
 def _url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str | None:
     value = env.get(name, "").strip()
     if not value:
@@ -75,6 +82,10 @@ class Settings:
     data_dir: Path = Path("data")
     qa_channels: frozenset[int] = frozenset()
     dev_guilds: frozenset[int] = frozenset()
+    admin_guilds: frozenset[int] = frozenset()
+    moderator_roles: frozenset[int] = frozenset()
+    modlog_channel: int | None = None
+    watch_interval: float = 2.0
     api_base_url: str | None = None
     gateway_url: str | None = None
     cooldown_questions: int = 5
@@ -98,6 +109,10 @@ class Settings:
             data_dir=Path(env.get("CAREERBOT_DATA_DIR", "").strip() or "data"),
             qa_channels=_ids(env, "CAREERBOT_QA_CHANNELS"),
             dev_guilds=_ids(env, "CAREERBOT_DEV_GUILDS"),
+            admin_guilds=_ids(env, "CAREERBOT_ADMIN_GUILDS"),
+            moderator_roles=_ids(env, "CAREERBOT_MODERATOR_ROLES"),
+            modlog_channel=_one_id(env, "CAREERBOT_MODLOG_CHANNEL"),
+            watch_interval=float(_int(env, "CAREERBOT_WATCH_SECONDS", 2, 0, 3600)),
             api_base_url=_url(env, "DISCORD_API_BASE_URL", ("http://", "https://")),
             gateway_url=_url(env, "DISCORD_GATEWAY_URL", ("ws://", "wss://")),
             cooldown_questions=_int(env, "CAREERBOT_COOLDOWN_QUESTIONS", 5, 1, 1000),

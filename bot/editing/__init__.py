@@ -5,6 +5,7 @@ changed what, `KnowledgeWatcher` / `reload` pick up edits made to the files on d
 """
 
 from bot.editing.errors import (
+    EDIT_ERRORS,
     ChangeNotFound,
     EditConflict,
     EditError,
@@ -34,6 +35,7 @@ from bot.editing.watch import KnowledgeWatcher, reload
 from bot.editing.yaml_writer import dump_topic
 
 __all__ = [
+    "EDIT_ERRORS",
     "MAX_IMPORT_FILE_BYTES",
     "MAX_IMPORT_TOTAL_BYTES",
     "Change",

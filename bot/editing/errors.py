@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from bot.knowledge.errors import FactNotFound, Issue
 
 __all__ = [
+    "EDIT_ERRORS",
     "ChangeNotFound",
     "EditConflict",
     "EditError",
@@ -122,3 +123,7 @@ class HistoryUnavailable(EditNotSaved):
 
     def __init__(self, where: str, detail: str) -> None:
         super().__init__(where, detail=detail)
+
+
+EDIT_ERRORS: tuple[type[Exception], ...] = (EditError, FactNotFound)
+"""Every refusal an edit can raise (FactNotFound comes from bot.knowledge): catch these."""

@@ -7,6 +7,7 @@ failure (locked, read-only, disk full) is raised as HistoryUnavailable.
 
 from __future__ import annotations
 
+import builtins
 import json
 import sqlite3
 import threading
@@ -162,7 +163,7 @@ class ChangeHistory:
         finally:
             conn.close()
 
-    def list(self, fact_id: str | None = None, limit: int = 20) -> list[Change]:
+    def list(self, fact_id: str | None = None, limit: int = 20) -> builtins.list[Change]:
         """The latest changes, newest first; only those of one fact when `fact_id` is given."""
         limit = max(1, min(int(limit), 1000))
         if fact_id is None:

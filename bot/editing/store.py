@@ -23,7 +23,7 @@ import logging
 import threading
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -48,68 +48,26 @@ from bot.editing.files import (
 from bot.editing.history import ChangeHistory
 from bot.editing.imports import ImportSummary, attachment_name, check_attachments, summarise
 from bot.editing.merge import merge_edit, stripped
-from bot.editing.records import Action, Change, EditResult, fact_to_dict
+from bot.editing.plans import (
+    Plan,
+    as_text,
+    position_of,
+    revert_fact,
+    revert_files,
+    short,
+    topic_file,
+    topic_files,
+)
+from bot.editing.records import Change, EditResult, fact_to_dict
 from bot.editing.validation import Workspace, check_fact_quotes, require_valid
-from bot.editing.yaml_writer import dump_topic
 from bot.knowledge.errors import Issue
-from bot.knowledge.loader import SLUG, SOURCES_FILE, TOPICS_DIR, LoadReport, load_report
+from bot.knowledge.loader import LoadReport, load_report
 from bot.knowledge.loader import phrasing_key as key_of
 from bot.knowledge.models import Fact, KnowledgeBase
 
 log = logging.getLogger(__name__)
 
 DEFAULT_HISTORY = Path("data") / "careerbot.sqlite3"
-_MAX_SUMMARY = 300
-
-
-@dataclass
-class _Plan:
-    """A change worked out in memory: the files to write and what to record."""
-
-    files: dict[str, bytes | None]
-    action: Action
-    summary: str
-    fact_id: str | None = None
-    topic_id: str | None = None
-    before: dict[str, Any] | None = None
-    after: dict[str, Any] | None = None
-    after_id: str | None = None  # `after` is this fact as the validated knowledge base has it
-    reverts: int | None = None
-    position: int | None = None
-    quoted: tuple[str, ...] = field(default_factory=tuple)  # facts whose quotes to check
-
-
-def _topic_file(topic_id: str) -> str:
-    return f"{TOPICS_DIR}/{topic_id}.yaml"
-
-
-def _content(fact: Fact) -> dict[str, Any]:
-    data = fact_to_dict(fact)
-    data.pop("topic")
-    return data
-
-
-def _text(data: bytes | None) -> str | None:
-    return None if data is None else data.decode("utf-8", "surrogateescape")
-
-
-def _bytes(text: str | None) -> bytes | None:
-    return None if text is None else text.encode("utf-8", "surrogateescape")
-
-
-def _safe_rel(rel: str) -> bool:
-    if rel == SOURCES_FILE:
-        return True
-    folder, _, name = rel.partition("/")
-    return folder == TOPICS_DIR and name.endswith(".yaml") and bool(SLUG.match(name[:-5]))
-
-
-def _position(kb: KnowledgeBase, fact: Fact) -> int:
-    return [f.id for f in kb.facts_in(fact.topic)].index(fact.id)
-
-
-def _short(text: str) -> str:
-    return text if len(text) <= _MAX_SUMMARY else text[: _MAX_SUMMARY - 1] + "…"
 
 
 class KnowledgeStore:
@@ -167,19 +125,19 @@ class KnowledgeStore:
         """Append a new fact to an existing topic."""
         fact = stripped(fact)
 
-        def build(report: LoadReport, _snapshot: dict[str, bytes]) -> _Plan:
+        def build(report: LoadReport, _snapshot: dict[str, bytes]) -> Plan:
             kb = require_valid(report)
             if kb.topic(topic_id) is None:
                 raise TopicNotFound(topic_id)
             if fact.id in kb.facts:
                 other = kb.facts[fact.id].topic
                 raise EditRejected([Issue(
-                    self._shown(_topic_file(topic_id)),
+                    self._shown(topic_file(topic_id)),
                     f"a fact with id '{fact.id}' already exists (topic '{other}')", None, fact.id,
                 )])
             facts = [*kb.facts_in(topic_id), replace(fact, topic=topic_id)]
-            return _Plan(
-                self._topic_files(kb, topic_id, facts), "add",
+            return Plan(
+                topic_files(self.root.name, kb, topic_id, facts), "add",
                 f"added fact '{fact.id}' to topic '{topic_id}'", fact.id, topic_id,
                 after_id=fact.id, position=len(facts) - 1, quoted=(fact.id,),
             )
@@ -197,22 +155,22 @@ class KnowledgeStore:
         """
         edited = stripped(new_fact)
 
-        def build(report: LoadReport, _snapshot: dict[str, bytes]) -> _Plan:
+        def build(report: LoadReport, _snapshot: dict[str, bytes]) -> Plan:
             kb = require_valid(report)
             old = self._fact(kb, fact_id)
             merged = edited if base is None else merge_edit(stripped(base), old, edited)
             new = replace(merged, topic=old.topic)
             if new.id != old.id and new.id in kb.facts:
                 raise EditRejected([Issue(
-                    self._shown(_topic_file(old.topic)),
+                    self._shown(topic_file(old.topic)),
                     f"cannot rename to '{new.id}': that id is taken (topic "
                     f"'{kb.facts[new.id].topic}')", None, fact_id,
                 )])
             facts = [new if f.id == old.id else f for f in kb.facts_in(old.topic)]
-            return _Plan(
-                self._topic_files(kb, old.topic, facts), "edit", "", fact_id, old.topic,
+            return Plan(
+                topic_files(self.root.name, kb, old.topic, facts), "edit", "", fact_id, old.topic,
                 before=fact_to_dict(old), after_id=new.id,
-                position=_position(kb, old),
+                position=position_of(kb, old),
                 quoted=(new.id,),
             )
 
@@ -221,14 +179,14 @@ class KnowledgeStore:
     def remove_fact(self, fact_id: str, *, actor: str) -> EditResult:
         """Delete a fact (refused while other facts list it in `related`)."""
 
-        def build(report: LoadReport, _snapshot: dict[str, bytes]) -> _Plan:
+        def build(report: LoadReport, _snapshot: dict[str, bytes]) -> Plan:
             kb = require_valid(report)
             old = self._fact(kb, fact_id)
             facts = kb.facts_in(old.topic)
-            position = _position(kb, old)
+            position = position_of(kb, old)
             del facts[position]
-            return _Plan(
-                self._topic_files(kb, old.topic, facts), "remove",
+            return Plan(
+                topic_files(self.root.name, kb, old.topic, facts), "remove",
                 f"removed fact '{fact_id}' ({old.question})", fact_id, old.topic,
                 before=fact_to_dict(old), position=position,
             )
@@ -239,12 +197,12 @@ class KnowledgeStore:
         """Attach another phrasing to a fact; refused when any fact already has it."""
         text = phrasing.strip()
 
-        def build(report: LoadReport, _snapshot: dict[str, bytes]) -> _Plan:
+        def build(report: LoadReport, _snapshot: dict[str, bytes]) -> Plan:
             kb = require_valid(report)
             old = self._fact(kb, fact_id)
             key = key_of(text)
             if not key:
-                raise EditRejected([Issue(self._shown(_topic_file(old.topic)),
+                raise EditRejected([Issue(self._shown(topic_file(old.topic)),
                                           "the phrasing has no words", None, fact_id)])
             for fact in kb.facts.values():
                 if any(key_of(p) == key for p in fact.phrasings):
@@ -253,8 +211,8 @@ class KnowledgeStore:
                     raise PhrasingTaken(text, fact.id)
             new = replace(old, alternates=(*old.alternates, text))
             facts = [new if f.id == fact_id else f for f in kb.facts_in(old.topic)]
-            return _Plan(
-                self._topic_files(kb, old.topic, facts), "alias",
+            return Plan(
+                topic_files(self.root.name, kb, old.topic, facts), "alias",
                 f"added phrasing {text!r}", fact_id, old.topic,
                 before=fact_to_dict(old), after_id=fact_id,
             )
@@ -265,10 +223,10 @@ class KnowledgeStore:
         """Undo one recorded change; the revert is recorded as a change of its own."""
         target = self.history.get(change_id)
 
-        def build(report: LoadReport, snapshot: dict[str, bytes]) -> _Plan:
+        def build(report: LoadReport, snapshot: dict[str, bytes]) -> Plan:
             if target.is_file_change:
-                return self._revert_files(target, snapshot)
-            return self._revert_fact(target, require_valid(report))
+                return revert_files(target, snapshot, self._conflict)
+            return revert_fact(target, require_valid(report), self.root.name, self._conflict)
 
         return self._edit(actor, build)
 
@@ -295,11 +253,11 @@ class KnowledgeStore:
             if not apply:
                 return replace(summary, knowledge=kb)
             names = ", ".join(attachment_name(rel) for rel in changed)
-            plan = _Plan(
-                dict(changed), "import", _short(f"imported {names}: "
+            plan = Plan(
+                dict(changed), "import", short(f"imported {names}: "
                                                 + summary.describe().replace("\n", "; ")),
-                before={"files": {rel: _text(snapshot.get(rel)) for rel in changed}},
-                after={"files": {rel: _text(data) for rel, data in changed.items()}},
+                before={"files": {rel: as_text(snapshot.get(rel)) for rel in changed}},
+                after={"files": {rel: as_text(data) for rel, data in changed.items()}},
             )
             change = self._save(plan, actor)
         return replace(summary, applied=True, knowledge=kb, change=change)
@@ -312,60 +270,6 @@ class KnowledgeStore:
                 else "revert the later changes first, or edit it by hand")
         return RevertConflict(f"cannot revert change #{target.id}: {what}; {hint}")
 
-    def _revert_fact(self, target: Change, kb: KnowledgeBase) -> _Plan:
-        before, after = target.before_fact, target.after_fact
-        current = None
-        if after is not None:
-            current = kb.facts.get(after.id)
-            if current is None or _content(current) != _content(after):
-                raise self._conflict(target, f"fact '{after.id}' has changed since")
-        if before is None and current is not None:  # undo an add
-            topic = current.topic
-            facts = kb.facts_in(topic)
-            position = [f.id for f in facts].index(current.id)
-            del facts[position]
-        elif before is not None and current is None:  # undo a remove
-            topic = target.topic_id or before.topic
-            if before.id in kb.facts:
-                raise self._conflict(target, f"a fact '{before.id}' exists again")
-            if kb.topic(topic) is None:
-                raise self._conflict(target, f"topic '{topic}' no longer exists")
-            facts = kb.facts_in(topic)
-            position = min(target.position if target.position is not None else len(facts),
-                           len(facts))
-            facts.insert(position, replace(before, topic=topic))
-        elif before is not None and current is not None:  # undo an edit or an alias
-            topic = current.topic
-            if before.id != current.id and before.id in kb.facts:
-                raise self._conflict(target, f"a fact '{before.id}' exists again")
-            facts = [replace(before, topic=topic) if f.id == current.id else f
-                     for f in kb.facts_in(topic)]
-            position = [f.id for f in facts].index(before.id)
-        else:
-            raise self._conflict(target, "it changed no fact")
-        return _Plan(
-            self._topic_files(kb, topic, facts), "revert",
-            _short(f"reverted #{target.id} ({target.summary})"),
-            (before or after).id, topic,  # type: ignore[union-attr]
-            before=fact_to_dict(current) if current else None,
-            after_id=before.id if before else None, reverts=target.id, position=position,
-            quoted=(before.id,) if before else (),
-        )
-
-    def _revert_files(self, target: Change, snapshot: dict[str, bytes]) -> _Plan:
-        old = dict((target.before or {}).get("files") or {})
-        new = dict((target.after or {}).get("files") or {})
-        if not all(_safe_rel(rel) for rel in (*old, *new)):
-            raise self._conflict(target, "its record names unexpected files")
-        moved = [rel for rel, text in new.items() if snapshot.get(rel) != _bytes(text)]
-        if moved:
-            raise self._conflict(target, f"{', '.join(moved)} changed since")
-        return _Plan(
-            {rel: _bytes(text) for rel, text in old.items()}, "revert",
-            _short(f"reverted #{target.id} ({target.summary})"),
-            before={"files": new}, after={"files": old}, reverts=target.id,
-        )
-
     # -- machinery ---------------------------------------------------------------------------
 
     def _shown(self, rel: str) -> str:
@@ -377,16 +281,6 @@ class KnowledgeStore:
         if fact is None:
             raise FactNotFound(fact_id)
         return fact
-
-    def _topic_files(self, kb: KnowledgeBase, topic_id: str, facts: list[Fact]) -> dict:
-        topic = kb.topic(topic_id)
-        title = topic.title if topic else topic_id
-        rel = _topic_file(topic_id)
-        try:
-            return {rel: dump_topic(topic_id, title, facts).encode("utf-8")}
-        except UnicodeEncodeError as exc:
-            raise EditRejected([Issue(self._shown(rel), f"text is not valid Unicode: {exc}")]
-                               ) from None
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
@@ -403,7 +297,7 @@ class KnowledgeStore:
         return read_snapshot(self.root)
 
     def _edit(
-        self, actor: str, build: Callable[[LoadReport, dict[str, bytes]], _Plan]
+        self, actor: str, build: Callable[[LoadReport, dict[str, bytes]], Plan]
     ) -> EditResult:
         with self._locked():
             snapshot = self._snapshot()
@@ -427,7 +321,7 @@ class KnowledgeStore:
             self._last = ({k: v for k, v in written.items() if v is not None}, report)
         return EditResult(kb, change)
 
-    def _save(self, plan: _Plan, actor: str) -> Change:
+    def _save(self, plan: Plan, actor: str) -> Change:
         token = uuid.uuid4().hex
         transaction = self.history.begin()
         files = FileTransaction(self.root, token)
@@ -457,4 +351,4 @@ def _edit_summary(before: dict[str, Any] | None, after: dict[str, Any] | None) -
     parts = [k for k in after if k not in ("id", "topic") and before.get(k) != after.get(k)]
     if before.get("id") != after.get("id"):
         parts.append(f"id (now '{after.get('id')}')")
-    return _short(f"edited {', '.join(parts)} of '{before.get('id')}'")
+    return short(f"edited {', '.join(parts)} of '{before.get('id')}'")
