@@ -270,7 +270,8 @@ class Database:
             conn.execute(
                 "INSERT INTO feedback (answer_key, voter, fact_id, helpful, question, guild_id,"
                 " voted_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (answer_key, voter) DO"
-                " UPDATE SET helpful = excluded.helpful, voted_at = excluded.voted_at",
+                " UPDATE SET helpful = excluded.helpful, voted_at = excluded.voted_at,"
+                " question = COALESCE(excluded.question, feedback.question)",
                 row,
             )
             conn.commit()
