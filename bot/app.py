@@ -10,7 +10,8 @@ import signal
 import discord
 import yarl
 
-from bot.client import CareerBot
+from bot.client import DATABASE_FILE, CareerBot
+from bot.editing import EDIT_ERRORS, KnowledgeStore
 from bot.knowledge.errors import KnowledgeBaseError
 from bot.knowledge.loader import load_knowledge_base
 from bot.logs import configure_logging
@@ -19,7 +20,7 @@ from bot.settings import Settings
 from bot.storage.database import Database
 
 log = logging.getLogger(__name__)
-DATABASE_FILE = "careerbot.sqlite3"
+
 
 
 def point_discord_at(settings: Settings) -> None:
@@ -31,10 +32,15 @@ def point_discord_at(settings: Settings) -> None:
 
 
 def build_bot(settings: Settings, **options) -> CareerBot:
+    store = KnowledgeStore(settings.knowledge_dir, settings.data_dir / DATABASE_FILE)
+    with contextlib.suppress(*EDIT_ERRORS, OSError):
+        recovered = store.recover()  # an edit interrupted by a crash: finish or undo it
+        if recovered:
+            log.warning("knowledge files: %s", recovered)
     knowledge = load_knowledge_base(settings.knowledge_dir)
     database = Database(settings.data_dir / DATABASE_FILE)
     database.start()
-    return CareerBot(settings, AnswerService(knowledge, database), database, **options)
+    return CareerBot(settings, AnswerService(knowledge, database), database, store, **options)
 
 
 async def serve(settings: Settings) -> int:

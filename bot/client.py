@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -10,6 +11,9 @@ from pathlib import Path
 import discord
 from discord.ext import commands
 
+from bot.editing import KnowledgeStore, KnowledgeWatcher
+from bot.knowledge.errors import Issue
+from bot.knowledge.models import KnowledgeBase
 from bot.service import AnswerService
 from bot.settings import Settings
 from bot.storage.database import Database
@@ -17,8 +21,9 @@ from bot.ui.views import DYNAMIC_ITEMS
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("bot.exts.questions", "bot.exts.browse", "bot.exts.owner")
+EXTENSIONS = ("bot.exts.questions", "bot.exts.browse", "bot.exts.owner", "bot.exts.kb")
 SYNC_STATE_FILE = "command-sync.json"
+DATABASE_FILE = "careerbot.sqlite3"
 
 
 def make_intents(settings: Settings) -> discord.Intents:
@@ -39,6 +44,7 @@ class CareerBot(commands.Bot):
         settings: Settings,
         service: AnswerService,
         database: Database | None = None,
+        store: KnowledgeStore | None = None,
         **options,
     ) -> None:
         options.setdefault("intents", make_intents(settings))
@@ -51,12 +57,33 @@ class CareerBot(commands.Bot):
         self.settings = settings
         self.service = service
         self.database = database
+        self.store = store or KnowledgeStore(
+            settings.knowledge_dir, settings.data_dir / DATABASE_FILE
+        )
+        self.watcher: KnowledgeWatcher | None = None
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(*DYNAMIC_ITEMS)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         await self.sync_commands()
+        if self.settings.watch_interval > 0:
+            self.watcher = KnowledgeWatcher(
+                self.settings.knowledge_dir, self._knowledge_changed, self._knowledge_broken,
+                self.settings.watch_interval, knowledge=self.service.knowledge,
+                loop=asyncio.get_running_loop(),
+            ).start()
+
+    def _knowledge_changed(self, knowledge: KnowledgeBase) -> None:
+        if knowledge != self.service.knowledge:
+            self.service.replace(knowledge)
+            log.info("knowledge files changed on disk: now answering from %d facts",
+                     len(knowledge.facts))
+
+    def _knowledge_broken(self, issues: list[Issue]) -> None:
+        first = issues[0] if issues else "?"
+        log.error("the knowledge files on disk are invalid (%d problem(s), first: %s); still "
+                  "answering from the last good knowledge base", len(issues), first)
 
     # -- command sync ------------------------------------------------------------------------
 
@@ -110,6 +137,8 @@ class CareerBot(commands.Bot):
                  self.user.id if self.user else "?", len(self.guilds))
 
     async def close(self) -> None:
+        if self.watcher is not None:
+            self.watcher.stop()
         await super().close()
         if self.database is not None:
             self.database.close()

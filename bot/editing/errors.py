@@ -104,14 +104,24 @@ _REASONS = {
 class EditNotSaved(EditError):
     """The files could not be written (disk full, read-only, ...); they are unchanged."""
 
-    def __init__(self, where: str, exc: OSError | None = None, detail: str | None = None) -> None:
+    def __init__(
+        self,
+        where: str,
+        exc: OSError | None = None,
+        detail: str | None = None,
+        *,
+        restored: bool = True,
+    ) -> None:
         self.where = where
         self.errno = getattr(exc, "errno", None)
+        self.restored = restored
         reason = detail or _REASONS.get(self.errno or -1) or (
             f"{exc.strerror or exc}" if exc is not None else "unknown error"
         )
+        outcome = ("nothing was changed" if restored else
+                   "the old files could not all be put back yet; the next edit does it")
         super().__init__(f"edit not saved: cannot write {where}: {reason}, then try again "
-                         "(nothing was changed)")
+                         f"({outcome})")
 
 
 StorageFull = EditNotSaved

@@ -159,8 +159,8 @@ class FileTransaction:
                     write_atomic(path, data)
             self._sync_dirs()
         except OSError as exc:
-            self.undo()
-            raise EditNotSaved(str(self.root / where), exc) from exc
+            restored = self.undo()
+            raise EditNotSaved(str(self.root / where), exc, restored=restored) from exc
         except BaseException:
             self.undo()
             raise
@@ -260,6 +260,7 @@ def recover(root: Path, committed: Callable[[str], bool]) -> str | None:
         _discard(root, backups)
         return "kept"
     if not _restore(root, backups):
-        raise EditNotSaved(str(root), detail="an interrupted edit could not be undone")
+        raise EditNotSaved(str(root), detail="an interrupted edit could not be undone yet",
+                           restored=False)
     log.warning("undid an edit to %s that was interrupted before it was recorded", root)
     return "undone"

@@ -17,13 +17,24 @@ from .payloads import InteractionType
 from .recorder import RecordedRequest
 from .results import BotMessage, InteractionResult
 from .server import FakeDiscord
-from .world import FakeChannel, FakeGuild, FakeRole, FakeUser, Intent, Perm, World, new_id
+from .world import (
+    FakeChannel,
+    FakeFile,
+    FakeGuild,
+    FakeRole,
+    FakeUser,
+    Intent,
+    Perm,
+    World,
+    new_id,
+)
 
 __all__ = [
     "BotMessage",
     "ErrorLogGuard",
     "FakeChannel",
     "FakeDiscord",
+    "FakeFile",
     "FakeGuild",
     "FakeRole",
     "FakeUser",

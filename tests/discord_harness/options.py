@@ -2,7 +2,8 @@
 filled-in modal fields, refusing what the Discord client would not let a user submit.
 
 Option types: 1 subcommand, 2 group, 3 string, 4 integer, 5 boolean, 6 user, 7 channel,
-8 role, 10 number. User, channel and role values are ids, with the objects in ``resolved``.
+8 role, 10 number, 11 attachment (a ``FakeFile`` from ``FakeDiscord.upload``). User, channel,
+role and attachment values are ids, with the objects in ``resolved``.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 
 from . import payloads
 from .payloads import Json, walk_components
-from .world import FakeChannel, FakeRole, FakeUser, World
+from .world import FakeChannel, FakeFile, FakeRole, FakeUser, World
 
 SUBCOMMAND, GROUP = 1, 2
 CONVERTERS = {3: str, 4: int, 5: bool, 10: float}
@@ -65,6 +66,11 @@ def _value(definition: Json, value: Any, resolved: Json, world: World) -> Any:
     elif isinstance(value, FakeChannel):
         channel = payloads.channel_payload(value) | {"permissions": str(world.bot.permissions)}
         resolved.setdefault("channels", {})[str(value.id)] = channel
+    elif isinstance(value, FakeFile):
+        resolved.setdefault("attachments", {})[str(value.id)] = {
+            "id": str(value.id), "filename": value.filename, "size": len(value.data),
+            "url": value.url, "proxy_url": value.url, "content_type": value.content_type,
+        }
     elif isinstance(value, FakeRole):
         resolved.setdefault("roles", {})[str(value.id)] = payloads.role_payload(value)
     return str(getattr(value, "id", value))

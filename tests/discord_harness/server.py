@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import web
 
@@ -29,7 +30,7 @@ from .gateway import Gateway
 from .recorder import DEFAULT_TIMEOUT, RecordedRequest, Recorder, route_matches
 from .responses import error_response, json_response, payload_of, read_body
 from .store import MessageStore
-from .world import World
+from .world import FakeFile, World, new_id
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,7 @@ class FakeDiscord:
                                url=lambda: self.gateway_url)
         self.commands: dict[int | None, list[dict[str, Any]]] = {}  # guild id (None = global)
         self.forbidden_channels: set[int] = set()
+        self.uploads: dict[int, FakeFile] = {}
         self.faults: list[Fault] = []
         self.unknown_requests: list[RecordedRequest] = []
         self.port: int | None = None
@@ -86,6 +88,7 @@ class FakeDiscord:
     async def start(self) -> FakeDiscord:
         app = web.Application(middlewares=[self._middleware])
         app.router.add_get("/ws", self.gateway.handle)
+        app.router.add_get("/attachments/{id}/{filename}", self._serve_upload)
         routes.add_routes(app, self, API_PREFIX)
         app.router.add_route("*", API_PREFIX + "/{tail:.*}", self._unknown_route)
         self._runner = web.AppRunner(app, handle_signals=False)
@@ -110,6 +113,21 @@ class FakeDiscord:
         return f"ws://127.0.0.1:{self.port}/ws"
 
     # -- test controls -------------------------------------------------------------------
+
+    def upload(self, filename: str, data: bytes, *,
+               content_type: str = "application/octet-stream") -> FakeFile:
+        """A file for an attachment option; the bot downloads it from this server."""
+        file_id = new_id()
+        url = f"http://127.0.0.1:{self.port}/attachments/{file_id}/{quote(filename, safe='')}"
+        upload = FakeFile(file_id, filename, data, url, content_type)
+        self.uploads[file_id] = upload
+        return upload
+
+    async def _serve_upload(self, request: web.Request) -> web.Response:
+        upload = self.uploads.get(int(request.match_info["id"]))
+        if upload is None:
+            return web.Response(status=404)
+        return web.Response(body=upload.data, content_type=upload.content_type)
 
     def forbid(self, channel_id: int) -> None:
         """Sending to this channel answers 403 Missing Permissions (code 50013)."""

@@ -99,6 +99,18 @@ class FakeChannel:
         return self.type == ChannelType.DM
 
 
+@dataclass(frozen=True)
+class FakeFile:
+    """A file a user attaches to a command option (type 11), served by the fake CDN at ``url``.
+    Make one with ``FakeDiscord.upload(filename, data)``."""
+
+    id: int
+    filename: str
+    data: bytes
+    url: str
+    content_type: str = "application/octet-stream"
+
+
 @dataclass
 class FakeGuild:
     id: int

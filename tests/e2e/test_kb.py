@@ -1,0 +1,334 @@
+"""`/kb` over the real wire: moderators edit the knowledge base; nobody else can."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.knowledge.loader import bundled_knowledge_dir, load_knowledge_base
+from tests.discord_harness import BotMessage, Perm, World
+from tests.e2e.careerbot import make_bot, make_settings
+
+PAY = "average-salary"
+NEW_PHRASING = "what kind of money do ml folks take home"
+
+
+@pytest.fixture
+def discord_world() -> World:
+    world = World.default()
+    helper_role = World.default().role("Moderator")  # a role without Manage Server
+    world.guild.roles.append(type(helper_role)(helper_role.id, "Helpers", Perm.MEMBER, 1))
+    world.add_user("helper", role_ids=(helper_role.id,), permissions=Perm.MEMBER)
+    world.add_channel("mod-log")
+    return world
+
+
+@pytest.fixture
+def knowledge_dir(tmp_path) -> Path:
+    target = tmp_path / "knowledge"
+    shutil.copytree(bundled_knowledge_dir(), target)
+    return target
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*.yaml"))}
+
+
+@pytest.fixture
+def kb_settings(tmp_path, knowledge_dir, fake_discord):
+    world = fake_discord.world
+    return make_settings(
+        tmp_path / "data", knowledge_dir=knowledge_dir,
+        admin_guilds=frozenset({world.guild.id}),
+        moderator_roles=frozenset({world.role("Helpers").id}),
+        modlog_channel=world.channel("mod-log").id, watch_interval=0.1,
+        cooldown_questions=100,
+    )
+
+
+@pytest.fixture
+async def h(start_bot, kb_settings):
+    return await start_bot(make_bot(kb_settings))
+
+
+async def ask(h, question: str):
+    """Ask in #general; wait for the answer there (the mod log posts elsewhere meanwhile)."""
+    general = h.channel("general")
+    since = h.server.mark()
+    trigger = await h.post(h.user("alice"), general, question, mention_bot=True)
+    request = await h.server.wait_for_request("POST", f"/channels/{general.id}/messages",
+                                              since=since)
+    return BotMessage(request, h.server.store.get(request.response["id"]), trigger=trigger)
+
+
+def fact_of(reply) -> str | None:
+    votes = [c for c in reply.custom_ids if c.startswith("cb:vote:")]
+    return votes[0].split(":")[2] if votes else None
+
+
+# -- who may ---------------------------------------------------------------------------------
+
+KB_CALLS = {
+    "add": {"topic": "pay"},
+    "edit": {"fact": PAY},
+    "remove": {"fact": PAY},
+    "alias": {"fact": PAY, "phrasing": NEW_PHRASING},
+    "unanswered": {},
+    "history": {},
+    "revert": {"change": 1},
+    "reload": {},
+    "export": {},
+    "import": None,  # needs an upload: built in the test
+    "stats": {},
+}
+
+
+def test_every_kb_command_is_gated_in_the_tree(h):
+    group = h.bot.tree.get_command("kb")
+    assert group is not None
+    names = {c.name for c in group.walk_commands()}
+    assert names == set(KB_CALLS)
+    assert group.default_permissions.manage_guild
+    assert group.guild_only
+    cog = h.bot.get_cog("KnowledgeAdmin")
+    assert type(cog).interaction_check is not type(cog).__mro__[1].interaction_check
+
+
+@pytest.mark.parametrize("command", sorted(KB_CALLS))
+async def test_non_moderator_is_refused_and_nothing_changes(h, fake_discord, knowledge_dir,
+                                                            command):
+    before = snapshot(knowledge_dir)
+    options = KB_CALLS[command]
+    if options is None:
+        options = {"file": fake_discord.upload("pay.yaml", (knowledge_dir / "topics" /
+                                                            "pay.yaml").read_bytes())}
+    result = await h.slash(h.user("alice"), h.channel("general"), f"kb {command}", **options)
+    assert result.type == 4 and result.ephemeral
+    assert "Only moderators" in result.content
+    assert snapshot(knowledge_dir) == before
+    assert not fake_discord.find_requests("POST", f"/channels/{h.channel('mod-log').id}/*")
+
+
+async def test_autocomplete_is_gated_too(h):
+    refused = await h.autocomplete(h.user("alice"), h.channel("general"), "kb edit", "fact", "")
+    allowed = await h.autocomplete(h.user("mod"), h.channel("general"), "kb edit", "fact", "av")
+    assert refused == []
+    assert allowed and allowed[0]["value"] == PAY
+
+
+async def test_other_server_and_editing_off(start_bot, kb_settings, fake_discord, knowledge_dir):
+    from dataclasses import replace
+
+    other = replace(kb_settings, admin_guilds=frozenset({12345}))
+    h = await start_bot(make_bot(other))
+    before = snapshot(knowledge_dir)
+    result = await h.slash(h.user("mod"), h.channel("general"), "kb alias", fact=PAY,
+                           phrasing=NEW_PHRASING)
+    assert "This server may not change the knowledge base" in result.content
+    assert snapshot(knowledge_dir) == before
+
+
+async def test_editing_off_says_how_to_turn_it_on(start_bot, kb_settings, knowledge_dir):
+    from dataclasses import replace
+
+    h = await start_bot(make_bot(replace(kb_settings, admin_guilds=frozenset())))
+    result = await h.slash(h.user("mod"), h.channel("general"), "kb reload")
+    assert "Editing the knowledge base is off" in result.content
+    assert "CAREERBOT_ADMIN_GUILDS" in result.content
+
+
+async def test_moderator_role_may_edit(h):
+    result = await h.slash(h.user("helper"), h.channel("general"), "kb alias", fact=PAY,
+                           phrasing=NEW_PHRASING)
+    assert "now also answers" in result.content
+
+
+# -- what moderators do ------------------------------------------------------------------------
+
+
+async def test_alias_answers_at_once_and_is_posted_to_the_mod_log(h, fake_discord, knowledge_dir):
+    assert fact_of(await ask(h, NEW_PHRASING)) != PAY
+    result = await h.slash(h.user("mod"), h.channel("general"), "kb alias", fact=PAY,
+                           phrasing=NEW_PHRASING)
+    assert "now also answers" in result.content
+    modlog = h.channel("mod-log")
+    posted = await fake_discord.wait_for_request("POST", f"/channels/{modlog.id}/messages")
+    assert "mod" in str(posted.body)
+    assert fact_of(await ask(h, NEW_PHRASING)) == PAY
+    assert NEW_PHRASING in (knowledge_dir / "topics" / "pay.yaml").read_text()
+
+
+async def test_alias_taken_by_another_fact_is_refused(h, knowledge_dir):
+    before = snapshot(knowledge_dir)
+    other = load_knowledge_base(knowledge_dir).facts["degree-required"].question
+    result = await h.slash(h.user("mod"), h.channel("general"), "kb alias", fact=PAY,
+                           phrasing=other)
+    assert "already belongs to fact 'degree-required'" in result.content
+    assert snapshot(knowledge_dir) == before
+
+
+async def test_add_by_form_answers_at_once(h, knowledge_dir):
+    opened = await h.slash(h.user("mod"), h.channel("general"), "kb add", topic="pay")
+    assert opened.type == 9
+    question = "Do machine learning engineers earn over six figures?"
+    saved = await h.submit_modal(h.user("mod"), opened, {
+        "Question": question,
+        "Other phrasings (one per line)": "do mles make six figures\nis mle pay 100k plus",
+        "Answer": "Often, yes: the 2022 article says ML engineers often earn over six figures.",
+        "Source id (see /sources)": "ml-engineer-article-2022",
+        "Quote from the source": "often over six figures",
+    })
+    assert "Added" in saved.content and "it answers now" in saved.content
+    reply = await ask(h, "do mles make six figures")
+    assert fact_of(reply).startswith("do-machine-learning-engineers-earn-over-six")
+    assert question in (knowledge_dir / "topics" / "pay.yaml").read_text()
+
+
+async def test_refused_form_loses_nothing(h, knowledge_dir):
+    before = snapshot(knowledge_dir)
+    opened = await h.slash(h.user("mod"), h.channel("general"), "kb add", topic="pay")
+    typed = {
+        "Question": "Is this a brand new question?",
+        "Other phrasings (one per line)": "",
+        "Answer": "Some answer.",
+        "Source id (see /sources)": "no-such-source",
+        "Quote from the source": "a quote",
+    }
+    refused = await h.submit_modal(h.user("mod"), opened, typed)
+    assert "Not saved" in refused.content and "unknown source 'no-such-source'" in refused.content
+    assert snapshot(knowledge_dir) == before
+    reopened = await h.click(h.user("mod"), refused, label="Fix and try again")
+    assert reopened.type == 9
+    values = {c["custom_id"]: c.get("value") for row in reopened.modal["components"]
+              for c in row.get("components", [row.get("component", {})])}
+    assert "Is this a brand new question?" in values.values()
+    assert "no-such-source" in values.values()
+
+
+async def test_edit_form_is_filled_in(h, knowledge_dir):
+    opened = await h.slash(h.user("mod"), h.channel("general"), "kb edit", fact=PAY)
+    assert opened.type == 9
+    fields = [c for row in opened.modal["components"]
+              for c in row.get("components", [row.get("component", {})])]
+    current = load_knowledge_base(knowledge_dir).facts[PAY]
+    assert any(f.get("value") == current.question for f in fields)
+    saved = await h.submit_modal(h.user("mod"), opened, {"Answer": current.answer + " Edited."})
+    assert "Saved" in saved.content
+    assert load_knowledge_base(knowledge_dir).facts[PAY].answer.endswith("Edited.")
+
+
+async def test_remove_needs_confirmation_then_revert(h, knowledge_dir):
+    fact = "automation-demand-covid"
+    asked = "did covid increase demand for automation"
+    asking = await h.slash(h.user("mod"), h.channel("general"), "kb remove", fact=fact)
+    assert fact in load_knowledge_base(knowledge_dir).facts  # not yet
+    done = await h.click(h.user("mod"), asking, label="Remove")
+    assert done.type == 7 and "Removed" in done.data["content"]
+    assert fact not in load_knowledge_base(knowledge_dir).facts
+    assert fact_of(await ask(h, asked)) != fact
+    history = await h.slash(h.user("mod"), h.channel("general"), "kb history")
+    change = int(history.message.embeds[0]["description"].split("`#")[1].split("`")[0])
+    reverted = await h.slash(h.user("mod"), h.channel("general"), "kb revert", change=change)
+    assert "Reverted" in reverted.content
+    assert fact in load_knowledge_base(knowledge_dir).facts
+    assert fact_of(await ask(h, asked)) == fact
+
+
+async def test_reload_of_a_broken_file_keeps_the_last_good_knowledge(h, knowledge_dir,
+                                                                     discord_errors):
+    discord_errors.allow("knowledge files on disk are invalid", logger="bot")
+    (knowledge_dir / "topics" / "pay.yaml").write_text("topic: pay\nfacts: [\n")
+    result = await h.slash(h.user("mod"), h.channel("general"), "kb reload")
+    assert "still answering from the last good knowledge base" in result.content
+    assert "invalid YAML" in result.content
+    assert fact_of(await ask(h, "how much do ml engineers earn")) == PAY
+
+
+async def test_files_edited_on_disk_are_picked_up(h, knowledge_dir):
+    path = knowledge_dir / "topics" / "pay.yaml"
+    text = path.read_text()
+    path.write_text(text.replace("question: How much does a machine learning engineer earn",
+                                 "question: What is the typical wage of an ML engineer"))
+    for _ in range(100):  # the watcher polls every 0.1 s and waits for the files to settle
+        if h.bot.service.knowledge.facts[PAY].question.startswith("What is the typical wage"):
+            break
+        await asyncio.sleep(0.05)
+    assert h.bot.service.knowledge.facts[PAY].question.startswith("What is the typical wage")
+
+
+async def test_export_and_import(h, fake_discord, knowledge_dir):
+    exported = await h.slash(h.user("mod"), h.channel("general"), "kb export")
+    names = set(exported.callback.files)
+    assert {"sources.yaml", "pay.yaml", "skills.yaml"} <= names
+    changed = (knowledge_dir / "topics" / "pay.yaml").read_text().replace(
+        "alternates:", "alternates:\n      - how big is an mle paycheck", 1)
+    upload = fake_discord.upload("pay.yaml", changed.encode())
+    preview = await h.slash(h.user("mod"), h.channel("general"), "kb import", file=upload)
+    assert "This would change" in preview.message.content
+    assert not preview.thinking
+    assert "how big is an mle paycheck" not in (knowledge_dir / "topics" / "pay.yaml").read_text()
+    applied = await h.click(h.user("mod"), preview, label="Apply")
+    assert "Imported" in applied.data["content"]
+    assert "how big is an mle paycheck" in (knowledge_dir / "topics" / "pay.yaml").read_text()
+
+
+@pytest.mark.parametrize(("name", "data", "message"), [
+    ("../evil.yaml", b"topic: x\n", "name"),
+    ("pay.yaml", b"topic: !!python/object/apply:os.system ['echo hi']\n", "invalid YAML"),
+    ("pay.yaml", b"\xff\xfe\x00", "UTF-8"),
+])
+async def test_bad_imports_are_refused(h, fake_discord, knowledge_dir, name, data, message):
+    before = snapshot(knowledge_dir)
+    upload = fake_discord.upload(name, data)
+    result = await h.slash(h.user("mod"), h.channel("general"), "kb import", file=upload)
+    text = " ".join(m.content for m in result.webhook_messages) + result.content
+    assert "Not saved" in text and message in text
+    assert snapshot(knowledge_dir) == before
+
+
+async def test_unanswered_then_attach_in_one_click(h):
+    missed = "what do ml people take home each month"
+    assert fact_of(await ask(h, missed)) is None
+    await h.bot.database.flush()
+    listing = await h.slash(h.user("mod"), h.channel("general"), "kb unanswered")
+    assert missed in listing.message.embeds[0]["description"]
+    selects = [c for row in listing.message.components for c in row["components"]
+               if c["type"] == 3]
+    picked = await h.click(h.user("mod"), listing, selects[0]["custom_id"], values=["0"])
+    assert picked.type == 7
+    attach = [c for row in listing.message.components for c in row["components"]
+              if c["type"] == 3][1]
+    assert not attach.get("disabled")
+    done = await h.click(h.user("mod"), listing, attach["custom_id"], values=[PAY])
+    assert "now also answers" in done.content
+    assert fact_of(await ask(h, missed)) == PAY
+
+
+async def test_stats_with_a_chart(h):
+    await ask(h, "how much do ml engineers earn")
+    await h.bot.database.flush()
+    result = await h.slash(h.user("mod"), h.channel("general"), "kb stats", period="week")
+    assert result.callback.files == ("questions.png",)
+    embed = result.data["embeds"][0]
+    assert any(f["name"] == "Questions" for f in embed["fields"])
+
+
+async def test_concurrent_edits_from_many_moderators_all_land(start_bot, kb_settings,
+                                                              fake_discord, knowledge_dir):
+    world = fake_discord.world
+    moderator_role = world.role("Moderator").id
+    moderators = [world.add_user(f"mod{i}", role_ids=(moderator_role,), permissions=Perm.MODERATOR)
+                  for i in range(10)]
+    h = await start_bot(make_bot(kb_settings))
+    facts = list(load_knowledge_base(knowledge_dir).facts)[:25]
+    calls = [h.slash(moderators[i % 10], h.channel("general"), "kb alias", fact=facts[i % 25],
+                     phrasing=f"concurrent phrasing number {i}")
+             for i in range(50)]
+    results = await asyncio.gather(*calls)
+    assert all("now also answers" in r.content for r in results), [r.content for r in results]
+    knowledge = load_knowledge_base(knowledge_dir)
+    phrasings = {p for f in knowledge.facts.values() for p in f.alternates}
+    assert all(f"concurrent phrasing number {i}" in phrasings for i in range(50))
