@@ -10,17 +10,17 @@ import signal
 import discord
 import yarl
 
-from bot.client import DATABASE_FILE, CareerBot
+from bot.client import DATABASE_FILE, CareerBot, ShardedCareerBot
 from bot.editing import EDIT_ERRORS, KnowledgeStore
 from bot.knowledge.errors import KnowledgeBaseError
 from bot.knowledge.loader import load_knowledge_base
 from bot.logs import configure_logging
+from bot.metrics import Metrics, MetricsUnavailable
 from bot.service import AnswerService
 from bot.settings import Settings
 from bot.storage.database import Database
 
 log = logging.getLogger(__name__)
-
 
 
 def point_discord_at(settings: Settings) -> None:
@@ -40,7 +40,16 @@ def build_bot(settings: Settings, **options) -> CareerBot:
     knowledge = load_knowledge_base(settings.knowledge_dir)
     database = Database(settings.data_dir / DATABASE_FILE)
     database.start()
-    return CareerBot(settings, AnswerService(knowledge, database), database, store, **options)
+    service = AnswerService(knowledge, database)
+    if settings.metrics_port is not None:
+        metrics = Metrics(service)
+        metrics.serve(settings.metrics_port, settings.metrics_address)
+    if settings.shard_count is not None:
+        options.setdefault("shard_count", settings.shard_count)
+        if settings.shard_ids is not None:
+            options.setdefault("shard_ids", list(settings.shard_ids))
+        return ShardedCareerBot(settings, service, database, store, **options)
+    return CareerBot(settings, service, database, store, **options)
 
 
 async def serve(settings: Settings) -> int:
@@ -79,10 +88,14 @@ async def serve(settings: Settings) -> int:
 
 
 def run_bot(settings: Settings, *, log_level: str | None = None) -> int:
-    configure_logging(log_level or settings.log_level, secrets=[settings.token.get()])
+    configure_logging(log_level or settings.log_level, secrets=[settings.token.get()],
+                      file=settings.log_file)
     try:
         return asyncio.run(serve(settings))
-    except KnowledgeBaseError as exc:
+    except (KnowledgeBaseError, MetricsUnavailable) as exc:
+        log.error("cannot start: %s", exc)
+        return 1
+    except OSError as exc:  # e.g. the metrics port is taken
         log.error("cannot start: %s", exc)
         return 1
     except KeyboardInterrupt:

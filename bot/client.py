@@ -142,3 +142,8 @@ class CareerBot(commands.Bot):
         await super().close()
         if self.database is not None:
             self.database.close()
+
+
+class ShardedCareerBot(CareerBot, commands.AutoShardedBot):
+    """The same bot over several gateway connections (shards): `CAREERBOT_SHARD_COUNT`, and
+    `CAREERBOT_SHARD_IDS` to run only some of them in this process."""

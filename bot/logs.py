@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
 
 REDACTED = "[redacted]"
 
@@ -31,12 +33,21 @@ class RedactSecrets(logging.Filter):
         return True
 
 
-def configure_logging(level: str, *, secrets: list[str] = ()) -> None:
-    logging.basicConfig(
-        level=getattr(logging, level.upper(), logging.INFO),
-        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
-        force=True,
-    )
+LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+ROTATE_BYTES = 10 * 1024 * 1024
+ROTATE_KEEP = 5
+
+
+def configure_logging(level: str, *, secrets: list[str] = (), file: Path | None = None) -> None:
+    """One format and level for everything; optionally a rotating file; secrets redacted."""
+    logging.basicConfig(level=getattr(logging, level.upper(), logging.INFO), format=LOG_FORMAT,
+                        force=True)
+    if file is not None:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        handler = RotatingFileHandler(file, maxBytes=ROTATE_BYTES, backupCount=ROTATE_KEEP,
+                                      encoding="utf-8")
+        handler.setFormatter(logging.Formatter(LOG_FORMAT))
+        logging.getLogger().addHandler(handler)
     redact = RedactSecrets(list(secrets))
     for handler in logging.getLogger().handlers:
         handler.addFilter(redact)

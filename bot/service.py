@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from bot.answers import Answer, fact_answer, from_match
@@ -40,6 +41,8 @@ class AnswerService:
     ) -> None:
         self.thresholds = thresholds or DEFAULT_THRESHOLDS
         self.database = database
+        self.observers: list[Callable[[Answer, float], None]] = []
+        """Called with each answer and its latency in seconds (metrics subscribe here)."""
         self._current = self._load(knowledge)
 
     def _load(self, knowledge: KnowledgeBase) -> Loaded:
@@ -80,11 +83,16 @@ class AnswerService:
                                  floor=max(base.floor, min_confidence))
         result = current.matcher.match(question, thresholds=thresholds)
         answer = from_match(current.knowledge, result)
+        latency = time.perf_counter() - started
         log.info(
             "question via=%s answered=%s fact=%s confidence=%.2f latency_ms=%.2f",
-            via, answer.answered, answer.fact_id, answer.confidence,
-            (time.perf_counter() - started) * 1000,
+            via, answer.answered, answer.fact_id, answer.confidence, latency * 1000,
         )
+        for observe in self.observers:
+            try:
+                observe(answer, latency)
+            except Exception:
+                log.exception("an answer observer failed")
         if record:
             self._record(QuestionRecord(
                 question=result.question, via=via, fact_id=answer.fact_id,

@@ -88,6 +88,11 @@ class Settings:
     watch_interval: float = 2.0
     api_base_url: str | None = None
     gateway_url: str | None = None
+    metrics_port: int | None = None
+    metrics_address: str = "127.0.0.1"
+    log_file: Path | None = None
+    shard_count: int | None = None
+    shard_ids: tuple[int, ...] | None = None
     cooldown_questions: int = 5
     cooldown_seconds: int = 30
     log_level: str = "INFO"
@@ -103,7 +108,22 @@ class Settings:
         level = env.get("CAREERBOT_LOG_LEVEL", "INFO").strip().upper() or "INFO"
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise SettingsError("CAREERBOT_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
+        metrics_port = env.get("CAREERBOT_METRICS_PORT", "").strip()
+        log_file = env.get("CAREERBOT_LOG_FILE", "").strip()
+        shard_count = env.get("CAREERBOT_SHARD_COUNT", "").strip()
+        shard_ids = tuple(sorted(_ids(env, "CAREERBOT_SHARD_IDS"))) or None
+        count = _int(env, "CAREERBOT_SHARD_COUNT", 1, 1, 10000) if shard_count else None
+        if shard_ids and count is None:
+            raise SettingsError("CAREERBOT_SHARD_IDS needs CAREERBOT_SHARD_COUNT")
+        if shard_ids and count is not None and max(shard_ids) >= count:
+            raise SettingsError("CAREERBOT_SHARD_IDS must be below CAREERBOT_SHARD_COUNT")
         return cls(
+            metrics_port=_int(env, "CAREERBOT_METRICS_PORT", 0, 1, 65535) if metrics_port
+            else None,
+            metrics_address=env.get("CAREERBOT_METRICS_ADDRESS", "").strip() or "127.0.0.1",
+            log_file=Path(log_file) if log_file else None,
+            shard_count=count,
+            shard_ids=shard_ids,
             token=Secret(env.get("DISCORD_TOKEN", "").strip()),
             knowledge_dir=Path(knowledge) if knowledge else bundled_knowledge_dir(),
             data_dir=Path(env.get("CAREERBOT_DATA_DIR", "").strip() or "data"),

@@ -56,9 +56,18 @@ class Session:
 
     id: str
     intents: int
+    shard: tuple[int, int] = (0, 1)  # (shard id, shard count) from IDENTIFY
     seq: int = 0
     history: list[dict[str, Any]] = field(default_factory=list)
     socket: web.WebSocketResponse | None = None
+
+    def serves(self, guild_id: int | None) -> bool:
+        """Discord's routing: a guild's events go to shard (guild_id >> 22) % count; DMs to
+        shard 0."""
+        shard_id, count = self.shard
+        if guild_id is None:
+            return shard_id == 0
+        return (guild_id >> 22) % count == shard_id
 
     async def send(self, event: str, data: Any) -> None:
         self.seq += 1
@@ -114,6 +123,9 @@ class Gateway:
         intents returning the payload, or ``None`` to skip that session (as Discord does)."""
         for session in list(self.sessions.values()):
             payload = data(session.intents) if callable(data) else data
+            guild_id = payload.get("guild_id") if isinstance(payload, dict) else None
+            if not session.serves(int(guild_id) if guild_id else None):
+                continue
             if payload is None:
                 self.recorder.note(f"{event} not delivered: the bot lacks the intent for it")
                 continue
@@ -174,12 +186,17 @@ class Gateway:
         if data.get("token") != self._token():
             await socket.close(code=Close.AUTHENTICATION_FAILED, message=b"Authentication failed.")
             return None
-        session = Session(id=uuid.uuid4().hex, intents=int(data.get("intents", 0)), socket=socket)
+        shard = tuple(data.get("shard") or (0, 1))
+        session = Session(id=uuid.uuid4().hex, intents=int(data.get("intents", 0)),
+                          shard=(int(shard[0]), int(shard[1])), socket=socket)
         self.sessions[session.id] = session
+        guilds = [g for g in self.world.guilds if session.serves(g.id)]
         ready = payloads.ready_payload(self.world, session_id=session.id,
                                        resume_gateway_url=self._url())
+        ready["guilds"] = [{"id": str(g.id), "unavailable": True} for g in guilds]
+        ready["shard"] = list(session.shard)
         await session.send("READY", ready)
-        for guild in self.world.guilds:
+        for guild in guilds:
             await session.send("GUILD_CREATE", payloads.guild_payload(guild))
         return session
 

@@ -331,3 +331,15 @@ async def test_rate_limited_send_is_retried(careerbot, fake_discord):
     assert reply.ok
     statuses = [r.status for r in fake_discord.find_requests("POST", "/channels/*/messages")]
     assert statuses[-2:] == [429, 200]
+
+
+async def test_status_is_for_the_owner_only(careerbot):
+    h = careerbot
+    refused = await h.slash(h.user("alice"), h.channel("general"), "status")
+    assert refused.ephemeral and "Only the bot's owner" in refused.content
+    await h.say(h.user("alice"), h.channel("general"), PAY_QUESTION, mention_bot=True)
+    await h.bot.database.flush()
+    status = await h.slash(h.user("mod"), h.channel("general"), "status")  # the app's owner
+    text = status.message.text
+    assert "Knowledge base" in text and "facts" in text
+    assert "Questions today (UTC)** 1 (100% answered)" in text

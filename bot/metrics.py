@@ -1,0 +1,51 @@
+"""Optional Prometheus metrics (`CAREERBOT_METRICS_PORT`): questions by outcome, answer
+latency, knowledge base size. Needs the `metrics` extra (`pip install -e '.[metrics]'`)."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.answers import Answer
+from bot.service import AnswerService
+
+log = logging.getLogger(__name__)
+
+
+class MetricsUnavailable(RuntimeError):
+    pass
+
+
+class Metrics:
+    """Registers CareerBot's metrics in their own registry and serves them over HTTP."""
+
+    def __init__(self, service: AnswerService) -> None:
+        try:
+            import prometheus_client as prom
+        except ImportError:  # pragma: no cover - depends on the environment
+            raise MetricsUnavailable(
+                "CAREERBOT_METRICS_PORT is set but prometheus-client is not installed: "
+                "pip install -e '.[metrics]'"
+            ) from None
+        self._prom = prom
+        self.registry = prom.CollectorRegistry()
+        self.questions = prom.Counter(
+            "careerbot_questions", "Questions by outcome", ["outcome"], registry=self.registry)
+        self.latency = prom.Histogram(
+            "careerbot_answer_latency_seconds", "Time to match a question",
+            buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5),
+            registry=self.registry)
+        self.facts = prom.Gauge("careerbot_knowledge_facts", "Facts in the knowledge base",
+                                registry=self.registry)
+        self.facts.set_function(lambda: len(service.knowledge.facts))
+        service.observers.append(self.observe)
+
+    def observe(self, answer: Answer, latency: float) -> None:
+        self.questions.labels("answered" if answer.answered else "declined").inc()
+        self.latency.observe(latency)
+
+    def serve(self, port: int, address: str) -> None:
+        self._prom.start_http_server(port, addr=address, registry=self.registry)
+        log.info("metrics on http://%s:%d/metrics", address, port)
+
+    def render(self) -> bytes:
+        return self._prom.generate_latest(self.registry)
