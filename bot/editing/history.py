@@ -17,6 +17,7 @@ from typing import Any
 
 from bot.editing.errors import ChangeNotFound, HistoryUnavailable
 from bot.editing.records import Action, Change
+from bot.storage.database import describe_failure
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS changes (
@@ -38,16 +39,8 @@ CREATE INDEX IF NOT EXISTS changes_fact_id ON changes (fact_id, id);
 _COLUMNS = "id, at, actor, action, fact_id, topic_id, before, after, summary, reverts, position"
 
 
-def describe(exc: BaseException) -> str:
-    """What a moderator can do about a database failure."""
-    text = str(exc).lower()
-    if "locked" in text or "busy" in text:
-        return "the database is locked by another process; try again in a moment"
-    if "readonly" in text or "read-only" in text:
-        return "the database is read-only; give the bot write access to the data directory"
-    if "full" in text or getattr(exc, "errno", None) == 28:
-        return "the disk is full; free some space"
-    return f"the database failed ({exc})"
+describe = describe_failure
+"""What a moderator can do about a database failure (shared with the bot's own database)."""
 
 
 def _dumps(value: dict[str, Any] | None) -> str | None:

@@ -159,12 +159,20 @@ class Questions(commands.Cog):
         interaction: discord.Interaction,
         question: app_commands.Range[str, 1, MAX_QUESTION_CHARS],
     ) -> None:
+        await self._answer_interaction(interaction, question, via="slash",
+                                       asker_id=interaction.user.id)
+
+    async def _answer_interaction(self, interaction: discord.Interaction, question: str, *,
+                                  via: str, asker_id: int, content: str | None = None) -> None:
+        """Answer a question asked through a command: cooldown, match, respond."""
         wait = self.retry_after(interaction.user)
         if wait:
             await interaction.response.send_message(self.cooldown_text(wait), ephemeral=True)
             return
-        answer = self.ask(question, via="slash", guild_id=interaction.guild_id)
-        kwargs = answer_message(answer, self.bot.service.knowledge, interaction.user.id)
+        answer = self.ask(question, via=via, guild_id=interaction.guild_id)
+        kwargs = answer_message(answer, self.bot.service.knowledge, asker_id)
+        if content:
+            kwargs["content"] = content
         await interaction.response.send_message(**kwargs)
 
     @ask_slash.autocomplete("question")
@@ -188,14 +196,9 @@ class Questions(commands.Cog):
                 "That message has no text I can read, so I can't answer it.", ephemeral=True
             )
             return
-        wait = self.retry_after(interaction.user)
-        if wait:
-            await interaction.response.send_message(self.cooldown_text(wait), ephemeral=True)
-            return
-        answer = self.ask(text, via="context-menu", guild_id=interaction.guild_id)
-        kwargs = answer_message(answer, self.bot.service.knowledge, message.author.id)
-        kwargs["content"] = f"Answering {message.jump_url}"
-        await interaction.response.send_message(**kwargs)
+        await self._answer_interaction(interaction, text, via="context-menu",
+                                       asker_id=message.author.id,
+                                       content=f"Answering {message.jump_url}")
 
 
 async def setup(bot: CareerBot) -> None:

@@ -62,6 +62,18 @@ class StorageUnavailable(RuntimeError):
     """The database cannot be used right now (the message says why)."""
 
 
+def describe_failure(exc: BaseException) -> str:
+    """What a person can do about a database failure (locked, read-only, full...)."""
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        return "the database is locked by another process; try again in a moment"
+    if "readonly" in text or "read-only" in text:
+        return "the database is read-only; give the bot write access to the data directory"
+    if "full" in text or getattr(exc, "errno", None) == 28:
+        return "the disk is full; free some space"
+    return f"the database failed ({exc})"
+
+
 @dataclass(frozen=True, slots=True)
 class QuestionRecord:
     question: str
@@ -183,16 +195,7 @@ class Database:
 
         future.get_loop().call_soon_threadsafe(settle)
 
-    @staticmethod
-    def _describe(exc: BaseException) -> str:
-        text = str(exc).lower()
-        if "locked" in text or "busy" in text:
-            return "the database is locked by another process"
-        if "readonly" in text or "read-only" in text:
-            return "the database is read-only"
-        if "full" in text or getattr(exc, "errno", None) == 28:
-            return "the disk is full"
-        return f"the database failed: {exc}"
+    _describe = staticmethod(describe_failure)
 
     def _failed(self, exc: BaseException) -> None:
         self.failures += 1

@@ -112,6 +112,12 @@ class KnowledgeAdmin(commands.GroupCog, group_name="kb",
         view = RetryView(interaction.user.id, retry) if retry else discord.utils.MISSING
         await self._say(interaction, clip(text, MESSAGE_LIMIT), view=view)
 
+    async def _fact_or_say(self, interaction: discord.Interaction, fact_id: str) -> Fact | None:
+        fact = self.bot.service.knowledge.facts.get(fact_id)
+        if fact is None:
+            await self._say(interaction, f"There is no fact `{clip(fact_id, 64)}`.")
+        return fact
+
     async def post_modlog(self, change: Change) -> None:
         """Post the change to the mod log in the background (the moderator is not kept waiting;
         a failure is a warning, never a failed edit)."""
@@ -206,9 +212,8 @@ class KnowledgeAdmin(commands.GroupCog, group_name="kb",
 
     @app_commands.command(name="edit", description="Edit a fact (opens the form, filled in)")
     async def edit(self, interaction: discord.Interaction, fact: str) -> None:
-        current = self.bot.service.knowledge.facts.get(fact)
+        current = await self._fact_or_say(interaction, fact)
         if current is None:
-            await self._say(interaction, f"There is no fact `{clip(fact, 64)}`.")
             return
         await interaction.response.send_modal(self._edit_form(current, FormValues.of(current)))
 
@@ -216,9 +221,8 @@ class KnowledgeAdmin(commands.GroupCog, group_name="kb",
 
     @app_commands.command(name="remove", description="Remove a fact (asks to confirm)")
     async def remove(self, interaction: discord.Interaction, fact: str) -> None:
-        current = self.bot.service.knowledge.facts.get(fact)
+        current = await self._fact_or_say(interaction, fact)
         if current is None:
-            await self._say(interaction, f"There is no fact `{clip(fact, 64)}`.")
             return
 
         async def confirmed(click: discord.Interaction) -> None:
