@@ -5,6 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.knowledge.errors import KnowledgeBaseError
 from bot.knowledge.loader import load_knowledge_base, load_report
@@ -157,3 +160,39 @@ def test_deeply_nested_shapes_never_reach_the_parser(small_kb_dir: Path, text: s
     # libyaml recurses per level: these shapes would crash the process, not raise.
     (small_kb_dir / "topics" / "pay.yaml").write_text(text)
     assert any("nested more than" in m for m in messages(small_kb_dir))
+
+
+# -- property tests: whatever the bytes, a located issue or a knowledge base, never a crash --
+
+
+YAMLISH = st.text(alphabet=st.sampled_from(list("abc:-[]{}&*!|>'\"#\n  \t0123456789?,.%@`\\")),
+                  max_size=400)
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.one_of(YAMLISH, st.text(max_size=300)), raw=st.binary(max_size=200))
+def test_any_topic_file_gives_issues_or_a_knowledge_base(small_kb_dir: Path, text: str,
+                                                         raw: bytes):
+    for content in (text.encode("utf-8", "surrogatepass"), raw):
+        (small_kb_dir / "topics" / "pay.yaml").write_bytes(content)
+        report = load_report(small_kb_dir)
+        assert (report.knowledge is None) == bool(report.issues)
+        assert all(i.file and i.message for i in report.issues)
+
+
+@settings(max_examples=100, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(question=st.text(min_size=1, max_size=120), answer=st.text(min_size=1, max_size=2000))
+def test_fact_fields_are_checked_not_trusted(small_kb_dir: Path, question: str, answer: str):
+    topic = {"topic": "pay", "title": "Pay", "facts": [{
+        "id": "average-pay", "question": question, "answer": answer,
+        "citations": [{"source": "article", "quote": "The average base pay is $127,712"}],
+    }]}
+    (small_kb_dir / "topics" / "pay.yaml").write_text(yaml.safe_dump(topic), encoding="utf-8")
+    report = load_report(small_kb_dir)
+    if report.knowledge is not None:
+        fact = report.knowledge.facts["average-pay"]
+        assert 0 < len(fact.question) <= 100 and 0 < len(fact.answer) <= 1500
+    else:
+        assert report.issues

@@ -9,6 +9,7 @@ import argparse
 import json
 import logging
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from bot.answers import answer_question
@@ -142,6 +143,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not settings.token:
         print("error: DISCORD_TOKEN is not set (see .env.example)", file=sys.stderr)
         return EXIT_USAGE
+    if args.knowledge:
+        settings = replace(settings, knowledge_dir=args.knowledge)
     from bot.app import run_bot  # Discord is imported only when the bot runs
 
     return run_bot(settings, log_level=args.log_level)
@@ -176,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("-v", "--verbose", action="store_true", help="list every miss")
     ev.set_defaults(func=cmd_eval)
 
-    run = sub.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)")
+    run = with_knowledge(sub.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)"))
     run.add_argument("--log-level", default=None, help="DEBUG, INFO, WARNING or ERROR")
     run.set_defaults(func=cmd_run)
 
