@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
+import aiohttp
 import discord
 
 from bot.answers import Answer
@@ -12,6 +14,9 @@ from bot.ui.embeds import answer_embed, answer_text, decline_embed
 from bot.ui.views import answer_view
 
 log = logging.getLogger(__name__)
+SEND_ATTEMPTS = 3
+RETRY_DELAY = 0.5
+"""Seconds before the first retry of a failed send (doubling after)."""
 NO_MENTIONS = discord.AllowedMentions.none()
 
 
@@ -48,17 +53,30 @@ async def reply_with_answer(
                     channel.id)
         kwargs = {"content": answer_text(answer), "view": kwargs["view"],
                   "allowed_mentions": NO_MENTIONS}
-    try:
-        if perms is not None and not perms.read_message_history:
-            # A reply needs Read Message History; without it, answer without the reference.
-            return await channel.send(**kwargs)
-        return await message.reply(mention_author=False, **kwargs)
-    except discord.Forbidden as exc:
-        log.warning("Discord refused the answer in channel %s (%s): check the bot's permissions"
-                    " there", channel.id, exc.text or exc.status)
-    except discord.NotFound:
-        log.info("the question in channel %s was deleted before the answer", channel.id)
-    except discord.HTTPException as exc:
-        log.error("sending the answer in channel %s failed: %s %s", channel.id, exc.status,
-                  exc.text)
+    for attempt in range(1, SEND_ATTEMPTS + 1):
+        try:
+            if perms is not None and not perms.read_message_history:
+                # A reply needs Read Message History; without it, answer without the reference.
+                return await channel.send(**kwargs)
+            return await message.reply(mention_author=False, **kwargs)
+        except discord.Forbidden as exc:
+            log.warning("Discord refused the answer in channel %s (%s): check the bot's "
+                        "permissions there", channel.id, exc.text or exc.status)
+            return None
+        except discord.NotFound:
+            log.info("the question in channel %s was deleted before the answer", channel.id)
+            return None
+        except (discord.DiscordServerError, aiohttp.ClientError, OSError, TimeoutError) as exc:
+            # discord.py retries 429 and some 5xx itself, not 503 nor a dropped connection.
+            if attempt == SEND_ATTEMPTS:
+                log.error("sending the answer in channel %s failed %d times, last: %s",
+                          channel.id, attempt, exc)
+                return None
+            log.warning("sending the answer in channel %s failed (%s); retrying", channel.id,
+                        exc)
+            await asyncio.sleep(RETRY_DELAY * attempt)
+        except discord.HTTPException as exc:
+            log.error("sending the answer in channel %s failed: %s %s", channel.id, exc.status,
+                      exc.text)
+            return None
     return None

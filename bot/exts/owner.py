@@ -7,6 +7,7 @@ import datetime
 import logging
 import time
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -17,6 +18,10 @@ from bot.storage.database import StorageUnavailable
 
 log = logging.getLogger(__name__)
 UNKNOWN_INTERACTION = 10062
+NOT_ALLOWED = "You can't use that command here."
+OUT_OF_DATE = ("That command is out of date or unknown: please try again in a minute, or ask "
+               "a server admin to reload Discord.")
+BAD_INPUT = "I couldn't use that input. Please try again with plain text."
 SORRY = "Something went wrong on my side while answering. It has been logged; please try again."
 
 
@@ -79,31 +84,45 @@ class Owner(commands.Cog):
     async def on_app_command_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
+        """The one place command errors end: expected ones are answered politely and logged
+        quietly; only what nobody expected is logged as an error."""
         original = getattr(error, "original", error)
+        name = interaction.command.qualified_name if interaction.command else "?"
         if isinstance(original, discord.NotFound) and original.code == UNKNOWN_INTERACTION:
             log.warning("interaction %s expired before the answer was sent (Discord allows 3 s)",
                         interaction.id)
             return
-        if isinstance(error, app_commands.TransformerError | app_commands.CheckFailure):
-            text = "I couldn't use that input. Please try again with plain text."
-            log.info("refused a command input: %s", error)
+        if isinstance(error, app_commands.CheckFailure):
+            log.info("/%s refused by a check for user %s", name, interaction.user.id)
+            text = None if interaction.response.is_done() else NOT_ALLOWED
+        elif isinstance(error, app_commands.CommandNotFound
+                        | app_commands.CommandSignatureMismatch):
+            log.warning("Discord sent /%s, which does not match this bot's commands: the "
+                        "commands on Discord may be out of date (`@CareerBot sync`)",
+                        getattr(error, "name", name))
+            text = OUT_OF_DATE
+        elif isinstance(error, app_commands.TransformerError):
+            log.info("refused a command input for /%s: %s", name, error)
+            text = BAD_INPUT
         elif isinstance(original, discord.Forbidden):
-            text = "Discord didn't let me do that here (missing permission)."
-            log.warning("missing permission for /%s in channel %s: %s",
-                        interaction.command and interaction.command.name,
+            log.warning("missing permission for /%s in channel %s: %s", name,
                         interaction.channel_id, original.text)
+            text = "Discord didn't let me do that here (missing permission)."
         else:
+            log.error("application command /%s failed", name, exc_info=error)
             text = SORRY
-            log.error("application command %s failed",
-                      interaction.command and interaction.command.name,
-                      exc_info=error)
+        if text is None:
+            return
         try:
-            if interaction.response.is_done():
+            if interaction.type is discord.InteractionType.autocomplete:
+                if not interaction.response.is_done():
+                    await interaction.response.autocomplete([])
+            elif interaction.response.is_done():
                 await interaction.followup.send(text, ephemeral=True)
             else:
                 await interaction.response.send_message(text, ephemeral=True)
-        except discord.HTTPException:
-            pass
+        except (discord.HTTPException, aiohttp.ClientError, OSError) as exc:
+            log.warning("cannot tell the user about the error: %s", exc)
 
 
 async def setup(bot: CareerBot) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -17,6 +18,7 @@ from bot.ratelimit import Cooldown
 from bot.service import PASSIVE_CONFIDENCE
 
 log = logging.getLogger(__name__)
+BAD_INPUT = "I couldn't use that input. Please try again with plain text."
 
 AUTOCOMPLETE_LIMIT = 25  # Discord: at most 25 choices
 CHOICE_LIMIT = 100  # Discord: choice names and string values at most 100 characters
@@ -25,6 +27,8 @@ QUESTION_WORDS = frozenset({
     "does", "did", "can", "could", "should", "would", "will", "any", "anyone",
 })
 _LEADING_WORD = re.compile(r"[\w']+")
+ATTACHMENT_ONLY_REPLY = ("I can only read questions written as text: please type yours in the "
+                         "message.")
 EMPTY_MENTION_REPLY = ("Hi! Ask me anything about becoming a machine learning engineer, e.g. "
                        "*how much do ML engineers earn?* `/help` shows everything I can do.")
 
@@ -112,8 +116,9 @@ class Questions(commands.Cog):
             return  # a command (`!ask`, `@CareerBot sync`): the command handles it
         question = self.strip_bot_mention(message.content)[: MAX_QUESTION_CHARS * 2]
         if not question:
-            if addressed and not message.attachments:
-                await self._send_plain(message, EMPTY_MENTION_REPLY)
+            if addressed:
+                await self._send_plain(message, ATTACHMENT_ONLY_REPLY if message.attachments
+                                       else EMPTY_MENTION_REPLY)
             return
         if passive and not looks_like_question(question):
             return
@@ -132,8 +137,8 @@ class Questions(commands.Cog):
     async def _send_plain(self, message: discord.Message, text: str) -> None:
         try:
             await message.reply(text, mention_author=False, allowed_mentions=NO_MENTIONS)
-        except discord.HTTPException as exc:
-            log.warning("cannot reply in channel %s: %s", message.channel.id, exc.text or exc)
+        except (discord.HTTPException, aiohttp.ClientError, OSError) as exc:
+            log.warning("cannot reply in channel %s: %s", message.channel.id, exc)
 
     @commands.command(name="ask")
     async def ask_prefix(self, ctx: commands.Context, *, question: str = "") -> None:
@@ -165,6 +170,9 @@ class Questions(commands.Cog):
     async def _answer_interaction(self, interaction: discord.Interaction, question: str, *,
                                   via: str, asker_id: int, content: str | None = None) -> None:
         """Answer a question asked through a command: cooldown, match, respond."""
+        if not isinstance(question, str):  # a crafted interaction: Discord sends strings
+            await interaction.response.send_message(BAD_INPUT, ephemeral=True)
+            return
         wait = self.retry_after(interaction.user)
         if wait:
             await interaction.response.send_message(self.cooldown_text(wait), ephemeral=True)
@@ -179,6 +187,8 @@ class Questions(commands.Cog):
     async def ask_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
+        if not isinstance(current, str):  # a crafted interaction
+            return []
         facts = self.bot.service.complete(current[:MAX_QUESTION_CHARS], limit=AUTOCOMPLETE_LIMIT)
         choices = []
         for fact in facts:

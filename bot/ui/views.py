@@ -15,6 +15,7 @@ import discord
 from bot.answers import Answer
 from bot.knowledge.errors import FactNotFound
 from bot.storage.database import StorageUnavailable
+from bot.ui.deadline import respond, within_deadline
 from bot.ui.embeds import answer_embed, clip
 
 if TYPE_CHECKING:
@@ -109,23 +110,22 @@ class VoteButton(
         if interaction.message.embeds:
             question = interaction.message.embeds[0].title
         try:
-            first = await bot.database.record_vote(
+            first = await within_deadline(interaction, bot.database.record_vote(
                 answer_key=str(interaction.message.id),
                 user_id=interaction.user.id,
                 fact_id=self.fact_id,
                 helpful=self.helpful,
                 question=question,
                 guild_id=interaction.guild_id,
-            )
+            ))
         except StorageUnavailable:
-            await interaction.response.send_message(
-                "Thanks! I couldn't save your vote right now, sorry.", ephemeral=True
-            )
+            await respond(interaction, "Thanks! I couldn't save your vote right now, sorry.",
+                          ephemeral=True)
             return
         verdict = "helpful" if self.helpful else "not helpful"
         text = (f"Thanks! Noted as {verdict}." if first
                 else f"You had already voted on this answer: changed to {verdict}.")
-        await interaction.response.send_message(text, ephemeral=True)
+        await respond(interaction, text, ephemeral=True)
 
 
 DYNAMIC_ITEMS = (FactButton, VoteButton)

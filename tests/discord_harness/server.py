@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 API_PREFIX = "/api/v10"
 DEFAULT_TOKEN = "fake-bot-token"
 UNKNOWN_ROUTE_HEADER = "X-Fake-Discord-Unknown-Route"
+DROP_HEADER = "X-Fake-Discord-Drop-Connection"
+DROP_CONNECTION = 0  # a fault "status": close the connection instead of answering
 UNAUTHENTICATED = re.compile(r"^/(interactions|webhooks)/")
 
 
@@ -53,6 +55,10 @@ class Fault:
     message: str
 
     def response(self) -> web.Response:
+        if self.status == DROP_CONNECTION:
+            response = web.Response(status=500)  # never sent: the connection is closed
+            response.headers[DROP_HEADER] = "1"
+            return response
         if self.status == 429:
             headers = {
                 "Via": "1.1 google", "X-RateLimit-Limit": "5", "X-RateLimit-Remaining": "0",
@@ -138,7 +144,9 @@ class FakeDiscord:
                   ) -> None:
         """Answer the next ``times`` matching calls with ``status``. 429s carry
         ``retry_after`` and a ``Via`` header, so discord.py sleeps and retries; note 500, 502,
-        504 are retried too, but after 1-9 s sleeps (prefer 503 for fast tests)."""
+        504 are retried too, but after 1-9 s sleeps (prefer 503 for fast tests).
+        ``status=0`` (``DROP_CONNECTION``) closes the connection without answering, as a
+        network failure would: the client sees the server disconnect (recorded as status 0)."""
         self.faults.append(Fault(method, pattern, status, times, retry_after, code, message))
 
     async def dispatch(self, event: str, data: Any) -> None:
@@ -196,11 +204,15 @@ class FakeDiscord:
             response = self._check_auth(request, path)
         if response is None:
             response = await self._handle(handler, request)
+        dropped = bool(response.headers.get(DROP_HEADER))
         record = await self.recorder.add_request(
             method=request.method, path=path, query=dict(request.query), body=body,
-            status=response.status, response=payload_of(response),
+            status=DROP_CONNECTION if dropped else response.status,
+            response=None if dropped else payload_of(response),
             files=tuple(name for name, _ in files),
         )
+        if dropped and request.transport is not None:
+            request.transport.close()
         if response.headers.get(UNKNOWN_ROUTE_HEADER):
             self.unknown_requests.append(record)
         return response

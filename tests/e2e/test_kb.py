@@ -330,13 +330,16 @@ async def test_concurrent_edits_from_many_moderators_all_land(start_bot, kb_sett
 
     async def alias(i: int):
         return await h.slash(moderators[i % 10], general, "kb alias", fact=aliased[i % 20],
-                             phrasing=f"concurrent phrasing number {i}")
+                             phrasing=f"concurrent phrasing number {i}", timeout=20)
 
     async def edit(i: int):
         who = moderators[i % 10]
         opened = await h.slash(who, general, "kb edit", fact=edited[i])
         current = load_knowledge_base(knowledge_dir).facts[edited[i]]
-        return await h.submit_modal(who, opened, {"Answer": f"{current.answer} (edit {i})"})
+        result = await h.submit_modal(who, opened, {"Answer": f"{current.answer} (edit {i})"})
+        if result.type == 5:  # slow under the lock: "thinking…", then the verdict
+            await result.next_message(timeout=20)
+        return result
 
     results = await asyncio.gather(*[alias(i) for i in range(40)],
                                    *[edit(i) for i in range(10)])

@@ -37,12 +37,14 @@ from bot.knowledge.errors import Issue
 from bot.knowledge.models import Fact
 from bot.missed import MissedGroup, group_missed
 from bot.storage.database import StorageUnavailable
+from bot.ui.deadline import respond, update, within_deadline
 from bot.ui.embeds import ANSWER_COLOUR, clip
 
 log = logging.getLogger(__name__)
 
 MESSAGE_LIMIT = 2000
 ATTACHMENTS_LIMIT = 10
+MAX_CHANGE_ID = 2**53
 PERIODS = {"day": 1, "week": 7, "month": 30}
 
 
@@ -79,22 +81,15 @@ class KnowledgeAdmin(commands.GroupCog, group_name="kb",
     def store(self):
         return self.bot.store
 
-    async def _run(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """Run a store operation off the event loop."""
-        return await asyncio.to_thread(func, *args, **kwargs)
+    async def _run(self, interaction: discord.Interaction, func: Callable[..., Any],
+                   *args: Any, **kwargs: Any) -> Any:
+        """Run a store operation off the event loop, within Discord's deadline."""
+        return await within_deadline(interaction, asyncio.to_thread(func, *args, **kwargs))
 
     async def _say(self, interaction: discord.Interaction, content: str | None = None,
                    **kwargs: Any) -> None:
         kwargs.setdefault("ephemeral", True)
-        kwargs.setdefault("allowed_mentions", discord.AllowedMentions.none())
-        if interaction.extras.pop("thinking", False):
-            # Deferred with "thinking…": the answer replaces that message.
-            kwargs.pop("ephemeral")
-            await interaction.edit_original_response(content=content, **kwargs)
-        elif interaction.response.is_done():
-            await interaction.followup.send(content, **kwargs)
-        else:
-            await interaction.response.send_message(content, **kwargs)
+        await respond(interaction, content, **kwargs)
 
     async def _applied(self, interaction: discord.Interaction, result: EditResult,
                        message: str) -> None:
@@ -175,7 +170,7 @@ class KnowledgeAdmin(commands.GroupCog, group_name="kb",
             taken = set(self.bot.service.knowledge.facts)
             fact = submitted.to_fact(new_fact_id(submitted.question, taken))
             try:
-                result = await self._run(self.store.add_fact, topic_id, fact,
+                result = await self._run(interaction, self.store.add_fact, topic_id, fact,
                                          actor=actor_of(interaction.user))
             except EDIT_ERRORS as exc:
                 await self._refused(interaction, exc, lambda: self._add_form(topic_id, submitted))
@@ -201,7 +196,7 @@ class KnowledgeAdmin(commands.GroupCog, group_name="kb",
                 return
             new = submitted.to_fact(base.id, base=base)
             try:
-                result = await self._run(self.store.edit_fact, base.id, new,
+                result = await self._run(interaction, self.store.edit_fact, base.id, new,
                                          actor=actor_of(interaction.user), base=base)
             except EDIT_ERRORS as exc:
                 await self._refused(interaction, exc, lambda: self._edit_form(base, submitted))
@@ -227,14 +222,14 @@ class KnowledgeAdmin(commands.GroupCog, group_name="kb",
 
         async def confirmed(click: discord.Interaction) -> None:
             try:
-                result = await self._run(self.store.remove_fact, fact,
+                result = await self._run(click, self.store.remove_fact, fact,
                                          actor=actor_of(click.user))
             except EDIT_ERRORS as exc:
-                await click.response.edit_message(content=clip(f"Not removed: {exc}", 2000),
-                                                  view=view)
+                await update(click, content=clip(f"Not removed: {exc}", 2000), view=view)
                 return
             self.bot.service.replace(result.knowledge)
-            await click.response.edit_message(
+            await update(
+                click,
                 content=f"Removed `{fact}` (change #{result.change.id}; `/kb revert` undoes it).",
                 view=view)
             await self.post_modlog(result.change)
@@ -250,7 +245,7 @@ class KnowledgeAdmin(commands.GroupCog, group_name="kb",
     async def alias(self, interaction: discord.Interaction, fact: str,
                     phrasing: app_commands.Range[str, 1, 200]) -> None:
         try:
-            result = await self._run(self.store.add_alias, fact, phrasing,
+            result = await self._run(interaction, self.store.add_alias, fact, phrasing,
                                      actor=actor_of(interaction.user))
         except EDIT_ERRORS as exc:
             await self._refused(interaction, exc)
@@ -269,7 +264,7 @@ class KnowledgeAdmin(commands.GroupCog, group_name="kb",
             await self._say(interaction, "No database: nothing was recorded.")
             return
         try:
-            rows = await self.bot.database.missed_questions()
+            rows = await within_deadline(interaction, self.bot.database.missed_questions())
         except StorageUnavailable as exc:
             await self._say(interaction, f"Cannot read the missed questions: {exc}.")
             return
@@ -294,7 +289,7 @@ class KnowledgeAdmin(commands.GroupCog, group_name="kb",
     async def attach(self, interaction: discord.Interaction, fact_id: str,
                      group: MissedGroup) -> None:
         try:
-            result = await self._run(self.store.add_alias, fact_id, group.question,
+            result = await self._run(interaction, self.store.add_alias, fact_id, group.question,
                                      actor=actor_of(interaction.user))
         except EDIT_ERRORS as exc:
             await self._refused(interaction, exc)
@@ -310,14 +305,16 @@ class KnowledgeAdmin(commands.GroupCog, group_name="kb",
             self._add_form(topic_id, FormValues(question=group.question[:100])))
 
     async def dismiss(self, interaction: discord.Interaction, group: MissedGroup) -> None:
-        if await self._dismiss_quietly(group):
+        if await self._dismiss_quietly(group, interaction):
             await self._say(interaction, f"Dismissed *{clip(group.question, 200)}*.")
         else:
             await self._say(interaction, "Could not dismiss it: the database is unavailable.")
 
-    async def _dismiss_quietly(self, group: MissedGroup) -> bool:
+    async def _dismiss_quietly(self, group: MissedGroup,
+                               interaction: discord.Interaction | None = None) -> bool:
         try:
-            await self.bot.database.dismiss(list(group.wordings))
+            work = self.bot.database.dismiss(list(group.wordings))
+            await (within_deadline(interaction, work) if interaction else work)
         except StorageUnavailable:
             return False
         return True
@@ -327,7 +324,7 @@ class KnowledgeAdmin(commands.GroupCog, group_name="kb",
     @app_commands.command(name="history", description="Recent changes, with who and when")
     async def history(self, interaction: discord.Interaction, fact: str | None = None) -> None:
         try:
-            changes = await self._run(self.store.changes, fact, 15)
+            changes = await self._run(interaction, self.store.changes, fact, 15)
         except EDIT_ERRORS as exc:
             await self._say(interaction, f"Cannot read the history: {exc}")
             return
@@ -346,9 +343,13 @@ class KnowledgeAdmin(commands.GroupCog, group_name="kb",
 
     @app_commands.command(name="revert", description="Undo a change (itself recorded)")
     async def revert(self, interaction: discord.Interaction,
-                     change: app_commands.Range[int, 1, 2**53]) -> None:
+                     change: app_commands.Range[int, 1, MAX_CHANGE_ID]) -> None:
+        if type(change) is not int or not 1 <= change <= MAX_CHANGE_ID:
+            await self._say(interaction, "There is no such change: see `/kb history`.")
+            return  # a crafted interaction (Discord checks the range in its own client)
         try:
-            result = await self._run(self.store.revert, change, actor=actor_of(interaction.user))
+            result = await self._run(interaction, self.store.revert, change,
+                                     actor=actor_of(interaction.user))
         except EDIT_ERRORS as exc:
             await self._refused(interaction, exc)
             return
@@ -356,7 +357,7 @@ class KnowledgeAdmin(commands.GroupCog, group_name="kb",
 
     @app_commands.command(name="reload", description="Re-read the knowledge files from disk")
     async def reload(self, interaction: discord.Interaction) -> None:
-        report = await self._run(self.store.load)
+        report = await self._run(interaction, self.store.load)
         if report.knowledge is None:
             await self._say(interaction, issues_text(
                 report.issues, "The files on disk are invalid: still answering from the last "
@@ -371,7 +372,7 @@ class KnowledgeAdmin(commands.GroupCog, group_name="kb",
 
     @app_commands.command(name="export", description="The knowledge base as YAML files")
     async def export(self, interaction: discord.Interaction) -> None:
-        files = await self._run(self.store.export)
+        files = await self._run(interaction, self.store.export)
         if len(files) <= ATTACHMENTS_LIMIT:
             attachments = [discord.File(io.BytesIO(data), filename=name)
                            for name, data in sorted(files.items())]
@@ -402,7 +403,8 @@ class KnowledgeAdmin(commands.GroupCog, group_name="kb",
         files = {file.filename: data}
         actor = actor_of(interaction.user)
         try:
-            summary = await self._run(self.store.import_topics, files, actor=actor, apply=False)
+            summary = await self._run(interaction, self.store.import_topics, files, actor=actor,
+                                      apply=False)
         except EDIT_ERRORS as exc:
             await self._refused(interaction, exc)
             return
@@ -412,15 +414,14 @@ class KnowledgeAdmin(commands.GroupCog, group_name="kb",
 
         async def confirmed(click: discord.Interaction) -> None:
             try:
-                applied = await self._run(self.store.import_topics, files, actor=actor,
+                applied = await self._run(click, self.store.import_topics, files, actor=actor,
                                           apply=True)
             except EDIT_ERRORS as exc:
-                await click.response.edit_message(content=clip(f"Not imported: {exc}", 2000),
-                                                  view=view)
+                await update(click, content=clip(f"Not imported: {exc}", 2000), view=view)
                 return
             if applied.knowledge is not None:
                 self.bot.service.replace(applied.knowledge)
-            await click.response.edit_message(content="Imported.", view=view)
+            await update(click, content="Imported.", view=view)
             if applied.change is not None:
                 await self.post_modlog(applied.change)
 
@@ -439,7 +440,7 @@ class KnowledgeAdmin(commands.GroupCog, group_name="kb",
         days = PERIODS.get(period, 7)
         since = time.time() - days * 86400
         try:
-            stats = await self.bot.database.stats(since)
+            stats = await within_deadline(interaction, self.bot.database.stats(since))
         except StorageUnavailable as exc:
             await self._say(interaction, f"Cannot read the statistics: {exc}.")
             return
@@ -451,7 +452,7 @@ class KnowledgeAdmin(commands.GroupCog, group_name="kb",
         embed.add_field(name="Busiest facts", value=clip(busiest, 1024), inline=False)
         votes = "\n".join(f"`{f}` 👍 {up} 👎 {down}" for f, up, down in stats.votes) or "–"
         embed.add_field(name="Feedback per fact", value=clip(votes, 1024), inline=False)
-        png = await self._run(questions_per_day, stats.per_day, days,
+        png = await self._run(interaction, questions_per_day, stats.per_day, days,
                               f"Questions in the last {period}")
         embed.set_image(url="attachment://questions.png")
         await self._say(interaction, embed=embed,
