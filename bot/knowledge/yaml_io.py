@@ -1,13 +1,16 @@
 """Reading YAML safely: size limits, no aliases (YAML bombs), UTF-8 only, line numbers kept.
 
-Speed: libyaml parses and composes the node tree in C, but PyYAML then builds the Python
+Speed (a knowledge base of ten thousand facts is a hundred files and a quarter of a million
+nodes): libyaml parses and composes the node tree in C, but PyYAML then builds the Python
 objects node by node through several Python calls each (`construct_object`, the tag lookup,
-generators for lists and mappings). A knowledge base of ten thousand facts is a quarter of a
-million nodes, so `_Loader` builds the plain shapes knowledge files are made of (mappings with
-plain keys, lists, scalars with the standard tags) in one tight recursive function, and hands
-anything else (merge keys, sets, unknown tags, odd keys) back to PyYAML's own constructor,
-which then builds the whole document the usual way. Both refuse aliases and yield the same
-data, line numbers included.
+generators for lists and mappings). `_Loader` builds the plain shapes knowledge files are made
+of (mappings with scalar keys, lists, scalars with the standard tags) in one recursive
+function, and hands anything else (merge keys, sets, unknown or unsafe tags, odd keys) back to
+PyYAML's own constructor, which then builds the whole document the usual way: both refuse
+aliases and give the same data, line numbers included. The resolver answers "a string" at
+once for the scalars that can only be one, the depth check searches for one line nesting too
+deeply instead of measuring every line, and the cyclic garbage collector is paused while a
+document is built (nothing built is a cycle).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import gc
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +69,14 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
     _plain_is_str = None not in _resolver_firsts and not _BaseLoader.yaml_path_resolvers
     """Whether a scalar whose first character starts no implicit resolver is a string."""
 
+    def __init__(self, stream: str | bytes) -> None:
+        super().__init__(stream)
+        # An alias is written "*name": without a "*" in the text, no node can be met twice.
+        if isinstance(stream, str):
+            self._may_alias = "*" in stream
+        else:
+            self._may_alias = not isinstance(stream, bytes) or b"*" in stream
+
     def resolve(self, kind, value, implicit):  # type: ignore[no-untyped-def]
         # Called by libyaml's composer for every node. Most scalars are quoted or start with
         # a character no implicit resolver (null, bool, int, float, ...) starts with: they are
@@ -76,14 +88,6 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
         ):
             return self.DEFAULT_SCALAR_TAG
         return super().resolve(kind, value, implicit)
-
-    def __init__(self, stream: str | bytes) -> None:
-        super().__init__(stream)
-        # An alias is written "*name": without a "*" in the text, no node can be met twice.
-        if isinstance(stream, str):
-            self._may_alias = "*" in stream
-        else:
-            self._may_alias = not isinstance(stream, bytes) or b"*" in stream
 
     def construct_document(self, node):  # type: ignore[no-untyped-def]
         seen: set[yaml.Node] | None = set() if self._may_alias else None
@@ -118,19 +122,18 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
         elif kind is MappingNode and tag == _MAP_TAG:
             mapping = LineDict()
             key_lines: dict[str, int] = {}
+            plain = seen is None
             for key_node, value_node in node.value:
                 if type(key_node) is not ScalarNode:
                     raise _Unusual  # unhashable keys, and their error, are PyYAML's
                 # Merge ("<<") and value ("=") keys have tags of their own: not built here.
-                if seen is None and key_node.tag == _STR_TAG:
-                    key = key_node.value
-                else:
-                    key = self._build(key_node, seen)
-                if seen is None and value_node.tag == _STR_TAG and type(value_node) is ScalarNode:
+                text = key_node.value  # a scalar's value is its text
+                key = text if plain and key_node.tag == _STR_TAG else self._build(key_node, seen)
+                if plain and value_node.tag == _STR_TAG and type(value_node) is ScalarNode:
                     mapping[key] = value_node.value
                 else:
                     mapping[key] = self._build(value_node, seen)
-                key_lines[str(key_node.value)] = key_node.start_mark.line + 1
+                key_lines[text] = key_node.start_mark.line + 1
             mapping.line = node.start_mark.line + 1
             mapping.key_lines = key_lines
             return mapping
@@ -181,11 +184,33 @@ def nesting_depth(text: str) -> int:
     lines = "\n" + text
     # A run holds one indicator ("-", "?" or ":") per level: its length without blanks.
     runs = max(
-        (len(run.translate(_NOT_INDICATORS)) for run in _BLOCK_INDICATORS.findall(lines)),
+        map(len, map(str.translate, _BLOCK_INDICATORS.findall(lines), repeat(_NOT_INDICATORS))),
         default=0,
     )
     indent = max(map(len, _INDENT.findall(lines))) - 1  # without the "\n"
     return max(deepest, runs, indent // 2)
+
+
+_TOO_DEEP_LINE = re.compile(
+    rf"\n(?:[ \t]{{{2 * MAX_NESTING + 2}}}"  # indented deeper than the limit allows
+    rf"|[ \t]*(?:[-?:][ \t]+){{{MAX_NESTING + 1}}})"  # more "- " / "? " / ": " than that
+)
+"""A line that nests too deeply by itself (no two parts can match the same blanks, so a
+search that fails is linear)."""
+
+
+def _too_deep(text: str) -> bool:
+    """`nesting_depth(text) > MAX_NESTING`, answered by searching rather than measuring every
+    line: a run of more indicators, or a deeper indentation, than the limit allows."""
+    if _TOO_DEEP_LINE.search("\n" + text):
+        return True
+    depth = 0
+    if "[" in text or "{" in text:
+        for bracket in _FLOW.findall(text):
+            depth = depth + 1 if bracket in "[{" else max(0, depth - 1)
+            if depth > MAX_NESTING:
+                return True
+    return False
 
 
 @contextmanager
@@ -207,7 +232,7 @@ def _collector_paused() -> Iterator[None]:
 
 def parse_yaml(text: str, name: str) -> Any:
     """Parse one YAML document with the safe loader; any failure becomes a YamlError."""
-    if nesting_depth(text) > MAX_NESTING:
+    if _too_deep(text):
         # libyaml recurses once per level and would crash the process on a deep enough file.
         raise YamlError(Issue(name, f"invalid YAML: nested more than {MAX_NESTING} levels deep"))
     try:

@@ -7,8 +7,10 @@ import itertools
 from collections.abc import Iterable
 from functools import lru_cache
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
+from bot.matching.corpus import Texts, Vocabulary, distinct_ids
 from bot.matching.normalize import clean, stem, words
 from bot.matching.synonyms import STOP_WORDS, SynonymTable
 
@@ -30,6 +32,7 @@ class Analyzer:
         self._known: frozenset[str] = frozenset()
         self._sorted: list[str] = []
         self._correct = lru_cache(maxsize=16384)(self._nearest_known)
+        self._look_up_table: _LookUpTable | None = None
         self.extend(vocabulary)
 
     def extend(self, vocabulary: Iterable[str]) -> None:
@@ -37,6 +40,7 @@ class Analyzer:
         known = self._known | {w for w in vocabulary if w} | self.synonyms.source_words()
         self._known = frozenset(known)
         self._sorted = sorted(known)
+        self._look_up_table = None
         self._correct.cache_clear()
 
     @staticmethod
@@ -82,26 +86,88 @@ class Analyzer:
         lookups = 0
         out = []
         for word in raw:
-            if (
-                word in self._known
-                or word in STOP_WORDS
-                or len(word) < MIN_TYPO_LENGTH
-                or not word.isalpha()
-                or lookups >= MAX_TYPO_LOOKUPS
-            ):
+            if lookups >= MAX_TYPO_LOOKUPS or not self._looked_up(word):
                 out.append(word)
                 continue
             lookups += 1
             out.append(self._correct(word))
         return out
 
+    def _looked_up(self, word: str) -> bool:
+        """Whether `corrected` looks `word` up (an unknown word that may be a typo)."""
+        return not (
+            word in self._known
+            or word in STOP_WORDS
+            or len(word) < MIN_TYPO_LENGTH
+            or not word.isalpha()
+        )
+
+    def corrected_texts(self, vocabulary: Vocabulary, texts: Texts) -> Texts:
+        """`corrected` of every text at once: each distinct unknown word is looked up once, and
+        replaced where it is among the first MAX_TYPO_LOOKUPS looked-up words of its text."""
+        looked_up = np.zeros(len(vocabulary), dtype=bool)
+        fixed = np.arange(len(vocabulary), dtype=np.int32)
+        for i in distinct_ids(texts, len(vocabulary)).tolist():
+            word = vocabulary.words[i]
+            if self._looked_up(word):
+                looked_up[i] = True
+                fixed[i] = vocabulary.id(self._correct(word))
+        lookups = looked_up[texts.ids]
+        if not lookups.any():
+            return texts
+        rank = np.cumsum(lookups, dtype=np.int32)  # then 1 for its text's first lookup
+        first = texts.offsets[:-1]
+        rank -= np.repeat(np.where(first > 0, rank[first - 1], 0), texts.lengths)
+        lookups &= rank <= MAX_TYPO_LOOKUPS
+        ids = texts.ids.copy()
+        ids[lookups] = fixed[ids[lookups]]
+        return Texts(ids, texts.offsets)
+
     def _nearest_known(self, word: str) -> str:
         cutoff = TYPO_CUTOFF_SHORT if len(word) < 6 else TYPO_CUTOFF_LONG
+        if self._look_up_table is None:
+            self._look_up_table = _LookUpTable(self._sorted)
         # A typo adds, drops or swaps a letter: a word two letters longer is another word
         # ("doctor" is not a misspelt "doctoral").
         for known, _score, _index in process.extract(
-            word, self._sorted, scorer=fuzz.ratio, score_cutoff=cutoff, limit=5
+            word, self._look_up_table.could_reach(word, cutoff), scorer=fuzz.ratio,
+            score_cutoff=cutoff, limit=5,
         ):
             if abs(len(known) - len(word)) <= 1:
                 return known
         return word
+
+
+class _LookUpTable:
+    """The known words (in order), with what rules most of them out as a typo's correction.
+
+    fuzz.ratio(a, b) is 100 * 2 * lcs / (len(a) + len(b)), lcs the length of their longest
+    common subsequence. Two words of very different lengths cannot reach the cutoff, nor two
+    words without a character in common (lcs 0: a word and the numbers of the answers, say).
+    Leaving those out of the choices changes no result, nor the order of equal scores (the
+    rest keep their order), and spares comparing the word with the whole vocabulary."""
+
+    def __init__(self, words: list[str]) -> None:
+        self.words = np.array(words, dtype=object)
+        self.lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+        self.characters = np.fromiter(map(_characters, words), dtype=np.uint64, count=len(words))
+
+    def could_reach(self, word: str, cutoff: float) -> list[str]:
+        """The words whose fuzz.ratio with `word` may reach `cutoff`, in order."""
+        n = len(word)
+        # lcs <= the shorter length, so the ratio is at most 100 * (1 - |a - b| / (a + b)).
+        fits = np.abs(self.lengths - n) * 100 <= (100 - cutoff) * (self.lengths + n)
+        fits &= (self.characters & np.uint64(_characters(word))) != 0
+        return self.words[fits].tolist()
+
+
+def _characters(word: str) -> int:
+    """A 64-bit set of the characters of `word` (exact for a-z and 0-9; other characters
+    share the remaining bits, which can only make two words look closer)."""
+    bits = 0
+    for ch in set(word):
+        bits |= 1 << _CHARACTER_BITS.get(ch, 36 + ord(ch) % 28)
+    return bits
+
+
+_CHARACTER_BITS = {ch: i for i, ch in enumerate("abcdefghijklmnopqrstuvwxyz0123456789")}

@@ -5,17 +5,25 @@ fact also has a *centroid*: the mean of its phrasing vectors, plus its keywords 
 answer, normalised. A word most phrasings of a fact use weighs more in its centroid than a word
 one phrasing happens to contain. Vectors are stored as postings (term -> rows, weights, in one
 compressed array each) so that scoring a question touches only rows that share a term with it.
+
+Building works on all texts at once (see `bot.matching.corpus`): the terms of every text come
+in as one array of stem ids, features (terms and pairs of neighbouring content terms) are found
+with numpy, and Python touches each text only to put its feature ids in a set. The set is kept
+on purpose: a vector's length is summed over its terms in the set's order, as it always was, so
+every weight is the same to the last bit.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from itertools import pairwise
 
 import numpy as np
 
 from bot.knowledge.models import Fact
-from bot.matching.analyzer import Analyzer
+from bot.matching.corpus import Texts
+from bot.matching.numbering import first_seen
 from bot.matching.synonyms import STOP_WORDS
 
 STOP_WORD_WEIGHT = 0.5
@@ -27,30 +35,86 @@ KEYWORD_WEIGHT = 0.5
 ANSWER_WEIGHT = 0.35
 """A fact's answer text counts in its centroid as this fraction of one phrasing."""
 
+_PHRASING, _KEYWORDS, _ANSWER = 0, 1, 2
+"""The kinds of *units*: the texts whose features form one vector (all keywords form one)."""
+_FACTS_PER_CHUNK = 64
+"""Facts whose texts are turned into vectors at a time. Small on purpose: the arrays of a chunk
+then come from memory malloc already holds, where large ones would be mapped fresh from the
+system, and the first touch of each page costs more than the work done on it."""
+
 
 class Postings:
     """A sparse matrix stored by term (column): rows and weights of term t are the slice
-    `indptr[t]:indptr[t + 1]` of `rows` and `weights`."""
+    `indptr[t]:indptr[t + 1]` of `rows` and `weights`.
+
+    The columns of the few terms in a quarter or more of the rows (function words, mostly)
+    are also kept dense: adding a dense column to every row is several times faster than
+    adding a long posting list row by row, and gives the same sums (a row without the term
+    adds 0.0, which changes no float)."""
+
+    DENSE_SHARE = 4
+    """A term in at least 1 / DENSE_SHARE of the rows gets a dense column..."""
+    MAX_DENSE = 16
+    """...and at most this many terms do (the commonest), to bound their memory."""
 
     def __init__(self, terms: np.ndarray, rows: np.ndarray, weights: np.ndarray,
-                 n_terms: int, n_rows: int) -> None:
-        order = np.argsort(terms, kind="stable")
-        self.rows = rows[order].astype(np.int32)
-        self.weights = weights[order].astype(np.float64)
+                 n_terms: int, n_rows: int, *, ordered: bool = False) -> None:
+        """From (term, row, weight) triples in any order; a term's rows keep their order."""
+        if ordered:
+            self.rows = rows.astype(np.int32)
+            self.weights = weights.astype(np.float64)
+        else:
+            order = stable_argsort(terms, n_terms)
+            self.rows = rows[order].astype(np.int32, copy=False)
+            self.weights = weights[order].astype(np.float64, copy=False)
+            del order
+        counts = np.bincount(terms, minlength=n_terms)
         self.indptr = np.zeros(n_terms + 1, dtype=np.int64)
-        np.cumsum(np.bincount(terms, minlength=n_terms), out=self.indptr[1:])
+        np.cumsum(counts, out=self.indptr[1:])
         self.n_rows = n_rows
+        self._dense: dict[int, np.ndarray] = {}
+        common = np.flatnonzero(counts * self.DENSE_SHARE >= max(n_rows, 1))
+        for term in common[np.argsort(-counts[common], kind="stable")][: self.MAX_DENSE]:
+            column = np.zeros(n_rows)
+            a, b = self.indptr[term], self.indptr[term + 1]
+            column[self.rows[a:b]] = self.weights[a:b]
+            self._dense[int(term)] = column
+
+    @classmethod
+    def of_sorted(cls, terms: np.ndarray, rows: np.ndarray, weights: np.ndarray,
+                  n_terms: int, n_rows: int) -> Postings:
+        """From triples already ordered by term."""
+        return cls(terms, rows, weights, n_terms, n_rows, ordered=True)
 
     def dot(self, terms: Sequence[int], weights: Sequence[float]) -> np.ndarray:
-        """Dot product of every row with the sparse query vector (terms, weights)."""
-        if not len(terms):
-            return np.zeros(self.n_rows)
-        starts, ends = self.indptr[terms], self.indptr[np.asarray(terms) + 1]
-        rows = np.concatenate([self.rows[a:b] for a, b in zip(starts, ends, strict=True)])
-        values = np.concatenate([
-            self.weights[a:b] * w for a, b, w in zip(starts, ends, weights, strict=True)
-        ])
-        return np.bincount(rows, weights=values, minlength=self.n_rows)
+        """Dot product of every row with the sparse query vector (terms, weights).
+
+        Each row adds its terms' products in the order of `terms`, starting from 0.0."""
+        out = np.zeros(self.n_rows)
+        scratch = None
+        for term, weight in zip(terms, weights, strict=True):
+            column = self._dense.get(term)
+            if column is None:
+                a, b = self.indptr[term], self.indptr[term + 1]
+                np.add.at(out, self.rows[a:b], self.weights[a:b] * weight)
+            else:
+                scratch = np.multiply(column, weight, out=scratch)
+                out += scratch
+        return out
+
+
+def stable_argsort(keys: np.ndarray, bound: int) -> np.ndarray:
+    """`np.argsort(keys, kind="stable")` for integers 0 <= keys < bound, in linear time.
+
+    numpy sorts integers of 16 bits or fewer by radix; wider keys are sorted 16 bits at a
+    time, lowest first (each pass stable, so the last one leaves them in full order)."""
+    order = np.argsort((keys & 0xFFFF).astype(np.uint16), kind="stable")
+    shift = 16
+    while bound > 1 << shift:
+        digit = (keys[order] >> shift) & 0xFFFF
+        order = order[np.argsort(digit.astype(np.uint16), kind="stable")]
+        shift += 16
+    return order
 
 
 def _norms(rows: np.ndarray, values: np.ndarray, n_rows: int) -> np.ndarray:
@@ -59,83 +123,302 @@ def _norms(rows: np.ndarray, values: np.ndarray, n_rows: int) -> np.ndarray:
     return norms
 
 
+def _exclusive_cumsum(counts: np.ndarray) -> np.ndarray:
+    out = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=out[1:])
+    return out
+
+
+def _slices(values: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """`values[starts[i]:starts[i] + lengths[i]]` for every i, concatenated."""
+    ends = _exclusive_cumsum(lengths)
+    return values[np.repeat(starts - ends[:-1], lengths) + np.arange(ends[-1])]
+
+
+class _Units:
+    """The units of the facts in order: each fact's phrasings, then its keywords, then its
+    answer; and the texts each unit is made of (a keywords unit: all keywords, in order)."""
+
+    def __init__(self, facts: Sequence[Fact], text_index: Mapping[str, int]) -> None:
+        text_of = text_index.__getitem__
+        parts: list[int] = []  # the texts of all units, in order
+        for fact in facts:
+            parts += map(text_of, fact.phrasings)
+            parts += map(text_of, fact.keywords)
+            parts.append(text_of(fact.answer))
+        n_facts = len(facts)
+        self.phrasings_per_fact = np.fromiter(
+            (len(fact.alternates) + 1 for fact in facts), dtype=np.int64, count=n_facts
+        )
+        keyword_counts = np.fromiter(
+            (len(fact.keywords) for fact in facts), dtype=np.int64, count=n_facts
+        )
+        self.first_of_fact = _exclusive_cumsum(self.phrasings_per_fact + 2)
+        self.count = int(self.first_of_fact[-1])
+        self.kind = np.zeros(self.count, dtype=np.int8)
+        self.kind[self.first_of_fact[1:] - 2] = _KEYWORDS
+        self.kind[self.first_of_fact[1:] - 1] = _ANSWER
+        self.fact = np.repeat(np.arange(n_facts, dtype=np.int32), self.phrasings_per_fact + 2)
+        texts_per_unit = np.ones(self.count, dtype=np.int64)
+        texts_per_unit[self.first_of_fact[1:] - 2] = keyword_counts
+        self.first_part = _exclusive_cumsum(texts_per_unit)
+        self.part_text = np.asarray(parts, dtype=np.int64)
+
+    def terms(self, first: int, last: int, terms: Texts) -> tuple[np.ndarray, np.ndarray]:
+        """The terms of units first to last (not included), in order, and the unit of each
+        (counted from `first`)."""
+        part_text = self.part_text[self.first_part[first] : self.first_part[last]]
+        lengths = terms.lengths[part_text]
+        unit_terms = _slices(terms.ids, terms.offsets[part_text], lengths)
+        parts_per_unit = np.diff(self.first_part[first : last + 1])
+        unit_of_part = np.repeat(np.arange(last - first, dtype=np.int32), parts_per_unit)
+        return unit_terms, np.repeat(unit_of_part, lengths)
+
+
+class _TermNumbering:
+    """Term ids, given in order of first use as the texts are read, and each term's name."""
+
+    def __init__(self, stems: Sequence[str]) -> None:
+        self.n_stems = len(stems)
+        self.stems = np.array(stems, dtype=object)
+        self.stop = np.fromiter((s in STOP_WORDS for s in stems), dtype=bool, count=len(stems))
+        self._ids: dict[int, int] = {}  # key -> id (see `features`)
+        self._numbers = np.empty(0, dtype=object)  # id -> that int, as a Python object
+        self.key_dtype = np.int32 if self.n_stems * (self.n_stems + 1) < 2**31 else np.int64
+
+    def features(
+        self, unit_terms: np.ndarray, unit_of_term: np.ndarray, n_units: int
+    ) -> tuple[list[int], np.ndarray]:
+        """The feature ids of each unit, in the order `Analyzer.with_bigrams` lists its
+        features (its terms, then each pair of neighbouring content terms), new features
+        numbered as they come; and how many each unit has."""
+        n_stems = self.n_stems
+        unit_terms = unit_terms.astype(self.key_dtype)
+        content = np.flatnonzero(~self.stop[unit_terms])
+        first, second = content[:-1], content[1:]
+        same_unit = unit_of_term[first] == unit_of_term[second]
+        first, second = first[same_unit], second[same_unit]
+        # Keys: a term is its stem s; a pair of stems x, y is n_stems + x * n_stems + y.
+        pair_keys = n_stems + unit_terms[first] * n_stems + unit_terms[second]
+        pair_units = unit_of_term[first]
+        n_terms = np.bincount(unit_of_term, minlength=n_units)
+        n_pairs = np.bincount(pair_units, minlength=n_units)
+        start = _exclusive_cumsum(n_terms + n_pairs)
+        term_start, pair_start = _exclusive_cumsum(n_terms), _exclusive_cumsum(n_pairs)
+        keys = np.empty(start[-1], dtype=self.key_dtype)
+        keys[start[unit_of_term] + np.arange(len(unit_terms)) - term_start[unit_of_term]] = (
+            unit_terms
+        )
+        keys[start[pair_units] + n_terms[pair_units] + np.arange(len(pair_keys))
+             - pair_start[pair_units]] = pair_keys
+        # Number the chunk's keys, then give its new keys the next term ids, in that order.
+        local, firsts = first_seen(keys)
+        ids = self._ids
+        numbers = np.fromiter(
+            map(ids.setdefault, keys[firsts].tolist(), iter(ids.__len__, None)),
+            dtype=np.int32, count=len(firsts),
+        )
+        if len(ids) > len(self._numbers):
+            self._numbers = np.concatenate(
+                [self._numbers, np.array(range(len(self._numbers), len(ids)), dtype=object)]
+            )
+        # The ids as Python ints (for sets), each a reference to one shared int object: making
+        # millions of ints anew would cost more than the sets themselves.
+        return self._numbers[numbers[local]].tolist(), n_terms + n_pairs
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def keys(self) -> np.ndarray:
+        """The key of each term id."""
+        return np.fromiter(self._ids, dtype=np.int64, count=len(self._ids))
+
+    def names(self) -> dict[str, int]:
+        """Term -> id: a stem, or two stems and a space between."""
+        keys = self.keys()
+        n_stems = max(self.n_stems, 1)
+        names = np.empty(len(keys), dtype=object)
+        single = keys < self.n_stems
+        names[single] = self.stems[keys[single]]
+        pairs = keys[~single] - self.n_stems
+        names[~single] = list(map(" ".join, zip(
+            self.stems[pairs // n_stems].tolist(), self.stems[pairs % n_stems].tolist(),
+            strict=True,
+        )))
+        return dict(zip(names.tolist(), range(len(keys)), strict=True))
+
+
+def _set_order(feature_ids: list[int], counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each unit's distinct feature ids, in the order a Python set of them iterates (see the
+    module docstring), given `counts[u]` ids of unit u after those of unit u - 1; and the unit
+    of each."""
+    bounds = _exclusive_cumsum(counts).tolist()
+    distinct: list[int] = []
+    sizes: list[int] = []
+    # One set, emptied for each unit: set.clear() brings it back to the state of a new set,
+    # so it fills (and iterates) exactly as set(ids) would, without making 100,000 sets.
+    features: set[int] = set()
+    clear, fill, keep, size = features.clear, features.update, distinct.extend, sizes.append
+    for first, last in pairwise(bounds):
+        clear()
+        fill(feature_ids[first:last])
+        keep(features)
+        size(len(features))
+    units = np.repeat(np.arange(len(sizes), dtype=np.int32), sizes)
+    return np.array(distinct, dtype=np.int32), units
+
+
 class Index:
-    """Built once from the facts and an analyzer; read-only afterwards."""
+    """Built once from the facts and the terms of their texts; read-only afterwards."""
 
     def __init__(
-        self, facts: Sequence[Fact], analyzer: Analyzer, words: dict[str, list[str]]
+        self,
+        facts: Sequence[Fact],
+        terms: Texts,
+        stems: Sequence[str],
+        text_index: Mapping[str, int],
     ) -> None:
-        """`words`: the raw words of every text of the facts (typos of alternates corrected)."""
-        self.terms: dict[str, int] = {}
-        term_id = self.terms.setdefault
+        """`terms`: the stem ids of every text (typos of alternates corrected, synonyms
+        applied); `stems`: the stem of each id; `text_index`: each text's number in `terms`."""
+        units = _Units(facts, text_index)
+        n_facts = len(facts)
+        self.phrasing_fact_array = np.repeat(
+            np.arange(n_facts, dtype=np.int32), units.phrasings_per_fact
+        )
+        phrasing_first = _exclusive_cumsum(units.phrasings_per_fact).tolist()
+        self.phrasings_of: list[range] = list(map(range, phrasing_first[:-1], phrasing_first[1:]))
+        self.first_phrasing = np.asarray(phrasing_first[:-1], dtype=np.int64)
+        """The first phrasing row of each fact (a fact's phrasings are consecutive rows)."""
         self.phrasing_text: list[str] = []
-        self.phrasings_of: list[range] = []
-        p_terms: list[int] = []  # flat (term, phrasing) pairs
-        p_rows: list[int] = []
-        x_terms: list[int] = []  # flat (term, fact, share) triples: keywords and answers
-        x_rows: list[int] = []
-        x_share: list[float] = []
-        x_kind: list[int] = []  # 0 keywords, 1 answer: each is its own unit vector
-        phrasing_fact: list[int] = []
 
-        known = self.terms.get
+        # Read the units a chunk of facts at a time (bounded memory): their features, and each
+        # unit's distinct features as (term, unit) entries, phrasings apart from the rest.
+        numbering = _TermNumbering(stems)
+        phrasing_of_unit = np.cumsum(units.kind == _PHRASING, dtype=np.int64) - 1
+        p_parts: list[tuple[np.ndarray, np.ndarray]] = []
+        x_parts: list[tuple[np.ndarray, np.ndarray]] = []
+        for f_first in range(0, n_facts, _FACTS_PER_CHUNK):
+            first = int(units.first_of_fact[f_first])
+            last = int(units.first_of_fact[min(f_first + _FACTS_PER_CHUNK, n_facts)])
+            unit_terms, unit_of_term = units.terms(first, last, terms)
+            kind = units.kind[first:last]
+            self.phrasing_text += _joined(
+                unit_terms, unit_of_term, kind == _PHRASING, numbering.stems
+            )
+            entries, entry_units = _set_order(
+                *numbering.features(unit_terms, unit_of_term, last - first)
+            )
+            entry_units += first
+            in_phrasing = units.kind[entry_units] == _PHRASING
+            p_parts.append((entries[in_phrasing], phrasing_of_unit[entry_units[in_phrasing]]))
+            x_parts.append((entries[~in_phrasing], entry_units[~in_phrasing]))
+        pt, pr = _concatenated(p_parts, np.int32, np.int32)
+        xt, x_units = _concatenated(x_parts, np.int32, np.int32)
+        del p_parts, x_parts
+        self.terms: dict[str, int] = numbering.names()
+        n_terms = len(numbering)
 
-        def features(terms: list[str]) -> set[int]:
-            ids = set(map(known, analyzer.with_bigrams(terms)))
-            if None in ids:  # new terms: number them
-                ids = {term_id(t, len(self.terms)) for t in analyzer.with_bigrams(terms)}
-            return ids
-
-        for f_index, fact in enumerate(facts):
-            first = len(phrasing_fact)
-            for text in fact.phrasings:
-                terms = analyzer.terms_of(words[text], correct_typos=False)
-                ids = features(terms)
-                p_terms.extend(ids)
-                p_rows.extend([len(phrasing_fact)] * len(ids))
-                phrasing_fact.append(f_index)
-                self.phrasing_text.append(" ".join(terms))
-            self.phrasings_of.append(range(first, len(phrasing_fact)))
-            keyword_terms = [
-                t for k in fact.keywords for t in analyzer.terms_of(words[k], correct_typos=False)
-            ]
-            answer_terms = analyzer.terms_of(words[fact.answer], correct_typos=False)
-            for kind, extra, share in (
-                (0, features(keyword_terms) if keyword_terms else set(), KEYWORD_WEIGHT),
-                (1, features(answer_terms), ANSWER_WEIGHT),
-            ):
-                x_terms.extend(extra)
-                x_rows.extend([f_index] * len(extra))
-                x_share.extend([share] * len(extra))
-                x_kind.extend([kind] * len(extra))
-
-        n_terms, n_phrasings, n_facts = len(self.terms), len(phrasing_fact), len(facts)
-        pt, pr = np.asarray(p_terms, dtype=np.int64), np.asarray(p_rows, dtype=np.int64)
+        n_phrasings = len(self.phrasing_fact_array)
         df = np.bincount(pt, minlength=n_terms).astype(np.float64)
         self.idf = np.log1p((n_phrasings - df + 0.5) / (df + 0.5))
-        for term, tid in self.terms.items():
-            if term in STOP_WORDS:
-                self.idf[tid] *= STOP_WORD_WEIGHT
-            elif " " in term:
-                self.idf[tid] *= BIGRAM_WEIGHT
+        keys = numbering.keys()
+        is_pair = keys >= numbering.n_stems
+        is_stop = np.zeros(n_terms, dtype=bool)
+        is_stop[~is_pair] = numbering.stop[keys[~is_pair]]
+        self.idf[is_stop] *= STOP_WORD_WEIGHT
+        self.idf[is_pair] *= BIGRAM_WEIGHT
         self.idf_unknown = math.log1p((n_phrasings + 0.5) / 0.5)
 
         # Phrasing vectors: binary term presence x IDF, unit length.
         p_values = self.idf[pt]
         p_values = p_values / _norms(pr, p_values, n_phrasings)[pr]
         self.phrasings = Postings(pt, pr, p_values, n_terms, n_phrasings)
-        self.phrasing_fact_array = np.asarray(phrasing_fact, dtype=np.int32)
+        del pt, pr, p_values
 
         # Centroids: sum of the fact's phrasing vectors, keywords and answer (each unit length,
         # weighted by its share), then unit length. Duplicate (fact, term) pairs are summed.
-        xt, xr = np.asarray(x_terms, dtype=np.int64), np.asarray(x_rows, dtype=np.int64)
+        xr = units.fact[x_units].astype(np.int64)
+        x_kind = units.kind[x_units].astype(np.int64) - _KEYWORDS
+        del x_units
         x_values = self.idf[xt]
-        x_keys = xr * 2 + np.asarray(x_kind, dtype=np.int64)
-        x_values = x_values / _norms(x_keys, x_values, n_facts * 2)[x_keys] * np.asarray(x_share)
-        c_rows = np.concatenate([self.phrasing_fact_array.astype(np.int64)[pr], xr])
-        c_terms = np.concatenate([pt, xt])
-        keys, inverse = np.unique(c_rows * n_terms + c_terms, return_inverse=True)
-        c_values = np.bincount(inverse, weights=np.concatenate([p_values, x_values]))
-        c_rows, c_terms = keys // max(n_terms, 1), keys % max(n_terms, 1)
-        c_values = c_values / _norms(c_rows, c_values, n_facts)[c_rows]
-        self.centroids = Postings(c_terms, c_rows, c_values, n_terms, n_facts)
+        x_keys = xr * 2 + x_kind
+        x_share = np.where(x_kind == 0, KEYWORD_WEIGHT, ANSWER_WEIGHT)
+        x_values = x_values / _norms(x_keys, x_values, n_facts * 2)[x_keys] * x_share
+        del x_keys, x_share, x_kind
+        self.centroids = _centroids(
+            self.phrasings, self.phrasing_fact_array, (xt, xr, x_values), n_terms, n_facts
+        )
+
+
+def _joined(
+    unit_terms: np.ndarray, unit_of_term: np.ndarray, wanted: np.ndarray, stems: np.ndarray
+) -> list[str]:
+    """The terms of each wanted unit joined by spaces (a phrasing, as fuzzy matching reads it);
+    `stems`: the stem of each term id, an array of str objects."""
+    chosen = wanted[unit_of_term]
+    names = stems[unit_terms[chosen]].tolist()
+    bounds = _exclusive_cumsum(np.bincount(unit_of_term[chosen], minlength=len(wanted))[wanted])
+    bounds_list = bounds.tolist()
+    return list(map(" ".join, map(names.__getitem__, map(slice, bounds_list[:-1],
+                                                          bounds_list[1:]))))
+
+
+def _concatenated(
+    parts: list[tuple[np.ndarray, np.ndarray]], *dtypes: type
+) -> tuple[np.ndarray, ...]:
+    return tuple(
+        np.concatenate([part[i] for part in parts]).astype(dtype, copy=False)
+        if parts else np.zeros(0, dtype=dtype)
+        for i, dtype in enumerate(dtypes)
+    )
+
+
+def _centroids(
+    phrasings: Postings,
+    phrasing_fact: np.ndarray,
+    others: tuple[np.ndarray, np.ndarray, np.ndarray],
+    n_terms: int,
+    n_facts: int,
+) -> Postings:
+    """Centroid postings from the phrasing postings and the (term, fact, weight) entries of
+    keywords and answers (in fact order, a fact's keywords before its answer).
+
+    Per (term, fact): the sum of the fact's phrasing weights for the term, in phrasing order,
+    then of its keyword and answer weights; then each fact's vector made unit length, its
+    squares summed in term order. Both orders are those of the original build, which summed
+    with np.bincount over entries ordered by (fact, term); here they come ordered by (term,
+    fact) as the postings hold them, which needs no sort."""
+    xt, xr, x_values = others
+    facts = max(n_facts, 1)
+    p_keys = np.repeat(np.arange(n_terms, dtype=np.int64), np.diff(phrasings.indptr)) * facts
+    p_keys += phrasing_fact[phrasings.rows]
+    x_order = stable_argsort(xt, n_terms)
+    x_keys = xt[x_order].astype(np.int64) * facts + xr[x_order]
+    # The distinct keys of both, in order: the phrasings' runs, with the keys only keywords
+    # or answers have inserted among them.
+    p_run = np.ones(len(p_keys), dtype=bool)
+    p_run[1:] = p_keys[1:] != p_keys[:-1]
+    run_keys = p_keys[p_run]
+    run_of_entry = np.cumsum(p_run, dtype=np.int32) - 1
+    del p_keys, p_run
+    x_first = np.ones(len(x_keys), dtype=bool)
+    x_first[1:] = x_keys[1:] != x_keys[:-1]
+    x_distinct = x_keys[x_first]  # sorted: by term, then fact
+    at = np.searchsorted(run_keys, x_distinct)
+    in_runs = at < len(run_keys)
+    in_runs[in_runs] = run_keys[at[in_runs]] == x_distinct[in_runs]
+    only_x = x_distinct[~in_runs]
+    keys = np.insert(run_keys, at[~in_runs], only_x)
+    is_run = np.ones(len(keys), dtype=bool)
+    is_run[at[~in_runs] + np.arange(len(only_x))] = False  # where np.insert put them
+    group_of_run = np.flatnonzero(is_run)
+    # The phrasings' weights first (np.bincount adds in order), then each keyword and answer
+    # weight added after them one at a time (np.add.at, in order).
+    values = np.bincount(
+        group_of_run[run_of_entry], weights=phrasings.weights, minlength=len(keys)
+    )
+    del run_of_entry
+    np.add.at(values, np.searchsorted(keys, x_keys), x_values[x_order])
+    terms, rows = keys // facts, keys % facts
+    values = values / _norms(rows, values, n_facts)[rows]
+    return Postings.of_sorted(terms, rows, values, n_terms, n_facts)

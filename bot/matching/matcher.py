@@ -19,14 +19,23 @@ declines and offers up to `max_suggestions` facts that reach `Thresholds.suggest
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from bot.knowledge.models import Fact, KnowledgeBase
 from bot.matching.analyzer import Analyzer
+from bot.matching.corpus import (
+    Texts,
+    Vocabulary,
+    collector_paused,
+    distinct_ids,
+    read_texts,
+    words_of,
+)
 from bot.matching.index import Index
 from bot.matching.normalize import MAX_QUESTION_CHARS, clean, stem
 from bot.matching.scope import DOMAIN_SCOPE, Scope
@@ -100,23 +109,43 @@ class Matcher:
         self.thresholds = thresholds
         self.scope = scope
         self.facts: tuple[Fact, ...] = tuple(knowledge.facts.values())
+        with collector_paused():
+            self.analyzer, self.index = self._build(synonyms)
+
+    def _build(self, synonyms: Mapping[str, str]) -> tuple[Analyzer, Index]:
+        """Read every text of the knowledge base (all at once: see `bot.matching.corpus`)."""
         # Canonical questions, keywords and answers are edited text: their words are trusted.
         # Alternates imitate chat, typos included ("machien"): their unknown words are
         # corrected towards the trusted ones, so a typo in the knowledge base does not become
         # a word of its own that a question's typo would then be "corrected" to.
-        words: dict[str, list[str]] = {}  # every text's words, read once
-        for fact in self.facts:
-            for text in (fact.question, *fact.keywords, fact.answer):
-                if text not in words:
-                    words[text] = Analyzer.raw_words(text)
-        trusted = {w for raw in words.values() for w in raw}
-        self.analyzer = Analyzer(SynonymTable(synonyms), trusted)
-        for fact in self.facts:
-            for text in fact.alternates:
-                if text not in words:
-                    words[text] = self.analyzer.corrected(Analyzer.raw_words(text))
-        self.analyzer.extend(w for raw in words.values() for w in raw)
-        self.index = Index(self.facts, self.analyzer, words)
+        trusted = dict.fromkeys(
+            chain.from_iterable((f.question, *f.keywords, f.answer) for f in self.facts)
+        )
+        alternates = [
+            text for text in dict.fromkeys(chain.from_iterable(f.alternates for f in self.facts))
+            if text not in trusted
+        ]
+        texts = [*trusted, *alternates]
+        vocabulary = Vocabulary()
+        read = read_texts(texts, vocabulary)  # words(clean(text)) of every text, numbered
+        edited = read.part(0, len(trusted))
+        analyzer = Analyzer(
+            SynonymTable(synonyms), words_of(vocabulary, distinct_ids(edited, len(vocabulary)))
+        )
+        chat = analyzer.corrected_texts(vocabulary, read.part(len(trusted), len(texts)))
+        read = Texts.concatenated([edited, chat])
+        analyzer.extend(words_of(vocabulary, distinct_ids(read, len(vocabulary))))
+        # Terms: synonyms applied, then each distinct word stemmed once.
+        read = analyzer.synonyms.apply_texts(vocabulary, read)
+        stems: dict[str, int] = {}
+        stem_of = np.zeros(len(vocabulary), dtype=np.int32)
+        present = distinct_ids(read, len(vocabulary))
+        stem_of[present] = [
+            stems.setdefault(stem(word), len(stems)) for word in words_of(vocabulary, present)
+        ]
+        terms = Texts(stem_of[read.ids], read.offsets)
+        text_index = dict(zip(texts, range(len(texts)), strict=True))
+        return analyzer, Index(self.facts, terms, list(stems), text_index)
 
     def _scores(self, terms: list[str], extra: list[str] = ()) -> list[tuple[int, float]]:
         """(fact index, score) for the best candidates, best first."""
@@ -134,9 +163,9 @@ class Matcher:
         query = weights / norm
 
         by_phrasing = index.phrasings.dot(ids, query)
-        hit = np.flatnonzero(by_phrasing)
-        best_phrasing = np.zeros(len(self.facts))
-        np.maximum.at(best_phrasing, index.phrasing_fact_array[hit], by_phrasing[hit])
+        # A fact's phrasings are consecutive rows: the best of each run (scores are >= 0, so
+        # a fact no phrasing of which shares a term gets 0).
+        best_phrasing = np.maximum.reduceat(by_phrasing, index.first_phrasing)
         by_centroid = index.centroids.dot(ids, query)
 
         lexical = PHRASING_WEIGHT * best_phrasing + CENTROID_WEIGHT * by_centroid
@@ -144,17 +173,29 @@ class Matcher:
         if len(candidates) > RERANK_CANDIDATES:
             top = np.argpartition(-lexical[candidates], RERANK_CANDIDATES)[:RERANK_CANDIDATES]
             candidates = candidates[top]
-        query_text = " ".join(terms)
+        facts = candidates.tolist()
         scored = []
-        for f_index in candidates.tolist():
-            fuzzy = max(
-                fuzz.token_sort_ratio(query_text, index.phrasing_text[p])
-                for p in index.phrasings_of[f_index]
-            )
+        for f_index, fuzzy in zip(facts, self._fuzzy(" ".join(terms), facts), strict=True):
             score = float(lexical[f_index] + FUZZY_WEIGHT * fuzzy / 100.0)
             scored.append((f_index, min(1.0, max(0.0, score))))
         scored.sort(key=lambda pair: (-pair[1], pair[0]))
         return scored
+
+    def _fuzzy(self, query_text: str, facts: list[int]) -> Sequence[float]:
+        """Each fact's `token_sort_ratio` with the question: that of its closest phrasing.
+
+        All phrasings of all candidates go to RapidFuzz in one call (the question is read
+        once); float64 keeps the scores `fuzz.token_sort_ratio` returns, to the last bit."""
+        if not facts:
+            return ()
+        phrasings = [self.index.phrasings_of[f] for f in facts]
+        texts = self.index.phrasing_text
+        scores = process.cdist(
+            [query_text], [texts[p] for rows in phrasings for p in rows],
+            scorer=fuzz.token_sort_ratio, dtype=np.float64,
+        )[0]
+        firsts = np.cumsum([0] + [len(rows) for rows in phrasings[:-1]])
+        return np.maximum.reduceat(scores, firsts)
 
     # -- public API --------------------------------------------------------------------------
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
+from operator import itemgetter
 
+import numpy as np
 import snowballstemmer
 
 MAX_QUESTION_CHARS = 500
@@ -59,6 +62,35 @@ def clean(text: str, *, limit: int = MAX_QUESTION_CHARS) -> str:
     return _THOUSANDS.sub("", text) if "," in text else text
 
 
+TEXT_SEPARATOR = "\x1e"
+"""Joins texts lower-cased in one call (ASCII "record separator": never in a cleaned word)."""
+_MORE_THAN_LOWER = np.zeros(256, dtype=bool)
+_MORE_THAN_LOWER[[ord(c) for c in "<@:',"]] = True
+"""ASCII characters for which clean() does more to a text than lower-case it: the markup
+hints, an apostrophe (contractions) and a comma (thousands)."""
+
+
+def clean_many(texts: Sequence[str], *, limit: int = MAX_QUESTION_CHARS) -> list[str]:
+    """`[clean(t, limit=limit) for t in texts]`, faster for many texts.
+
+    Most texts of a knowledge base are plain ASCII, which clean() only lower-cases: those are
+    lower-cased together in one call; the others are cleaned one by one by clean() itself.
+    """
+    cut = list(map(itemgetter(slice(limit)), texts))
+    blob = TEXT_SEPARATOR.join(cut)
+    out = blob.lower().split(TEXT_SEPARATOR)
+    if len(out) != len(cut):  # a text holds the separator: nothing to share
+        return list(map(clean, cut))
+    # Which texts hold a character that needs clean() (non-ASCII ones become "?" here).
+    chars = np.frombuffer(blob.encode("ascii", "replace"), dtype=np.uint8)
+    ends = np.cumsum(np.fromiter(map(len, cut), dtype=np.int64, count=len(cut)) + 1)
+    special = np.searchsorted(ends, np.flatnonzero(_MORE_THAN_LOWER[chars]), side="right")
+    others = [i for i, plain in enumerate(map(str.isascii, cut)) if not plain]
+    for i in {*special.tolist(), *others}:
+        out[i] = clean(cut[i])
+    return out
+
+
 def words(text: str) -> list[str]:
     """Lower-case word tokens of already-cleaned text (letters and digits of any script)."""
     return _WORD.findall(text)
@@ -67,6 +99,8 @@ def words(text: str) -> list[str]:
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """The English stem of one lower-case word ("engineers" -> "engin")."""
-    if len(word) <= 3 or not word.isascii():
+    # Every English suffix ends in a letter: a word ending in a digit ("2024", "gpt4") is its
+    # own stem, and the stemmer (pure Python) is the slow part for the numbers in answers.
+    if len(word) <= 3 or not word.isascii() or word[-1].isdigit():
         return word
     return _STEMMER.stemWord(word)

@@ -9,6 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
+import numpy as np
+
+from bot.matching.corpus import Texts, Vocabulary
+
 Phrase = tuple[str, ...]
 
 DOMAIN_SYNONYMS: Mapping[str, str] = {
@@ -137,6 +141,48 @@ class SynonymTable:
                    for i, w in enumerate(out)]
         return out
 
+    def apply_texts(self, vocabulary: Vocabulary, texts: Texts) -> Texts:
+        """`apply` to every text at once.
+
+        A text without a phrase of several words and without "make" (read by its context)
+        is rewritten word by word, each word by its replacement: numpy does that for all such
+        texts together. The others, few, go through `apply` one by one."""
+        singles: dict[int, list[int]] = {}  # word id -> the ids of its replacement
+        slow = np.zeros(len(texts.ids), dtype=bool)  # where a text must go through apply()
+        text_of = texts.text_of_word()
+        for phrase, replacement in self._table.items():
+            ids = [vocabulary.get(word) for word in phrase]
+            if None in ids:
+                continue  # a word no text has: the phrase occurs nowhere
+            if len(ids) == 1:
+                if replacement != phrase:
+                    singles[ids[0]] = [vocabulary.id(word) for word in replacement]  # type: ignore[index]
+                continue
+            k = len(ids)
+            found = np.ones(max(0, len(texts.ids) - k + 1), dtype=bool)
+            for j, word_id in enumerate(ids):
+                found &= texts.ids[j : j + len(found)] == word_id
+            starts = np.flatnonzero(found)
+            slow[starts[text_of[starts] == text_of[starts + k - 1]]] = True
+        in_context = [i for word in MAKE_WORDS if (i := vocabulary.get(word)) is not None]
+        in_context += [
+            i for i, replacement in singles.items()
+            if not MAKE_WORDS.isdisjoint(vocabulary.words[r] for r in replacement)
+        ]
+        slow |= np.isin(texts.ids, in_context)
+        rewritten = _rewritten(texts, singles, len(vocabulary)) if singles else texts
+        return self._apply_each(vocabulary, texts, np.unique(text_of[slow]).tolist(), rewritten)
+
+    def _apply_each(
+        self, vocabulary: Vocabulary, texts: Texts, which: Sequence[int], into: Texts
+    ) -> Texts:
+        """`into` with each text of `which` replaced by `apply` of its words in `texts`."""
+        new = [
+            vocabulary.ids(self.apply([vocabulary.words[i] for i in texts.text(t).tolist()]))
+            for t in which
+        ]
+        return into.replaced(which, new)
+
     def source_words(self) -> set[str]:
         """Every single word the table knows (a typo is corrected towards these too)."""
         return {w for phrase in (*self._table, *self._table.values()) for w in phrase}
@@ -153,3 +199,32 @@ _STOP_WORDS_TEXT = """
 """
 STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
 """Function and chat words: matched like any word, but never count as the subject of a question."""
+
+
+def _rewritten(texts: Texts, replacements: dict[int, list[int]], size: int) -> Texts:
+    """`texts` with each word id that has a replacement replaced by it (several words, or none),
+    in a vocabulary of `size` words."""
+    replaced = np.zeros(size, dtype=bool)
+    replaced[list(replacements)] = True
+    hits = np.flatnonzero(replaced[texts.ids])
+    if not len(hits):
+        return texts
+    words = texts.ids[hits]
+    counts = np.ones(size, dtype=np.int64)
+    counts[list(replacements)] = [len(r) for r in replacements.values()]
+    firsts = np.zeros(size + 1, dtype=np.int64)
+    np.cumsum(counts, out=firsts[1:])
+    flat = np.zeros(firsts[-1], dtype=np.int32)
+    for word, replacement in replacements.items():
+        flat[firsts[word] : firsts[word + 1]] = replacement
+    # The replacing words of every hit, in order, go where the hit was.
+    hit_counts = counts[words]
+    ends = np.cumsum(hit_counts)
+    within = np.arange(ends[-1]) - np.repeat(ends - hit_counts, hit_counts)
+    new_words = flat[np.repeat(firsts[words], hit_counts) + within]
+    ids = np.insert(
+        np.delete(texts.ids, hits), np.repeat(hits - np.arange(len(hits)), hit_counts), new_words
+    )
+    growth = np.zeros(len(hits) + 1, dtype=np.int64)
+    np.cumsum(hit_counts - 1, out=growth[1:])
+    return Texts(ids, texts.offsets + growth[np.searchsorted(hits, texts.offsets)])
