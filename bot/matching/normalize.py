@@ -96,6 +96,13 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
+STEM_EXCEPTIONS = {
+    # Snowball gives these pairs one stem, though they mean different things here.
+    "experiment": "experiment", "experiments": "experiment", "experimenting": "experiment",
+    "marketing": "marketing",
+}
+
+
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """The English stem of one lower-case word ("engineers" -> "engin")."""
@@ -103,4 +110,6 @@ def stem(word: str) -> str:
     # own stem, and the stemmer (pure Python) is the slow part for the numbers in answers.
     if len(word) <= 3 or not word.isascii() or word[-1].isdigit():
         return word
+    if word in STEM_EXCEPTIONS:
+        return STEM_EXCEPTIONS[word]
     return _STEMMER.stemWord(word)

@@ -85,7 +85,6 @@ DOMAIN_SYNONYMS: Mapping[str, str] = {
     "positions": "job",
     "occupation": "job",
     "gig": "job",
-    "junior": "entry level",
     "entrylevel": "entry level",
     # chat spelling
     "u": "you",
@@ -104,6 +103,22 @@ DOMAIN_SYNONYMS: Mapping[str, str] = {
     "w": "with",
     "bc": "because",
     "cuz": "because",
+    "wht": "what",
+    "ppl": "people",
+    "til": "until",
+    "lvl": "level",
+    "payed": "paid",
+    "tho": "though",
+    "abt": "about",
+    "bout": "about",
+    "yr": "year",
+    "yrs": "years",
+    "idk": "i do not know",
+    "dont": "do not",
+    "doesnt": "does not",
+    "cant": "can not",
+    "im": "i am",
+    "ive": "i have",
 }
 """Phrase -> replacement, both as space-separated lower-case words."""
 
