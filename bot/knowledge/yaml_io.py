@@ -15,10 +15,7 @@ document is built (nothing built is a cycle).
 
 from __future__ import annotations
 
-import gc
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from itertools import repeat
 from pathlib import Path
 from typing import Any
@@ -26,6 +23,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
+from bot.gc_pause import collector_paused
 from bot.knowledge.errors import Issue
 
 MAX_FILE_BYTES = 1_000_000
@@ -213,30 +211,13 @@ def _too_deep(text: str) -> bool:
     return False
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a document is built.
-
-    Building allocates hundreds of thousands of nodes, marks and containers, none in a
-    reference cycle; the collector would walk them (and everything else alive) again and again
-    for nothing. Reference counting still frees them.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def parse_yaml(text: str, name: str) -> Any:
     """Parse one YAML document with the safe loader; any failure becomes a YamlError."""
     if _too_deep(text):
         # libyaml recurses once per level and would crash the process on a deep enough file.
         raise YamlError(Issue(name, f"invalid YAML: nested more than {MAX_NESTING} levels deep"))
     try:
-        with _collector_paused():
+        with collector_paused():
             return yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

@@ -10,9 +10,7 @@ The result is exactly what reading each text alone gives (`tests/test_matcher_sp
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -174,17 +172,3 @@ def words_of(vocabulary: Vocabulary, ids: Iterable[int]) -> list[str]:
     return [vocabulary.words[i] for i in ids]
 
 
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while the index is built.
-
-    Building allocates millions of short-lived objects (words, lists, sets), none in a cycle:
-    the collector would walk them, and everything else alive, again and again for nothing.
-    Reference counting still frees them."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()

@@ -26,12 +26,12 @@ from itertools import chain
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from bot.gc_pause import collector_paused
 from bot.knowledge.models import Fact, KnowledgeBase
 from bot.matching.analyzer import Analyzer
 from bot.matching.corpus import (
     Texts,
     Vocabulary,
-    collector_paused,
     distinct_ids,
     read_texts,
     words_of,
