@@ -196,3 +196,14 @@ def test_fact_fields_are_checked_not_trusted(small_kb_dir: Path, question: str, 
         assert 0 < len(fact.question) <= 100 and 0 < len(fact.answer) <= 1500
     else:
         assert report.issues
+
+
+@given(st.text(max_size=60))
+def test_phrasing_key_ignores_case_punctuation_and_spacing(text: str):
+    """The fast ASCII path gives the same keys as the general (regex) one."""
+    import re
+
+    from bot.knowledge.loader import phrasing_key
+
+    assert phrasing_key(text) == re.sub(r"[^\w]+", " ", text.casefold()).strip()
+    assert phrasing_key(f"  {text} ?!") == phrasing_key(text)
