@@ -108,3 +108,50 @@ async def test_bad_setting_names_the_setting(tmp_path):
     assert process.returncode == 2
     assert "CAREERBOT_QA_CHANNELS must be a comma-separated list" in output.decode()
     assert "some-token-value" not in output.decode()
+
+
+async def test_sigterm_during_a_burst_of_edits_loses_no_acknowledged_edit(secret_server,
+                                                                          tmp_path):
+    """SIGTERM while moderators' edits stream in: every edit the bot acknowledged is on disk,
+    and the files load."""
+    import shutil
+
+    from bot.knowledge.loader import bundled_knowledge_dir, load_knowledge_base
+
+    server = secret_server
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(bundled_knowledge_dir(), knowledge)
+    env = bot_env(server, tmp_path / "data", CAREERBOT_KNOWLEDGE=str(knowledge),
+                  CAREERBOT_ADMIN_GUILDS=str(server.world.guild.id))
+    process = await start_process(env, "run")
+    lines: list[str] = []
+    try:
+        await asyncio.wait_for(read_until(process, "connected as", lines), START_TIMEOUT)
+        h = Harness(server)
+        facts = list(load_knowledge_base(knowledge).facts)
+
+        async def edit(i: int) -> str | None:
+            await asyncio.sleep(0.02 * i)  # a stream, not one burst
+            try:
+                result = await h.slash(h.user("mod"), h.channel("general"), "kb alias",
+                                       fact=facts[i % len(facts)],
+                                       phrasing=f"sigterm stream phrasing {i}", timeout=5)
+            except AssertionError:
+                return None  # no answer: the bot was stopping
+            return f"sigterm stream phrasing {i}" if "now also answers" in result.content \
+                else None
+
+        edits = [asyncio.create_task(edit(i)) for i in range(40)]
+        await asyncio.sleep(0.3)
+        process.send_signal(signal.SIGTERM)
+        acknowledged = [p for p in await asyncio.gather(*edits) if p]
+        await asyncio.wait_for(process.wait(), timeout=20)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    assert process.returncode == 0
+    assert acknowledged, "no edit was acknowledged before the signal"
+    assert len(acknowledged) < 40, "the signal came after the stream: nothing was interrupted"
+    on_disk = {p for f in load_knowledge_base(knowledge).facts.values() for p in f.alternates}
+    assert set(acknowledged) <= on_disk
