@@ -343,3 +343,42 @@ async def test_status_is_for_the_owner_only(careerbot):
     text = status.message.text
     assert "Knowledge base" in text and "facts" in text
     assert "Questions today (UTC)** 1 (100% answered)" in text
+
+
+async def test_topics_pages_through_a_big_topic(start_bot, tmp_path):
+    """A topic with more questions than a menu holds (25) is shown a page at a time."""
+    import shutil
+
+    import yaml
+
+    from bot.knowledge.loader import bundled_knowledge_dir
+
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(bundled_knowledge_dir(), knowledge)
+    facts = [{
+        "id": f"big-{i:02d}", "question": f"What is big question number {i}?",
+        "answer": f"Answer {i}.",
+        "citations": [{"source": "ml-engineer-article-2024", "quote": "machine learning"}],
+    } for i in range(30)]
+    (knowledge / "topics" / "aaa-big.yaml").write_text(
+        yaml.safe_dump({"topic": "aaa-big", "title": "A big topic", "facts": facts}))
+    settings = make_settings(tmp_path / "data", knowledge_dir=knowledge)
+    h = await start_bot(make_bot(settings, knowledge_dir=knowledge))
+    alice = h.user("alice")
+    result = await h.slash(alice, h.channel("general"), "topics")
+    assert result.message.embeds[0]["title"] == "A big topic"
+    questions = [c for row in result.message.components for c in row["components"]
+                 if c["type"] == 3][1]
+    assert len(questions["options"]) == 25
+    assert "page 1 of 2" in result.message.embeds[0]["footer"]["text"]
+    turned = await h.click(alice, result, label="Next")
+    assert turned.type == 7
+    assert "page 2 of 2" in turned.message.embeds[0]["footer"]["text"]
+    second_page = [c for row in turned.message.components for c in row["components"]
+                   if c["type"] == 3][1]
+    assert [o["value"] for o in second_page["options"]] == [f"big-{i:02d}" for i in range(25, 30)]
+    next_button = next(c for row in turned.message.components for c in row["components"]
+                       if c.get("label") == "Next")
+    assert next_button.get("disabled")
+    back = await h.click(alice, turned, label="Previous")
+    assert "page 1 of 2" in back.message.embeds[0]["footer"]["text"]
