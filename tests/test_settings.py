@@ -57,3 +57,17 @@ def test_dotenv_fills_in_and_environment_wins(tmp_path, monkeypatch):
     settings = Settings.from_env({"CAREERBOT_QA_CHANNELS": "9"})
     assert settings.qa_channels == {9}
     assert settings.dev_guilds == {6}
+
+
+def test_env_example_lists_every_setting_and_parses():
+    import re
+    from pathlib import Path
+
+    from dotenv import dotenv_values
+
+    root = Path(__file__).resolve().parents[1]
+    example = {k: v or "" for k, v in dotenv_values(root / ".env.example").items()}
+    read = set(re.findall(r'"((?:CAREERBOT|DISCORD)_[A-Z_]+)"',
+                          (root / "bot" / "settings.py").read_text()))
+    assert read <= set(example), read - set(example)
+    Settings.from_env(example, dotenv=False)  # as copied, it is valid
