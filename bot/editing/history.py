@@ -39,9 +39,6 @@ CREATE INDEX IF NOT EXISTS changes_fact_id ON changes (fact_id, id);
 _COLUMNS = "id, at, actor, action, fact_id, topic_id, before, after, summary, reverts, position"
 
 
-describe = describe_failure
-"""What a moderator can do about a database failure (shared with the bot's own database)."""
-
 
 def _dumps(value: dict[str, Any] | None) -> str | None:
     return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=False)
@@ -87,7 +84,7 @@ class HistoryTransaction:
                  reverts, position, token),
             )
         except sqlite3.Error as exc:
-            raise HistoryUnavailable(self._where, describe(exc)) from exc
+            raise HistoryUnavailable(self._where, describe_failure(exc)) from exc
         return Change(int(cursor.lastrowid or 0), at, actor, action, fact_id, topic_id, before,
                       after, summary, reverts, position)
 
@@ -96,7 +93,7 @@ class HistoryTransaction:
             self._conn.execute("COMMIT")
         except sqlite3.Error as exc:
             self.rollback()
-            raise HistoryUnavailable(self._where, describe(exc)) from exc
+            raise HistoryUnavailable(self._where, describe_failure(exc)) from exc
         finally:
             self._conn.close()
 
@@ -125,7 +122,7 @@ class ChangeHistory:
             conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None,
                                    check_same_thread=False)
         except (sqlite3.Error, OSError) as exc:
-            raise HistoryUnavailable(str(self.path), describe(exc)) from exc
+            raise HistoryUnavailable(str(self.path), describe_failure(exc)) from exc
         try:
             with self._ready_lock:
                 if not self._ready:
@@ -134,7 +131,7 @@ class ChangeHistory:
                     self._ready = True
         except sqlite3.Error as exc:
             conn.close()
-            raise HistoryUnavailable(str(self.path), describe(exc)) from exc
+            raise HistoryUnavailable(str(self.path), describe_failure(exc)) from exc
         return conn
 
     def begin(self) -> HistoryTransaction:
@@ -144,7 +141,7 @@ class ChangeHistory:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
             conn.close()
-            raise HistoryUnavailable(str(self.path), describe(exc)) from exc
+            raise HistoryUnavailable(str(self.path), describe_failure(exc)) from exc
         return HistoryTransaction(conn, str(self.path))
 
     def _query(self, sql: str, params: tuple) -> list[tuple]:
@@ -152,7 +149,7 @@ class ChangeHistory:
         try:
             return conn.execute(sql, params).fetchall()
         except sqlite3.Error as exc:
-            raise HistoryUnavailable(str(self.path), describe(exc)) from exc
+            raise HistoryUnavailable(str(self.path), describe_failure(exc)) from exc
         finally:
             conn.close()
 

@@ -166,7 +166,7 @@ class Database:
             except (sqlite3.Error, OSError) as exc:
                 self._failed(exc)
                 if future is not None:
-                    self._resolve(future, exc=StorageUnavailable(self._describe(exc)))
+                    self._resolve(future, exc=StorageUnavailable(describe_failure(exc)))
                 continue
             except Exception as exc:  # a bug: never let it kill the worker
                 log.exception("unexpected error in the database worker")
@@ -195,15 +195,13 @@ class Database:
 
         future.get_loop().call_soon_threadsafe(settle)
 
-    _describe = staticmethod(describe_failure)
-
     def _failed(self, exc: BaseException) -> None:
         self.failures += 1
         if not self._failing:
             self._failing = True
             log.error("database %s unavailable (%s): questions are still answered, but "
                       "feedback and statistics are not being saved", self.path,
-                      self._describe(exc))
+                      describe_failure(exc))
         # A broken connection is reopened on the next job.
         if self._conn is not None:
             try:

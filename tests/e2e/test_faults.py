@@ -182,14 +182,20 @@ async def test_refused_send_is_retried_while_others_are_served(start_bot, fake_d
     assert statuses == [status, 200]
 
 
+async def answer_despite(h: Harness, fake_discord, status: int) -> tuple[BotMessage, int]:
+    """Ask in #general with the answer's first send failing with `status` (0: the connection
+    closes); return the delivered answer and the mark taken before the question."""
+    general = h.channel("general")
+    since = fake_discord.mark()
+    fake_discord.fail_next("POST", f"/channels/{general.id}/messages", status=status)
+    trigger = await h.post(h.user("alice"), general, PAY_QUESTION, mention_bot=True)
+    return await reply_to(h, trigger, since=since, timeout=5), since
+
+
 async def test_503_on_send_is_retried_and_delivered(start_bot, fake_discord, tmp_path):
     """discord.py retries 429 and 500/502/504/524 itself, not 503: the bot retries it."""
     h = await start_bot(make_bot(settings_for(tmp_path)))
-    general = h.channel("general")
-    since = fake_discord.mark()
-    fake_discord.fail_next("POST", f"/channels/{general.id}/messages", status=503)
-    trigger = await h.post(h.user("alice"), general, PAY_QUESTION, mention_bot=True)
-    reply = await reply_to(h, trigger, since=since, timeout=5)
+    reply, since = await answer_despite(h, fake_discord, 503)
     assert reply.ok and fact_of(reply) == PAY
     statuses = [r.status for r in fake_discord.find_requests("POST", "/channels/*/messages",
                                                              since=since)]
@@ -204,13 +210,9 @@ async def test_connection_dropped_while_sending_is_handled_by_the_bot(
     """The connection closes under the answer's POST (status 0 in the harness): the bot
     retries the send, and nothing escapes its handler."""
     h = await start_bot(make_bot(settings_for(tmp_path)))
-    general = h.channel("general")
-    since = fake_discord.mark()
-    fake_discord.fail_next("POST", f"/channels/{general.id}/messages", status=0)
-    trigger = await h.post(h.user("alice"), general, PAY_QUESTION, mention_bot=True)
-    delivered = await reply_to(h, trigger, since=since, timeout=5)
+    delivered, _ = await answer_despite(h, fake_discord, 0)
     assert delivered.ok and fact_of(delivered) == PAY
-    assert fact_of(await mention(h, h.user("alice"), general, PAY_QUESTION)) == PAY
+    assert fact_of(await mention(h, h.user("alice"), h.channel("general"), PAY_QUESTION)) == PAY
     unhandled = [r for r in discord_errors.records if UNHANDLED in r.getMessage()]
     assert unhandled == [], f"{unhandled[0].exc_info[1]!r} escaped the bot's handler"
 
