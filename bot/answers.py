@@ -5,7 +5,7 @@ No Discord here: the CLI prints it, the bot turns it into an embed.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from bot.knowledge.models import Fact, KnowledgeBase
 from bot.matching import Matcher, MatchResult
@@ -86,7 +86,13 @@ def fact_answer(knowledge: KnowledgeBase, fact: Fact, question: str, confidence:
 
 def from_match(knowledge: KnowledgeBase, result: MatchResult) -> Answer:
     if result.fact is not None:
-        return fact_answer(knowledge, result.fact, result.question, result.confidence)
+        answer = fact_answer(knowledge, result.fact, result.question, result.confidence)
+        # A close runner-up comes first among the follow-ups: it may be what was meant.
+        close = [SuggestedFact(s.fact.id, s.fact.question) for s in result.suggestions]
+        if close:
+            kept = [r for r in answer.related if r.fact_id not in {c.fact_id for c in close}]
+            answer = replace(answer, related=(*close, *kept))
+        return answer
     return Answer(
         question=result.question,
         answered=False,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -79,8 +80,9 @@ class AnswerService:
         thresholds = None
         if min_confidence is not None:
             base = current.matcher.thresholds
+            # Speaking unprompted needs a clear winner too: no close calls.
             thresholds = replace(base, answer=max(base.answer, min_confidence),
-                                 floor=max(base.floor, min_confidence))
+                                 floor=max(base.floor, min_confidence), strong=math.inf)
         result = current.matcher.match(question, thresholds=thresholds)
         answer = from_match(current.knowledge, result)
         latency = time.perf_counter() - started

@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.knowledge.loader import load_knowledge_base
+from bot.knowledge.models import Fact, KnowledgeBase
 from bot.matching import MAX_QUESTION_CHARS, Matcher, Thresholds
 from bot.matching.normalize import clean, words
 
@@ -53,7 +54,9 @@ def test_declines_other_jobs_sharing_words(small_kb_dir):
 
 def test_suggestions_when_unsure(small_kb_dir):
     m = matcher_for(small_kb_dir)
-    result = m.match("degree", thresholds=Thresholds(answer=0.99, floor=0.99, suggest=0.1))
+    result = m.match(
+        "degree", thresholds=Thresholds(answer=0.99, floor=0.99, strong=0.99, suggest=0.1)
+    )
     assert not result.answered
     assert result.suggestions and result.suggestions[0].fact.id == "degree"
     assert len(result.suggestions) <= 3
@@ -114,3 +117,42 @@ def test_markup_heavy_strings(small_kb_dir, text):
 
 
 _CACHE: dict[str, Matcher] = {}
+
+
+def test_thresholds_answer_a_strong_match_despite_a_close_runner_up():
+    t = Thresholds()
+    assert t.confident(t.strong, t.strong - 0.01)
+    assert t.close_call(t.strong, t.strong - 0.01)
+    assert not t.confident(t.strong - 0.01, t.strong - 0.02)  # weaker: needs its lead
+    assert t.confident(t.answer, t.answer / t.lead)
+    assert not t.close_call(t.answer, t.answer / t.lead)  # a clear lead: nothing to offer
+
+
+def test_close_runner_up_is_offered_first_with_the_answer():
+    from bot.answers import from_match
+
+    def fact(fact_id: str, question: str, related: tuple[str, ...] = ()) -> Fact:
+        return Fact(fact_id, question, "An answer.", alternates=(question + " please",),
+                    related=related)
+
+    kb = KnowledgeBase.from_facts([
+        fact("tools-daily", "which tools do ml engineers use every day"),
+        fact("tools-learn", "which tools do ml engineers learn first", related=("pay",)),
+        fact("pay", "how much do ml engineers earn"),
+    ])
+    matcher = Matcher(kb)
+    both = "which tools do ml engineers use daily first"
+    (first, best), (second, runner_up) = matcher.rank(both)[:2]
+    assert (first.id, second.id) == ("tools-learn", "tools-daily")
+    assert best < 1.1 * runner_up  # too close to answer on its lead alone
+
+    close = matcher.match(both, thresholds=Thresholds(strong=best))
+    assert close.fact is not None and close.fact.id == "tools-learn"
+    assert [s.fact.id for s in close.suggestions] == ["tools-daily"]
+    assert [r.fact_id for r in from_match(kb, close).related] == ["tools-daily", "pay"]
+    assert not matcher.match(both, thresholds=Thresholds(strong=best + 0.01)).answered
+
+    # With a clear winner there is no runner-up to offer: the follow-ups are the fact's own.
+    clear = matcher.match("how much do ml engineers earn")
+    assert clear.fact.id == "pay" and clear.suggestions == ()
+    assert from_match(kb, clear).related == ()

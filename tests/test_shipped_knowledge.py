@@ -36,11 +36,11 @@ def test_every_quote_is_in_its_source_document(shipped_kb):
     assert not issues, "\n".join(str(i) for i in issues)
 
 
-# A floor under the measured figures (85.2 % / 3.1 % / 91.4 %), which themselves miss the
-# targets (95 % / 2 % / 95 %) and the issue's gate (90 % / 5 % / 90 %): this gate catches a
-# broken matcher or knowledge base, not a busy machine. The figures come from
-# `python -m bot eval` and are reported, with the miss, in the README.
-FLOOR_CORRECT, CEILING_WRONG, FLOOR_DECLINED = 0.80, 0.05, 0.85
+# A floor under the measured figures (87.9 % / 1.6 % / 91.4 %), which themselves miss the
+# targets for correct answers and declines (95 % / 95 %) and the issue's gate (90 % / 5 % / 90 %):
+# this gate catches a broken matcher or knowledge base, not a busy machine. The figures come
+# from `python -m bot eval` and are reported, with the miss, in the README.
+FLOOR_CORRECT, CEILING_WRONG, FLOOR_DECLINED = 0.85, 0.04, 0.88
 
 
 def test_gold_set_quality_floor(shipped_matcher):

@@ -11,9 +11,9 @@ A question is scored against each fact with three signals in [0, 1]:
 
 A word of the question that the knowledge base has never seen counts against every fact
 (cosine's norm): a question about a nurse's pay is not a question about an ML engineer's.
-The confidence is the weighted mix. The matcher answers when the confidence reaches
-`Thresholds.answer` and the runner-up is at least `Thresholds.margin` behind; otherwise it
-declines and offers up to `max_suggestions` facts that reach `Thresholds.suggest`.
+The confidence is the weighted mix. The matcher answers when the confidence and its lead over
+the runner-up clear `Thresholds` (see there); otherwise it declines and offers up to
+`max_suggestions` facts that reach `Thresholds.suggest`.
 """
 
 from __future__ import annotations
@@ -56,19 +56,28 @@ class Thresholds:
 
     The matcher answers when the best fact scores at least `answer` and leads the runner-up
     by `lead`, or scores at least `floor` with the clearer lead `sure_lead` (a long, chatty
-    question scores lower overall, but can still point at one fact only)."""
+    question scores lower overall, but can still point at one fact only), or scores at least
+    `strong` whatever the runner-up (two facts this close to the question are both worth
+    reading: the answer comes with the runner-up offered first among its follow-ups)."""
 
     answer: float = 0.40
     lead: float = 1.10
     floor: float = 0.30
     sure_lead: float = 1.30
+    strong: float = 0.60
     suggest: float = 0.25
     """Lowest score of a fact offered as "did you mean"."""
 
     def confident(self, best: float, runner_up: float) -> bool:
-        return (best >= self.answer and best >= self.lead * runner_up) or (
-            best >= self.floor and best >= self.sure_lead * runner_up
+        return (
+            (best >= self.answer and best >= self.lead * runner_up)
+            or (best >= self.floor and best >= self.sure_lead * runner_up)
+            or best >= self.strong
         )
+
+    def close_call(self, best: float, runner_up: float) -> bool:
+        """Whether a confident answer's runner-up is close enough to offer alongside it."""
+        return runner_up >= self.suggest and best < self.lead * runner_up
 
 
 DEFAULT_THRESHOLDS = Thresholds()
@@ -88,6 +97,7 @@ class MatchResult:
     """The answer, or None when the matcher declines."""
     confidence: float
     suggestions: tuple[Suggestion, ...] = ()
+    """A decline's "did you mean"; an answer's close runner-up, if any."""
 
     @property
     def answered(self) -> bool:
@@ -226,7 +236,8 @@ class Matcher:
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
         outside = self.scope.outside(words, self.analyzer.is_known) if self.scope else None
         if outside is None and t.confident(confidence, runner_up):
-            return MatchResult(question, best, confidence)
+            close = (Suggestion(*ranked[1]),) if t.close_call(confidence, runner_up) else ()
+            return MatchResult(question, best, confidence, close)
         suggestions = tuple(
             Suggestion(fact, score) for fact, score in ranked[:max_suggestions]
             if score >= t.suggest

@@ -248,7 +248,7 @@ async def test_related_question_button(careerbot):
 
 
 async def test_did_you_mean_buttons(start_bot, tmp_path):
-    unsure = Thresholds(answer=0.999, floor=0.999, suggest=0.1)
+    unsure = Thresholds(answer=0.999, floor=0.999, strong=0.999, suggest=0.1)
     h = await start_bot(make_bot(make_settings(tmp_path / "data"), thresholds=unsure))
     alice = h.user("alice")
     reply = await h.say(alice, h.channel("general"), "ml engineer salary", mention_bot=True)
