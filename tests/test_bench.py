@@ -19,7 +19,7 @@ from bot.bench.baselines import (
     tune_threshold,
 )
 from bot.bench.datasets import DatasetError, Query, load_dataset
-from bot.bench.quality import CAREERBOT, format_report, run_quality
+from bot.bench.quality import CAREERBOT, CAREERBOT_TUNED, format_report, run_quality
 from bot.bench.speed import format_speed, run_speed
 from bot.bench.synthetic import (
     PHRASINGS_PER_FACT,
@@ -216,8 +216,11 @@ def test_quality_counts_on_a_tiny_set(tmp_path):
     assert (bot.in_scope, bot.correct, bot.in_scope_declined, bot.wrong) == (3, 1, 1, 1)
     assert (bot.out_of_scope, bot.out_of_scope_declined, bot.raw_correct) == (1, 1, 2)
     assert [t.met for t in report.targets] == [False, True]  # 33 % in scope, 100 % declined
-    assert len(report.systems) == 5  # two baselines, each tuned two ways
+    assert len(report.systems) == 7  # CareerBot's ranking and two baselines, tuned two ways
     assert all(s.threshold is not None and s.raw_correct is None for s in report.systems[1:])
+    tuned = report.systems[1]  # CareerBot's best score against a threshold tuned on the set
+    assert tuned.system == f"{CAREERBOT_TUNED} (tuned: count)"
+    assert (tuned.correct, tuned.wrong, tuned.out_of_scope_declined) == (2, 1, 1)
     text = format_report(report)
     assert "in-scope top-1 >= 70%: MISSED; out-of-scope declined >= 85%: met" in text
     assert "tuned on these very test queries" in text
@@ -232,7 +235,8 @@ def test_stackfaq_target_and_no_declining_without_out_of_scope(tmp_path):
     table = {q.text: (q.expected[0], q.expected[0]) for q in ds.queries}
     report = run_quality(ds, matcher_factory=lambda kb: FakeMatcher(kb, table))
     assert [(t.label, t.met) for t in report.targets] == [("StackFAQ top-1", True)]
-    assert len(report.systems) == 3
+    assert [s.system for s in report.systems[:2]] == [CAREERBOT, CAREERBOT_TUNED]
+    assert len(report.systems) == 4
     assert all(s.threshold == 0.0 and s.in_scope_declined == 0 for s in report.systems[1:])
 
 

@@ -19,6 +19,7 @@ from bot.bench.datasets import Dataset, Query
 from bot.knowledge.models import Fact, KnowledgeBase
 
 CAREERBOT = "CareerBot Matcher"
+CAREERBOT_TUNED = "CareerBot ranking, tuned threshold"
 
 
 class _Result(Protocol):
@@ -125,30 +126,51 @@ def run_quality(
         from bot.matching import Matcher
 
         matcher_factory = Matcher
-    careerbot = score_matcher(matcher_factory(dataset.knowledge_base()), dataset.queries)
+    matcher = matcher_factory(dataset.knowledge_base())
+    careerbot = score_matcher(matcher, dataset.queries)
     systems = [careerbot]
-    for baseline in (FuzzBaseline(dataset.entries), BM25Baseline(dataset.entries)):
-        start = time.perf_counter()
-        outcomes = [Outcome(*baseline.top(q.text), q.expected) for q in dataset.queries]
-        seconds = time.perf_counter() - start
-        has_oos = any(not q.in_scope for q in dataset.queries)
-        for objective in OBJECTIVES if has_oos else OBJECTIVES[:1]:
-            threshold = tune_threshold(outcomes, objective=objective)
-            label = f"{baseline.name} (tuned: {objective})" if has_oos else baseline.name
-            decided = [(o.top if answered(o, threshold) else None) for o in outcomes]
-            systems.append(
-                _score(
-                    label,
-                    dataset.queries,
-                    decided,
-                    seconds,
-                    threshold=threshold,
-                    tuned_for=objective,
-                )
-            )
+    # CareerBot's ranking on the baselines' footing: its best score against a threshold
+    # tuned on these very queries (no scope check, no lead rule). Not what the bot does;
+    # shown to tell ranking from calibration.
+    ranking = _TopGuess(CAREERBOT_TUNED, _careerbot_top(matcher))
+    for system in (ranking, FuzzBaseline(dataset.entries), BM25Baseline(dataset.entries)):
+        systems += _tuned(system.name, system.top, dataset.queries)
     return QualityReport(
         dataset.name, len(dataset.entries), tuple(systems), targets_for(dataset.name, careerbot)
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _TopGuess:
+    name: str
+    top: Callable[[str], tuple[str | None, float]]
+
+
+def _careerbot_top(matcher: MatcherLike) -> Callable[[str], tuple[str | None, float]]:
+    def top(text: str) -> tuple[str | None, float]:
+        ranked = matcher.rank(text, limit=1)
+        return (ranked[0][0].id, ranked[0][1]) if ranked else (None, 0.0)
+
+    return top
+
+
+def _tuned(
+    name: str, top: Callable[[str], tuple[str | None, float]], queries: Sequence[Query]
+) -> list[SystemScore]:
+    """A system's rows with its decline threshold tuned on `queries` (one per objective when
+    some are out of scope; without any, the threshold is 0: nothing declined)."""
+    start = time.perf_counter()
+    outcomes = [Outcome(*top(q.text), q.expected) for q in queries]
+    seconds = time.perf_counter() - start
+    has_oos = any(not q.in_scope for q in queries)
+    rows = []
+    for objective in OBJECTIVES if has_oos else OBJECTIVES[:1]:
+        threshold = tune_threshold(outcomes, objective=objective)
+        label = f"{name} (tuned: {objective})" if has_oos else name
+        decided = [(o.top if answered(o, threshold) else None) for o in outcomes]
+        rows.append(_score(label, queries, decided, seconds,
+                           threshold=threshold, tuned_for=objective))
+    return rows
 
 
 def score_matcher(matcher: MatcherLike, queries: Sequence[Query]) -> SystemScore:
@@ -237,7 +259,8 @@ def format_report(report: QualityReport) -> str:
         "top-1: answered with an expected entry / in-scope queries; raw top-1: best-ranked entry,",
         "  declines ignored; wrong: answered with an entry not expected / all queries.",
         "Baseline thresholds are tuned on these very test queries (their best case);",
-        "  CareerBot uses its default thresholds.",
+        "  CareerBot Matcher uses its default thresholds (the figures the targets judge);",
+        f"  '{CAREERBOT_TUNED}' puts CareerBot's best score on the baselines' footing.",
     ]
     if has_oos:
         lines.append(
