@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import aiohttp
 import discord
@@ -47,6 +50,10 @@ class Questions(commands.Cog):
         self.bot = bot
         settings = bot.settings
         self.cooldown = Cooldown(settings.cooldown_questions, settings.cooldown_seconds)
+        # Matching a question takes a few ms at 10,000 facts: on the event loop, many questions
+        # at once would hold it for all of them. One thread (started on first use): matching
+        # holds the GIL for much of its work, so more threads would only take it from the loop.
+        self.matching = ThreadPoolExecutor(max_workers=1, thread_name_prefix="careerbot-match")
         self.context_menu = app_commands.ContextMenu(
             name="Answer with CareerBot", callback=self.answer_message_menu
         )
@@ -56,6 +63,7 @@ class Questions(commands.Cog):
 
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self.context_menu.name, type=self.context_menu.type)
+        self.matching.shutdown(wait=False, cancel_futures=True)
 
     # -- shared ------------------------------------------------------------------------------
 
@@ -68,12 +76,14 @@ class Questions(commands.Cog):
         return (f"You're asking faster than I can keep up: try again in {max(1, round(seconds))}"
                 " second(s). 🙂")
 
-    def ask(self, question: str, *, via: str, guild_id: int | None,
-            passive: bool = False) -> Answer:
-        return self.bot.service.ask(
-            question, via=via, guild_id=guild_id,
+    async def ask(self, question: str, *, via: str, guild_id: int | None,
+                  passive: bool = False) -> Answer:
+        """`service.ask` on the matching thread (the event loop stays free meanwhile)."""
+        ask = functools.partial(
+            self.bot.service.ask, question, via=via, guild_id=guild_id,
             min_confidence=PASSIVE_CONFIDENCE if passive else None,
         )
+        return await asyncio.get_running_loop().run_in_executor(self.matching, ask)
 
     def strip_bot_mention(self, content: str) -> str:
         me = self.bot.user
@@ -128,8 +138,8 @@ class Questions(commands.Cog):
                 await self._send_plain(message, self.cooldown_text(wait))
             return
         via = "dm" if is_dm else ("channel" if passive else "mention")
-        answer = self.ask(question, via=via, guild_id=message.guild and message.guild.id,
-                          passive=passive)
+        answer = await self.ask(question, via=via,
+                                guild_id=message.guild and message.guild.id, passive=passive)
         if passive and not answer.answered:
             return  # silent when unsure: never spam a busy channel
         await reply_with_answer(message, answer, self.bot.service.knowledge)
@@ -152,7 +162,7 @@ class Questions(commands.Cog):
             await ctx.reply(self.cooldown_text(wait), mention_author=False,
                             allowed_mentions=NO_MENTIONS)
             return
-        answer = self.ask(question, via="prefix", guild_id=ctx.guild and ctx.guild.id)
+        answer = await self.ask(question, via="prefix", guild_id=ctx.guild and ctx.guild.id)
         await reply_with_answer(ctx.message, answer, self.bot.service.knowledge)
 
     # -- application commands ----------------------------------------------------------------
@@ -177,7 +187,7 @@ class Questions(commands.Cog):
         if wait:
             await interaction.response.send_message(self.cooldown_text(wait), ephemeral=True)
             return
-        answer = self.ask(question, via=via, guild_id=interaction.guild_id)
+        answer = await self.ask(question, via=via, guild_id=interaction.guild_id)
         kwargs = answer_message(answer, self.bot.service.knowledge, asker_id)
         if content:
             kwargs["content"] = content

@@ -1,35 +1,46 @@
 """Load: many people asking CareerBot at once, over the wire of the local Discord server.
 
     python -m tests.bench.load [--questions 10000] [--users 500] [--facts 10000]
-                               [--concurrency 50] [--timeout 30] [--max-seconds 900] [--json]
+                               [--concurrency 50] [--timeout 30] [--max-seconds 900]
+                               [--no-gc-freeze] [--in-process] [--json]
 
-Starts the test harness's ``FakeDiscord`` on 127.0.0.1 and the real CareerBot in this process
-(one event loop, as in the e2e tests), answering from a synthetic knowledge base of ``--facts``
-facts (10 phrasings each, ``bot.bench.synthetic``). ``--users`` guild members then send
-``--questions`` mentions (perturbed phrasings of the synthetic facts and unrelated questions),
-at most ``--concurrency`` waiting for their reply at a time. The same run is then repeated in
-the same process, to see whether memory keeps growing.
+Two processes, as in production (Discord is another machine): this one runs the test harness's
+``FakeDiscord`` on 127.0.0.1 and the load driver; the real CareerBot runs in a child process
+(``tests.bench.load_bot``), pointed at the server the way a production bot is pointed at a
+proxy, answering from a synthetic knowledge base of ``--facts`` facts (10 phrasings each,
+``bot.bench.synthetic``). ``--users`` guild members then send ``--questions`` mentions
+(perturbed phrasings of the synthetic facts and unrelated questions), at most
+``--concurrency`` waiting for their reply at a time. The same run is then repeated against the
+same bot process, to see whether its memory keeps growing. ``--in-process`` runs the bot on
+this process's event loop instead, beside the server and the driver (as the e2e tests do):
+then every figure below is of that one shared process and loop.
 
-Reported per run: answered / declined / rate-limited / refused (the bot's send failed) /
-dropped (no reply within ``--timeout``), reply latency p50 / p99 / max (from sending the gateway
-event to the bot's REST reply reaching the server), the longest event-loop stall (a monitor
-task sleeps 5 ms in a loop and records how late it wakes up), ERROR log records, the database
-writes still queued at the end, and resident memory (``/proc/self/statm`` after
-``gc.collect()``) before run 1, after run 1 and after run 2.
+Measured in this (the driver's) process, per run: answered / declined / rate-limited /
+refused (the bot's send failed) / dropped (no reply within ``--timeout``), and reply latency
+p50 / p99 / max (from sending the gateway event to the bot's REST reply reaching the server).
 
-To tell what a stall is made of, each run also reports how long ``AnswerService.ask`` (the
-matching the bot does on the event loop) took, the longest single loop step (one callback, as
-opposed to many short ones run in the same loop iteration), and the garbage collector's
-pauses; ``--gc-freeze`` freezes what start-up built (``gc.freeze()``) to show how much of the
-full collections the knowledge base's objects account for.
+Measured inside the bot's process and sent back over a pipe (one JSON line per command on the
+child's stdout; the driver asks between runs and at the end), per run: the longest event-loop
+stall (a monitor task sleeps 5 ms in a loop and records how late it wakes up), the longest
+single loop step (one callback, as opposed to many short ones run in the same loop iteration),
+the garbage collector's pauses, how long ``AnswerService.ask`` took (the matching; the bot runs
+it on a thread of its own, off the event loop), ERROR log records of the bot and discord.py,
+the database writes still queued at the end of the run (and how long flushing them took); and
+the bot process's resident memory (``/proc/self/statm`` after ``gc.collect()``) before run 1,
+after run 1 and after run 2.
+Like ``bot/app.py`` in production, the bot freezes what its start-up built (``gc.collect()``
+then ``gc.freeze()``: the knowledge base and its index are no longer scanned by the collector);
+``--no-gc-freeze`` does not, to show how much of the stalls full collections over those objects
+cost. "bot setup" is how long the bot took to build its knowledge base and client.
 
 Targets (issue 5): 0 dropped, longest stall under 100 ms, memory growth from after run 1 to
 after run 2 under 10 %. Everything runs on loopback and stops by itself: each run sends a
-bounded number of questions and stops sending after ``--max-seconds``.
+bounded number of questions and stops sending after ``--max-seconds``; the bot process is told
+to quit at the end (and killed if it does not).
 
 What the harness remembers is trimmed as the run goes (requests are not logged, answered
-messages are forgotten, the gateway's replay history is cleared between runs), so the memory
-figures are the bot's (and discord.py's, aiohttp's, SQLite's), not the fake server's.
+messages are forgotten, the gateway's replay history is cleared between runs), which matters
+for the memory figures only with ``--in-process``.
 A benchmark, not a test: pytest does not collect it, and it asserts nothing.
 """
 
@@ -39,7 +50,6 @@ import argparse
 import asyncio
 import contextlib
 import fnmatch
-import gc
 import json
 import logging
 import os
@@ -55,166 +65,27 @@ import discord
 import yarl
 
 from bot.bench.synthetic import generate_facts, generate_queries
-from bot.client import CareerBot
-from bot.knowledge.models import KnowledgeBase
-from bot.service import AnswerService
-from bot.storage.database import Database
-from tests.discord_harness import FakeDiscord, Harness, RecordedRequest, World, payloads
+from bot.knowledge.models import Fact
+from tests.bench.load_bot import (
+    MARKER,
+    READY_WAIT,
+    SEED,
+    BotProbes,
+    percentile,
+    rss_mb,
+    start_bot,
+    stop_bot,
+)
+from tests.discord_harness import FakeDiscord, RecordedRequest, World, payloads
 from tests.discord_harness.gateway import message_as_delivered
-from tests.e2e.careerbot import READY_TIMEOUT, make_settings
 
 TARGET_STALL_MS = 100.0
 TARGET_GROWTH = 0.10
-MONITOR_INTERVAL = 0.005
 CHANNELS = 10
 RETRIED = {429, 500, 502, 503, 504, 524}
 RATE_LIMITED_TEXT = "try again in"
-SEED = 5
-
-
-def rss_mb() -> float:
-    """Current resident memory after a full collection (/proc/self/statm; 0 without /proc)."""
-    gc.collect()
-    try:
-        pages = int(Path("/proc/self/statm").read_text().split()[1])
-    except (OSError, IndexError, ValueError):
-        return 0.0
-    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
-
-
-def percentile(values: list[float], share: float) -> float:
-    """Nearest-rank percentile (0 for no values)."""
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    rank = max(1, -(-len(ordered) * share // 1))
-    return ordered[int(rank) - 1]
-
-
-class StallMonitor:
-    """Sleeps ``interval`` in a loop on the event loop; the lateness of each wake-up is how
-    long something else held the loop."""
-
-    def __init__(self, interval: float = MONITOR_INTERVAL) -> None:
-        self.interval = interval
-        self.max_ms = 0.0
-        self.over_50ms = 0
-        self.over_100ms = 0
-        self._task: asyncio.Task | None = None
-
-    def start(self) -> StallMonitor:
-        self._task = asyncio.create_task(self._run(), name="stall-monitor")
-        return self
-
-    async def _run(self) -> None:
-        clock = time.perf_counter
-        while True:
-            before = clock()
-            await asyncio.sleep(self.interval)
-            late_ms = (clock() - before - self.interval) * 1000
-            self.max_ms = max(self.max_ms, late_ms)
-            self.over_50ms += late_ms > 50
-            self.over_100ms += late_ms > 100
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-
-class SlowestStep:
-    """The longest single callback the event loop ran (a task step, an I/O callback): what
-    held the loop by itself, as opposed to many short steps run in one loop iteration."""
-
-    def __init__(self) -> None:
-        self.longest_ms = 0.0
-        self.what = ""
-        self._run: Any = None
-
-    def __enter__(self) -> SlowestStep:
-        self._run = original = asyncio.events.Handle._run
-        clock = time.perf_counter
-
-        def timed_run(handle: asyncio.Handle) -> None:
-            started = clock()
-            try:
-                original(handle)
-            finally:
-                took = (clock() - started) * 1000
-                if took > self.longest_ms:
-                    self.longest_ms = took
-                    self.what = describe_callback(handle)
-
-        asyncio.events.Handle._run = timed_run  # type: ignore[method-assign]
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        asyncio.events.Handle._run = self._run  # type: ignore[method-assign]
-
-
-def describe_callback(handle: asyncio.Handle) -> str:
-    callback = getattr(handle, "_callback", None)
-    task = getattr(callback, "__self__", None)
-    if isinstance(task, asyncio.Task):
-        coro = task.get_coro()
-        return f"task {task.get_name()!r} ({getattr(coro, '__qualname__', coro)})"
-    return getattr(callback, "__qualname__", repr(callback))[:120]
-
-
-class GcPauses:
-    """How long the garbage collector held the loop: the longest collection per generation."""
-
-    def __init__(self) -> None:
-        self.longest_ms = [0.0, 0.0, 0.0]
-        self.count = [0, 0, 0]
-        self._started = 0.0
-
-    def __enter__(self) -> GcPauses:
-        gc.callbacks.append(self._callback)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        gc.callbacks.remove(self._callback)
-
-    def _callback(self, phase: str, info: dict[str, int]) -> None:
-        if phase == "start":
-            self._started = time.perf_counter()
-            return
-        generation = info.get("generation", 0)
-        took = (time.perf_counter() - self._started) * 1000
-        self.count[generation] += 1
-        self.longest_ms[generation] = max(self.longest_ms[generation], took)
-
-
-class AskTimer:
-    """Times ``AnswerService.ask`` (matching, run on the event loop by the bot's handlers)."""
-
-    def __init__(self, service: AnswerService) -> None:
-        self.millis: list[float] = []
-        self._ask = service.ask
-        service.ask = self  # type: ignore[method-assign]
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        started = time.perf_counter()
-        try:
-            return self._ask(*args, **kwargs)
-        finally:
-            self.millis.append((time.perf_counter() - started) * 1000)
-
-
-class ErrorCounter(logging.Handler):
-    """Counts ERROR records from the bot and discord.py (and keeps the first few)."""
-
-    def __init__(self) -> None:
-        super().__init__(level=logging.ERROR)
-        self.count = 0
-        self.first: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.count += 1
-        if len(self.first) < 5:
-            self.first.append(f"{record.name}: {record.getMessage()[:300]}")
+ROOT = Path(__file__).resolve().parents[2]
+ANSWER_WAIT = 120.0  # seconds for the bot process to answer a command (end flushes the db)
 
 
 class Replies:
@@ -297,12 +168,137 @@ def vote_fact(body: dict[str, Any]) -> str | None:
     return None
 
 
+class InProcessBot:
+    """``--in-process``: the bot on this process's event loop, beside the server and driver."""
+
+    where = "in-process"
+
+    def __init__(self, facts: list[Fact], data_dir: Path, args: argparse.Namespace) -> None:
+        self.facts = facts
+        self.data_dir = data_dir
+        self.args = args
+        self.pid = os.getpid()
+        self.first_errors: list[str] = []
+        self._bot: Any = None
+        self._connection: asyncio.Task | None = None
+        self._probes: BotProbes | None = None
+
+    async def start(self, server: FakeDiscord) -> float:
+        discord.http.Route.BASE = server.api_url
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(server.gateway_url)
+        self._bot, self._connection, self._probes, build_s = await start_bot(
+            self.facts, self.data_dir, server.token,
+            cooldown_questions=self.args.cooldown_questions,
+            cooldown_seconds=self.args.cooldown_seconds, gc_freeze=self.args.gc_freeze)
+        self.first_errors = self._probes.errors.first
+        return build_s
+
+    async def rss(self) -> float:
+        return rss_mb()
+
+    async def begin(self) -> None:
+        assert self._probes is not None
+        self._probes.begin()
+
+    async def end(self) -> dict[str, Any]:
+        assert self._probes is not None
+        return await self._probes.end()
+
+    async def close(self) -> None:
+        if self._bot is not None:
+            assert self._connection is not None
+            await stop_bot(self._bot, self._connection)
+            self._bot = None
+        if self._probes is not None:
+            self._probes.detach()
+
+
+class BotProcess:
+    """The bot in its own process (``tests.bench.load_bot``), driven over its stdin/stdout."""
+
+    where = "separate process"
+
+    def __init__(self, data_dir: Path, args: argparse.Namespace) -> None:
+        self.data_dir = data_dir
+        self.args = args
+        self.pid = 0
+        self.first_errors: list[str] = []
+        self._process: asyncio.subprocess.Process | None = None
+
+    async def start(self, server: FakeDiscord) -> float:
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("DISCORD_", "CAREERBOT_"))}
+        env.update(DISCORD_TOKEN=server.token, PYTHONUNBUFFERED="1")
+        command = [sys.executable, "-m", "tests.bench.load_bot",
+                   "--api-url", server.api_url, "--gateway-url", server.gateway_url,
+                   "--data-dir", str(self.data_dir), "--facts", str(self.args.facts),
+                   "--cooldown-questions", str(self.args.cooldown_questions),
+                   "--cooldown-seconds", str(self.args.cooldown_seconds)]
+        command.append("--gc-freeze" if self.args.gc_freeze else "--no-gc-freeze")
+        self._process = await asyncio.create_subprocess_exec(
+            *command, cwd=ROOT, env=env, stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE)  # stderr (its log) goes to ours
+        ready = await self._answer(READY_WAIT + 60)
+        self.pid = ready["pid"]
+        return ready["setup_s"]
+
+    async def _answer(self, timeout: float = ANSWER_WAIT) -> dict[str, Any]:
+        """The next line the bot process writes for us (its other output goes to stderr)."""
+        assert self._process is not None and self._process.stdout is not None
+        async with asyncio.timeout(timeout):
+            while True:
+                line = (await self._process.stdout.readline()).decode()
+                if not line:
+                    raise RuntimeError("the bot process exited "
+                                       f"(status {await self._process.wait()})")
+                if line.startswith(MARKER):
+                    answer = json.loads(line[len(MARKER):])
+                    if "error" in answer:
+                        raise RuntimeError(f"the bot process: {answer['error']}")
+                    self.first_errors = answer.get("first_errors", self.first_errors)
+                    return answer
+                sys.stderr.write(line)
+
+    async def _ask(self, command: str) -> dict[str, Any]:
+        assert self._process is not None and self._process.stdin is not None
+        self._process.stdin.write(command.encode() + b"\n")
+        await self._process.stdin.drain()
+        return await self._answer()
+
+    async def rss(self) -> float:
+        return (await self._ask("rss"))["rss_mb"]
+
+    async def begin(self) -> None:
+        await self._ask("begin")
+
+    async def end(self) -> dict[str, Any]:
+        return (await self._ask("end"))["figures"]
+
+    async def close(self) -> None:
+        process = self._process
+        if process is None or process.returncode is not None:
+            return
+        try:
+            with contextlib.suppress(ConnectionError):
+                await self._ask("quit")
+            await asyncio.wait_for(process.wait(), 20)
+        except (TimeoutError, RuntimeError):
+            pass
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+
+
+Bot = InProcessBot | BotProcess
+
+
 class LoadRun:
-    def __init__(self, h: Harness, replies: Replies, users: list, channels: list,
-                 queries: list, *, concurrency: int, timeout: float, max_seconds: float,
-                 errors: ErrorCounter, asks: AskTimer) -> None:
-        self.h = h
-        self.asks = asks
+    def __init__(self, server: FakeDiscord, bot: Bot, replies: Replies, users: list,
+                 channels: list, queries: list, *, concurrency: int, timeout: float,
+                 max_seconds: float) -> None:
+        self.server = server
+        self.bot = bot
         self.replies = replies
         self.users = users
         self.channels = channels
@@ -310,13 +306,12 @@ class LoadRun:
         self.concurrency = concurrency
         self.timeout = timeout
         self.max_seconds = max_seconds
-        self.errors = errors
 
     async def one(self, index: int, report: RunReport) -> None:
         query = self.queries[index]
         user = self.users[index % len(self.users)]
         channel = self.channels[index % len(self.channels)]
-        server = self.h.server
+        server = self.server
         store = server.store
         bot = server.world.bot
         trigger = payloads.message_payload(channel=channel, author=user,
@@ -372,39 +367,19 @@ class LoadRun:
 
     async def run(self) -> RunReport:
         report = RunReport()
-        errors_before = self.errors.count
-        self.asks.millis.clear()
-        monitor = StallMonitor().start()
+        await self.bot.begin()  # the bot's probes: stall, steps, GC, ask, errors
         started = time.perf_counter()
-        with GcPauses() as pauses, SlowestStep() as steps:
-            try:
-                await self.send_all(report, deadline=started + self.max_seconds)
-            finally:
-                report.seconds = time.perf_counter() - started
-                await monitor.stop()
-        report.gen2_collections = pauses.count[2]
-        report.longest_gen2_ms = pauses.longest_ms[2]
-        report.longest_gen01_ms = max(pauses.longest_ms[:2])
+        try:
+            await self.send_all(report, deadline=started + self.max_seconds)
+        finally:
+            report.seconds = time.perf_counter() - started
+            figures = await self.bot.end()
+        for name, value in figures.items():
+            setattr(report, name, value)
         report.questions_per_s = report.sent / report.seconds if report.seconds else 0.0
         report.p50_ms = statistics.median(report.latencies) if report.latencies else 0.0
         report.p99_ms = percentile(report.latencies, 0.99)
         report.max_ms = max(report.latencies, default=0.0)
-        report.longest_stall_ms = monitor.max_ms
-        report.longest_step_ms = steps.longest_ms
-        report.longest_step = steps.what
-        asks = self.asks.millis
-        report.ask_p50_ms = statistics.median(asks) if asks else 0.0
-        report.ask_p99_ms = percentile(asks, 0.99)
-        report.ask_max_ms = max(asks, default=0.0)
-        report.stalls_over_50ms = monitor.over_50ms
-        report.stalls_over_100ms = monitor.over_100ms
-        database = self.h.bot.database
-        report.db_queue_at_end = database._jobs.qsize() if database is not None else 0
-        flushing = time.perf_counter()
-        if database is not None:
-            await database.flush()
-        report.db_flush_s = time.perf_counter() - flushing
-        report.error_logs = self.errors.count - errors_before
         return report
 
 
@@ -415,59 +390,37 @@ def forget_gateway_history(server: FakeDiscord) -> None:
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    errors = ErrorCounter()
-    for name in ("bot", "discord"):
-        logging.getLogger(name).addHandler(errors)
     world = World.default()
     users = [world.add_user(f"user{i:04d}") for i in range(args.users)]
     channels = [world.channel("general"), world.channel("careers")]
     channels += [world.add_channel(f"load-{i}") for i in range(CHANNELS - len(channels))]
-
-    building = time.perf_counter()
     facts = generate_facts(args.facts, seed=SEED)
-    knowledge = KnowledgeBase.from_facts(facts)
     queries = generate_queries(facts, args.questions, seed=SEED, stream="load")
     server = await FakeDiscord(world).start()
-    discord.http.Route.BASE = server.api_url
-    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(server.gateway_url)
     replies = Replies(server)
     with tempfile.TemporaryDirectory(prefix="careerbot-load-") as tmp:
-        settings = make_settings(Path(tmp) / "data", watch_interval=0,
-                                 cooldown_questions=args.cooldown_questions,
-                                 cooldown_seconds=args.cooldown_seconds)
-        database = Database(settings.data_dir / "careerbot.sqlite3")
-        database.start()
-        service = AnswerService(knowledge, database)
-        bot = CareerBot(settings, service, database, guild_ready_timeout=READY_TIMEOUT)
-        build_s = time.perf_counter() - building
-        if args.gc_freeze:
-            gc.collect()
-            gc.freeze()  # what start-up built (the index) is no longer scanned by collections
-        await bot.login(server.token)
-        connection = asyncio.create_task(bot.connect(reconnect=True), name="bot.connect")
-        await asyncio.wait_for(bot.wait_until_ready(), 60)
-        h = Harness(server, bot, timeout=args.timeout)
-        load = LoadRun(h, replies, users, channels, queries, concurrency=args.concurrency,
-                       timeout=args.timeout, max_seconds=args.max_seconds, errors=errors,
-                       asks=AskTimer(service))
+        data_dir = Path(tmp) / "data"
+        bot: Bot = (InProcessBot(facts, data_dir, args) if args.in_process
+                    else BotProcess(data_dir, args))
+        del facts
         try:
-            rss_before = rss_mb()
+            build_s = await bot.start(server)
+            load = LoadRun(server, bot, replies, users, channels, queries,
+                           concurrency=args.concurrency, timeout=args.timeout,
+                           max_seconds=args.max_seconds)
+            rss_before = await bot.rss()
             runs = []
             for _ in range(2):
                 report = await load.run()
                 forget_gateway_history(server)
-                report.rss_after_mb = rss_mb()
+                report.rss_after_mb = await bot.rss()
                 runs.append(report)
                 if args.cooldown_seconds:
                     # the next run starts with fresh cooldown windows, as the first did
                     await asyncio.sleep(min(args.cooldown_seconds, 5))
         finally:
             await bot.close()
-            with contextlib.suppress(Exception, asyncio.CancelledError):
-                await asyncio.wait_for(connection, 5)
             await server.stop()
-    for name in ("bot", "discord"):
-        logging.getLogger(name).removeHandler(errors)
     growth = (runs[1].rss_after_mb - runs[0].rss_after_mb) / runs[0].rss_after_mb \
         if runs[0].rss_after_mb else 0.0
     dropped = sum(r.dropped for r in runs)
@@ -476,13 +429,14 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "questions": args.questions, "users": args.users, "facts": args.facts,
         "concurrency": args.concurrency, "timeout_s": args.timeout,
         "cooldown": f"{args.cooldown_questions} per {args.cooldown_seconds} s",
+        "bot": bot.where, "bot_pid": bot.pid, "driver_pid": os.getpid(),
         "setup_s": round(build_s, 2), "gc_freeze": args.gc_freeze,
         "runs": [r.public() for r in runs],
         "rss_before_mb": round(rss_before, 1),
         "rss_after_run1_mb": round(runs[0].rss_after_mb, 1),
         "rss_after_run2_mb": round(runs[1].rss_after_mb, 1),
         "growth_run1_to_run2": round(growth, 4),
-        "first_errors": errors.first,
+        "first_errors": bot.first_errors,
         "targets": {
             "dropped == 0": dropped == 0,
             f"longest stall < {TARGET_STALL_MS:.0f} ms": stall < TARGET_STALL_MS,
@@ -495,8 +449,16 @@ def print_report(report: dict[str, Any]) -> None:
     print(f"{report['questions']:,} mentions from {report['users']} users, "
           f"{report['concurrency']} in flight, synthetic knowledge base of "
           f"{report['facts']:,} facts; cooldown {report['cooldown']}; "
-          f"setup {report['setup_s']} s"
-          + ("; gc.freeze() after start-up" if report["gc_freeze"] else ""))
+          f"bot setup {report['setup_s']} s"
+          + ("; gc.freeze() after start-up" if report["gc_freeze"] else "; no gc.freeze()"))
+    if report["bot"] == "in-process":
+        print(f"the bot ran in-process (pid {report['bot_pid']}), on one event loop with the "
+              "server and the driver: every figure is of that shared loop")
+    else:
+        print(f"the bot ran in its own process (pid {report['bot_pid']}; server and driver: "
+              f"pid {report['driver_pid']}); latencies and reply counts measured by the "
+              "driver, loop stalls, steps, GC, service.ask, ERROR records, db writes and RSS "
+              "inside the bot's process")
     rows = [
         ("sent", "sent"), ("answered", "answered"), ("  with the right fact", "right_fact"),
         ("declined", "declined"), ("  unrelated, declined", "unrelated_declined"),
@@ -512,14 +474,15 @@ def print_report(report: dict[str, Any]) -> None:
         ("full GC collections", "gen2_collections"), ("longest full GC ms", "longest_gen2_ms"),
         ("longest young GC ms", "longest_gen01_ms"),
         ("ERROR log records", "error_logs"), ("db writes queued at end", "db_queue_at_end"),
-        ("db flush s", "db_flush_s"), ("RSS after run MB", "rss_after_mb"),
+        ("db flush s", "db_flush_s"), ("bot RSS after run MB", "rss_after_mb"),
     ]
     run1, run2 = report["runs"]
     print(f"{'':<26}{'run 1':>12}{'run 2':>12}")
     for label, key in rows:
         print(f"{label:<26}{run1[key]!s:>12}{run2[key]!s:>12}")
-    print(f"RSS before {report['rss_before_mb']} MB, after run 1 {report['rss_after_run1_mb']} MB,"
-          f" after run 2 {report['rss_after_run2_mb']} MB "
+    print(f"bot RSS before {report['rss_before_mb']} MB, "
+          f"after run 1 {report['rss_after_run1_mb']} MB, "
+          f"after run 2 {report['rss_after_run2_mb']} MB "
           f"(growth {report['growth_run1_to_run2']:+.1%})")
     for number, run in enumerate(report["runs"], 1):
         print(f"run {number}: the longest single step was {run['longest_step']}")
@@ -542,9 +505,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--cooldown-questions", type=int, default=1000,
                         help="the bot's per-person cooldown (high: measure load, not limits)")
     parser.add_argument("--cooldown-seconds", type=int, default=1)
-    parser.add_argument("--gc-freeze", action="store_true",
-                        help="gc.freeze() after start-up (shows how much of the stalls is the "
-                             "collector scanning the knowledge base's index)")
+    parser.add_argument("--gc-freeze", action=argparse.BooleanOptionalAction, default=True,
+                        help="gc.freeze() after the bot's start-up, as bot/app.py does (default;"
+                             " --no-gc-freeze shows how much of the stalls is the collector "
+                             "scanning the knowledge base's index)")
+    parser.add_argument("--in-process", action="store_true",
+                        help="run the bot on this process's event loop, beside the server and "
+                             "the driver (all figures are then of that shared loop)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     if min(args.questions, args.users, args.facts, args.concurrency) < 1:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 from dataclasses import replace
 
 import discord
@@ -73,6 +74,28 @@ async def test_mention_gets_a_cited_reply(careerbot):
     assert reply.pinged_user_ids == set()
     labels = {c.get("label") for row in reply.components for c in row["components"]}
     assert {"Helpful", "Not helpful"} <= labels
+
+
+async def test_matching_runs_off_the_event_loop(careerbot, monkeypatch):
+    """Matching takes milliseconds at scale: it runs on the cog's matching thread, so many
+    questions at once do not hold the event loop (heartbeats, other replies) for all of them."""
+    h = careerbot
+    service = h.bot.service
+    threads: list[threading.Thread] = []
+    ask = service.ask
+
+    def spy(*args, **kwargs):
+        threads.append(threading.current_thread())
+        return ask(*args, **kwargs)
+
+    monkeypatch.setattr(service, "ask", spy)
+    reply = await h.say(h.user("alice"), h.channel("general"), PAY_QUESTION, mention_bot=True)
+    assert "$127,712" in reply.embeds[0]["description"]
+    command = await h.slash(h.user("bob"), h.channel("general"), "ask", question=PAY_QUESTION)
+    assert command.ok
+    assert len(threads) == 2
+    assert all(t is not threading.main_thread() for t in threads)
+    assert {t.name.split("_")[0] for t in threads} == {"careerbot-match"}
 
 
 async def test_reply_to_the_bot_is_a_question(careerbot):

@@ -4,6 +4,7 @@ environment, against the local Discord-compatible server; stopped with SIGTERM."
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import sys
@@ -155,3 +156,22 @@ async def test_sigterm_during_a_burst_of_edits_loses_no_acknowledged_edit(secret
     assert len(acknowledged) < 40, "the signal came after the stream: nothing was interrupted"
     on_disk = {p for f in load_knowledge_base(knowledge).facts.values() for p in f.alternates}
     assert set(acknowledged) <= on_disk
+
+
+async def test_load_benchmark_runs_the_bot_in_its_own_process(tmp_path):
+    """The load benchmark at a tiny size: every question answered or declined, none dropped,
+    and the figures the issue asks for come from the bot's process, not the driver's."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tests.bench.load", "--questions", "40", "--users", "5",
+        "--facts", "50", "--concurrency", "5", "--json", cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout=120)
+    assert process.returncode == 0, err.decode()[-2000:]
+    report = json.loads(out)
+    assert report["bot"] == "separate process" and report["bot_pid"] != report["driver_pid"]
+    assert len(report["runs"]) == 2
+    for run in report["runs"]:
+        assert run["sent"] == 40 and run["dropped"] == 0 and run["error_logs"] == 0
+        assert run["answered"] + run["declined"] == 40
+        assert run["rss_after_mb"] > 0 and run["longest_stall_ms"] >= 0
