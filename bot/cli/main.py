@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bot.answers import answer_question
 from bot.cli import bench_cmd
-from bot.cli.render import render_answer
+from bot.cli.render import render_answer, render_overlaps
 from bot.evaluation import (
     DEFAULT_GOLD,
     TARGET_CORRECT,
@@ -28,6 +28,7 @@ from bot.knowledge.loader import load_report
 from bot.knowledge.quotes import check_quotes
 from bot.knowledge.yaml_io import YamlError
 from bot.matching import Matcher
+from bot.matching.overlaps import find_overlaps
 from bot.settings import Settings, SettingsError
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -110,6 +111,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     checked = " and every quote found in its document" if args.documents else ""
     print(f"OK: {len(kb.facts)} facts in {len(kb.topics)} topics, "
           f"{len(kb.sources)} sources{checked}.")
+    if args.overlaps:
+        print(render_overlaps(find_overlaps(Matcher(kb))))
     return EXIT_OK
 
 
@@ -172,6 +175,8 @@ def build_parser() -> argparse.ArgumentParser:
     val = with_knowledge(sub.add_parser("validate", help="check the knowledge files"))
     val.add_argument("--documents", type=Path, metavar="DIR",
                      help="also check every quote against the source documents in DIR")
+    val.add_argument("--overlaps", action="store_true",
+                     help="also list phrasings that read more like another fact (warnings)")
     val.set_defaults(func=cmd_validate)
 
     ev = with_knowledge(sub.add_parser("eval", help="score the matcher on the gold set"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 
 from bot.answers import Answer, CitedSource
+from bot.matching.overlaps import OverlapReport
 
 WIDTH = 88
 
@@ -41,4 +42,19 @@ def render_answer(answer: Answer) -> str:
         lines.append(f'      "{cited.quote}"')
     if answer.related:
         lines += ["", "Related: " + " | ".join(r.question for r in answer.related)]
+    return "\n".join(lines)
+
+
+def render_overlaps(report: OverlapReport) -> str:
+    """The phrasings that rank another fact first, one per line; close calls counted."""
+    lines = [
+        f"Overlapping phrasings (warnings): {len(report.misranked)} of {report.phrasings} rank "
+        f"another fact first; {len(report.close)} more are close calls.",
+    ]
+    lines += [
+        f"  [{o.fact_id}] {o.phrasing!r} reads like [{o.other_id}] ({o.score:.2f})"
+        for o in report.misranked
+    ]
+    if report.misranked:
+        lines.append("Move each to the fact whose answer answers it, or reword it to say which.")
     return "\n".join(lines)

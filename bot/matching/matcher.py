@@ -157,8 +157,11 @@ class Matcher:
         text_index = dict(zip(texts, range(len(texts)), strict=True))
         return analyzer, Index(self.facts, terms, list(stems), text_index)
 
-    def _scores(self, terms: list[str], extra: list[str] = ()) -> list[tuple[int, float]]:
-        """(fact index, score) for the best candidates, best first."""
+    def _scores(
+        self, terms: list[str], extra: list[str] = (), held_out: int | None = None
+    ) -> list[tuple[int, float]]:
+        """(fact index, score) for the best candidates, best first; the phrasing row
+        `held_out`, if any, is left out of the phrasing and fuzzy signals."""
         index = self.index
         unique = list(dict.fromkeys([*self.analyzer.with_bigrams(terms), *extra]))
         ids = [index.terms[t] for t in unique if t in index.terms]
@@ -173,6 +176,8 @@ class Matcher:
         query = weights / norm
 
         by_phrasing = index.phrasings.dot(ids, query)
+        if held_out is not None:
+            by_phrasing[held_out] = 0.0
         # A fact's phrasings are consecutive rows: the best of each run (scores are >= 0, so
         # a fact no phrasing of which shares a term gets 0).
         best_phrasing = np.maximum.reduceat(by_phrasing, index.first_phrasing)
@@ -185,27 +190,38 @@ class Matcher:
             candidates = candidates[top]
         facts = candidates.tolist()
         scored = []
-        for f_index, fuzzy in zip(facts, self._fuzzy(" ".join(terms), facts), strict=True):
+        fuzzy_scores = self._fuzzy(" ".join(terms), facts, held_out)
+        for f_index, fuzzy in zip(facts, fuzzy_scores, strict=True):
             score = float(lexical[f_index] + FUZZY_WEIGHT * fuzzy / 100.0)
             scored.append((f_index, min(1.0, max(0.0, score))))
         scored.sort(key=lambda pair: (-pair[1], pair[0]))
         return scored
 
-    def _fuzzy(self, query_text: str, facts: list[int]) -> Sequence[float]:
-        """Each fact's `token_sort_ratio` with the question: that of its closest phrasing.
+    def _fuzzy(
+        self, query_text: str, facts: list[int], held_out: int | None = None
+    ) -> Sequence[float]:
+        """Each fact's `token_sort_ratio` with the question: that of its closest phrasing
+        (the row `held_out` aside; a fact left with no phrasing scores 0).
 
         All phrasings of all candidates go to RapidFuzz in one call (the question is read
         once); float64 keeps the scores `fuzz.token_sort_ratio` returns, to the last bit."""
         if not facts:
             return ()
         phrasings = [self.index.phrasings_of[f] for f in facts]
-        texts = self.index.phrasing_text
-        scores = process.cdist(
-            [query_text], [texts[p] for rows in phrasings for p in rows],
-            scorer=fuzz.token_sort_ratio, dtype=np.float64,
-        )[0]
-        firsts = np.cumsum([0] + [len(rows) for rows in phrasings[:-1]])
-        return np.maximum.reduceat(scores, firsts)
+        if held_out is not None:
+            phrasings = [[p for p in rows if p != held_out] for rows in phrasings]
+        lengths = np.fromiter(map(len, phrasings), dtype=np.int64, count=len(phrasings))
+        best = np.zeros(len(facts))
+        if lengths.any():
+            texts = self.index.phrasing_text
+            scores = process.cdist(
+                [query_text], [texts[p] for rows in phrasings for p in rows],
+                scorer=fuzz.token_sort_ratio, dtype=np.float64,
+            )[0]
+            firsts = np.cumsum(lengths) - lengths
+            present = lengths > 0
+            best[present] = np.maximum.reduceat(scores, firsts[present])
+        return best
 
     # -- public API --------------------------------------------------------------------------
 
@@ -217,6 +233,17 @@ class Matcher:
         words = self.analyzer.words_of(raw)
         terms = [stem(w) for w in words]
         return [(self.facts[i], s) for i, s in self._scores(terms)[:limit]], words
+
+    def rank_held_out(
+        self, fact_index: int, phrasing: int, *, limit: int = 2
+    ) -> list[tuple[Fact, float]]:
+        """The best facts for phrasing number `phrasing` of fact number `fact_index`, as if
+        that fact did not list it (left out of its phrasing and fuzzy signals; it still
+        counts in the fact's centroid and the term weights): how a user's question worded
+        that way would fare."""
+        row = self.index.phrasings_of[fact_index][phrasing]
+        terms = self.analyzer.terms(self.facts[fact_index].phrasings[phrasing])
+        return [(self.facts[i], s) for i, s in self._scores(terms, held_out=row)[:limit]]
 
     def match(
         self,
