@@ -14,6 +14,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import chain
+
+from bot.matching.synonyms import STOP_WORDS
 
 ROLE_WORDS_MAX = 4
 _ROLE_END = frozenset(
@@ -34,7 +37,9 @@ _ROLE_CUES = (
     # "what does a ___ do"
     re.compile(r"\bwhat (?:do|does)\s+(?:a|an)\s+(?P<role>(?:\w+ ){1,4})do\b"),
 )
-_QUALIFIER = re.compile(r"\b(?:in|at)\s+(?:the\s+)?(?P<word>[^\W\d_]+)")
+_QUALIFIER = re.compile(r"\b(?:in|at|for|of)\s+(?:(?:the|a|an)\s+)?(?P<word>[^\W\d_]+)")
+_TOPIC_WORD = r"(?P<word>[^\W\d_]+)\s+(?:{topics})\b"
+"""A word right before a topic word: "nurse pay", "lawyer outlook"."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +50,9 @@ class Scope:
     """Words of the subject's name that a question must use when it names someone
     ("machine learning" for "a machine learning engineer", "an ML eng", "MLEs")."""
     topic_words: frozenset[str] = frozenset()
-    """Words that make a question one about pay, the only kind tied to places and employers."""
+    """Words of the questions whose figures are tied to a place and a job (pay, outlook): such a
+    question about a person, place or employer the knowledge base never names asks for a
+    figure the sources do not give."""
 
     def roles_named(self, words: list[str]) -> list[str]:
         """The people the question names ("a data analyst", "ML engineers"), as text."""
@@ -70,12 +77,14 @@ class Scope:
         if roles and not ours:
             return f"it asks about {roles[0]!r}, not the knowledge base's subject"
         if self.topic_words and not self.topic_words.isdisjoint(words):
-            for match in _QUALIFIER.finditer(" ".join(words)):
+            text = " ".join(words)
+            before_topic = re.compile(_TOPIC_WORD.format(topics="|".join(self.topic_words)))
+            for match in chain(_QUALIFIER.finditer(text), before_topic.finditer(text)):
                 word = match.group("word")
-                if word not in _PRONOUNS and not is_known(word):
+                if word not in _PRONOUNS and word not in STOP_WORDS and not is_known(word):
                     return f"it asks about {word!r}, which the sources say nothing about"
         return None
 
 
-DOMAIN_SCOPE = Scope(subject=("machine", "learning"), topic_words=frozenset({"pay"}))
+DOMAIN_SCOPE = Scope(subject=("machine", "learning"), topic_words=frozenset({"pay", "outlook"}))
 """CareerBot's subject: machine learning engineers (ML, MLE and the like become these words)."""

@@ -1,0 +1,58 @@
+"""Knowing what the knowledge base is about: questions about other jobs, places, employers."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.matching.scope import DOMAIN_SCOPE
+
+KNOWN = frozenset(
+    "what is the average pay for machine learning engineer us job outlook median base how much"
+    " do does a an in of make more skills good".split()
+)
+
+
+def outside(text: str) -> str | None:
+    return DOMAIN_SCOPE.outside(text.split(), KNOWN.__contains__)
+
+
+@pytest.mark.parametrize("text", [
+    "average lawyer pay in the us",          # an unknown job right before "pay"
+    "median firefighter pay",
+    "what is the pay of a plumber",          # ... after "of"
+    "pay for dentists",                      # ... after "for"
+    "job outlook for pharmacists",           # outlook figures are tied to a job too
+    "what is the average pay in london",     # a place the sources never name
+    "how much does a nurse pay",             # "make" reads "pay" after synonyms
+])
+def test_pay_and_outlook_questions_about_something_else_are_outside(text):
+    assert outside(text) is not None
+
+
+@pytest.mark.parametrize("text", [
+    "average pay for machine learning engineer",
+    "what is the median base pay in the us",
+    "job outlook for machine learning engineer",
+    "how much more pay for having machine learning skills",  # "having": a function word
+    "is the pay good for them",                              # a pronoun names no one new
+    "what is the outlook for someone in machine learning",
+    "what is the average pay",
+])
+def test_questions_about_the_subject_are_inside(text):
+    assert outside(text) is None
+
+
+@given(st.lists(st.text(max_size=12), max_size=30))
+def test_any_words_get_a_verdict(words):
+    verdict = DOMAIN_SCOPE.outside(words, KNOWN.__contains__)
+    assert verdict is None or isinstance(verdict, str)
+
+
+def test_shipped_matcher_declines_another_jobs_figures(shipped_matcher):
+    for question in ("average lawyer pay in the us", "job outlook for pharmacists",
+                     "what's the median firefighter salary"):
+        assert not shipped_matcher.match(question).answered, question
+    for question in ("average pay for ml engineers", "what's the job outlook for ml engineers"):
+        assert shipped_matcher.match(question).answered, question
