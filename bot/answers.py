@@ -88,9 +88,10 @@ def from_match(knowledge: KnowledgeBase, result: MatchResult) -> Answer:
     if result.fact is not None:
         answer = fact_answer(knowledge, result.fact, result.question, result.confidence)
         # A close runner-up comes first among the follow-ups: it may be what was meant.
-        close = [SuggestedFact(s.fact.id, s.fact.question) for s in result.suggestions]
-        if close:
-            kept = [r for r in answer.related if r.fact_id not in {c.fact_id for c in close}]
+        if result.suggestions:
+            close = [SuggestedFact(s.fact.id, s.fact.question) for s in result.suggestions]
+            offered = {c.fact_id for c in close}
+            kept = [r for r in answer.related if r.fact_id not in offered]
             answer = replace(answer, related=(*close, *kept))
         return answer
     return Answer(
