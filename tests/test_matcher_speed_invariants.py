@@ -18,6 +18,8 @@ import numpy as np
 import pytest
 import snowballstemmer
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 from rapidfuzz import fuzz, process
 
 from bot.bench.synthetic import generate_facts, generate_prefixes, generate_queries
@@ -39,7 +41,7 @@ PIECES = [
     "@here", "http://x.com/a,b's", ":thumbs_up:", ":a:b:", "ÄÖ", "é", "’", "don’t", "\u200b",
     "🤔", "ＭＬ", "ß", "_", "x_y", "Hello", "WORLD", "42", "\n", "\t", "'", "`", ",", "\x1e",
     "\x00", "ML", "mle", "salary", "a i", "u s", "make", "much", "phd", "ph d", "comp sci",
-    "machien", "enginer", "a" * 30, "data", "science",
+    "machien", "enginer", "a" * 30, "data", "science", "Pay:", "a:b", "x:/y", ":", "HTTPS://Y.org",
 ]
 
 
@@ -64,6 +66,15 @@ def synthetic() -> KnowledgeBase:
 
 
 # -- reading texts ---------------------------------------------------------------------------
+
+
+MARKUP_TEXT = st.text(alphabet=st.sampled_from(list("aZ1 :/<>@#!',_.é’\x1e")), max_size=30)
+
+
+@given(st.lists(st.one_of(MARKUP_TEXT, st.text(max_size=20)), max_size=12))
+def test_clean_many_is_clean_of_each_for_any_texts(texts):
+    assert clean_many(texts) == [clean(t) for t in texts]
+
 
 
 def test_clean_many_is_clean_of_each(shipped):

@@ -25,6 +25,8 @@ MAX_ANSWER = 1500
 MAX_QUOTE = 400
 MAX_SHORT_TEXT = 200
 MAX_ITEMS = 100
+MAX_ID = 64
+"""Longest id a citation's source or a related fact can name."""
 
 FACT_KEYS = ("id", "question", "alternates", "keywords", "answer", "citations", "related")
 CITATION_KEYS = ("source", "quote", "via")
@@ -139,7 +141,7 @@ def _citation(loc: Located, node: Any, fact: str) -> Citation | None:
         loc.add("each citation must be a mapping with source and quote", fact=fact)
         return None
     _unknown_keys(loc, node, CITATION_KEYS, "a citation", fact)
-    source = _text(loc, node, "source", limit=64, required=True, fact=fact)
+    source = _text(loc, node, "source", limit=MAX_ID, required=True, fact=fact)
     quote = _text(loc, node, "quote", limit=MAX_QUOTE, required=True, fact=fact)
     via = _text(loc, node, "via", limit=MAX_SHORT_TEXT, required=False, fact=fact)
     if source is None or quote is None:
@@ -161,7 +163,7 @@ def parse_fact(loc: Located, node: Any, topic: str) -> Fact | None:
     answer = _text(loc, node, "answer", limit=MAX_ANSWER, required=True, fact=fid)
     alternates = _text_list(loc, node, "alternates", limit=MAX_PHRASING, fact=fid)
     keywords = _text_list(loc, node, "keywords", limit=MAX_KEYWORD, fact=fid)
-    related = _text_list(loc, node, "related", limit=64, fact=fid)
+    related = _text_list(loc, node, "related", limit=MAX_ID, fact=fid)
     raw_citations = node.get("citations")
     citations: list[Citation] = []
     if not isinstance(raw_citations, list) or not raw_citations:

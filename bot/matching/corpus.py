@@ -10,8 +10,10 @@ The result is exactly what reading each text alone gives (`tests/test_matcher_sp
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import count, islice
 
 import numpy as np
 
@@ -32,7 +34,10 @@ class Vocabulary:
     """Words numbered in order of first sight."""
 
     def __init__(self) -> None:
-        self._ids: dict[str, int] = {_MARKER: 0}  # word -> its number + 1, the marker first
+        # word -> its number + 1, the marker first; a word looked up for the first time is
+        # given the next number by the dict itself (no second pass for the new words).
+        self._ids: defaultdict[str, int] = defaultdict(count().__next__)
+        self._ids[_MARKER]  # numbers the marker: 0
         self.words: list[str] = []
 
     def __len__(self) -> int:
@@ -51,11 +56,10 @@ class Vocabulary:
         """The numbers of `words` (int32), new words numbered as they come; the marker
         between two texts is -1."""
         known = self._ids
-        for word in dict.fromkeys(words):  # each distinct word once, in order
-            if word not in known:
-                known[word] = len(known)
-                self.words.append(word)
+        before = len(known)
         numbers = np.fromiter(map(known.__getitem__, words), np.int32, len(words))
+        if len(known) > before:  # the new words, in the order they were numbered
+            self.words += islice(known, before, None)
         numbers -= 1
         return numbers
 

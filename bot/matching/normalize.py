@@ -65,9 +65,12 @@ def clean(text: str, *, limit: int = MAX_QUESTION_CHARS) -> str:
 TEXT_SEPARATOR = "\x1e"
 """Joins texts lower-cased in one call (ASCII "record separator": never in a cleaned word)."""
 _MORE_THAN_LOWER = np.zeros(256, dtype=bool)
-_MORE_THAN_LOWER[[ord(c) for c in "<@:',"]] = True
-"""ASCII characters for which clean() does more to a text than lower-case it: the markup
-hints, an apostrophe (contractions) and a comma (thousands)."""
+_MORE_THAN_LOWER[[ord(c) for c in "<@',"]] = True
+"""ASCII characters for which clean() does more to a text than lower-case it: markup ("<...>",
+"@everyone"), an apostrophe (contractions) and a comma (thousands). A colon is markup only
+with another in the same text (":emoji:") or with a slash after it ("https://"): see
+`_colon_markup`."""
+_COLON, _SLASH = ord(":"), ord("/")
 
 
 def clean_many(texts: Sequence[str], *, limit: int = MAX_QUESTION_CHARS) -> list[str]:
@@ -85,10 +88,21 @@ def clean_many(texts: Sequence[str], *, limit: int = MAX_QUESTION_CHARS) -> list
     chars = np.frombuffer(blob.encode("ascii", "replace"), dtype=np.uint8)
     ends = np.cumsum(np.fromiter(map(len, cut), dtype=np.int64, count=len(cut)) + 1)
     special = np.searchsorted(ends, np.flatnonzero(_MORE_THAN_LOWER[chars]), side="right")
-    others = [i for i, plain in enumerate(map(str.isascii, cut)) if not plain]
-    for i in {*special.tolist(), *others}:
+    others = [] if blob.isascii() else [i for i, t in enumerate(cut) if not t.isascii()]
+    for i in {*special.tolist(), *_colon_markup(chars, ends), *others}:
         out[i] = clean(cut[i])
     return out
+
+
+def _colon_markup(chars: np.ndarray, ends: np.ndarray) -> list[int]:
+    """The texts (of the joined `chars`, text i ending at `ends[i]`) whose colons may be
+    markup: two in one text, or one followed by a slash. Answers often hold a single colon
+    ("Short answer: yes"), which clean() would leave as it is."""
+    colons = np.flatnonzero(chars == _COLON)
+    text_of = np.searchsorted(ends, colons, side="right")
+    two = text_of[1:][text_of[1:] == text_of[:-1]]
+    slash = text_of[chars[np.minimum(colons + 1, len(chars) - 1)] == _SLASH]
+    return [*two.tolist(), *slash.tolist()]
 
 
 def words(text: str) -> list[str]:
