@@ -185,8 +185,9 @@ def reference_index(facts: Sequence[Fact], analyzer: Analyzer, words_of: dict[st
     phrasing_text, p_terms, p_rows, x = [], [], [], []
     phrasing_fact: list[int] = []
 
-    def features(ts: list[str]) -> set[int]:
-        return {terms.setdefault(t, len(terms)) for t in analyzer.with_bigrams(ts)}
+    def features(ts: list[str]) -> list[int]:
+        """The distinct term ids of a text, in ascending order (the order lengths sum in)."""
+        return sorted({terms.setdefault(t, len(terms)) for t in analyzer.with_bigrams(ts)})
 
     for f_index, fact in enumerate(facts):
         for text in fact.phrasings:
@@ -200,7 +201,7 @@ def reference_index(facts: Sequence[Fact], analyzer: Analyzer, words_of: dict[st
             t for k in fact.keywords for t in analyzer.terms_of(words_of[k], correct_typos=False)
         ]
         answer_terms = analyzer.terms_of(words_of[fact.answer], correct_typos=False)
-        for kind, extra, share in ((0, features(keyword_terms) if keyword_terms else set(), 0.5),
+        for kind, extra, share in ((0, features(keyword_terms) if keyword_terms else [], 0.5),
                                    (1, features(answer_terms), 0.35)):
             x += [(t, f_index, share, kind) for t in extra]
     n_terms, n_phrasings, n_facts = len(terms), len(phrasing_fact), len(facts)
@@ -290,7 +291,7 @@ def test_term_keys_of_a_large_vocabulary():
     assert counts.tolist() == [5, 3]
     assert list(terms.names()) == [
         "s49999", "s1", "s49998", "s49999 s1", "s1 s49998", "s7", "s7 s49999"]
-    assert ids == [0, 1, 2, 3, 4, 5, 0, 6]
+    assert ids.tolist() == [0, 1, 2, 3, 4, 5, 0, 6]
 
 
 # -- scoring ---------------------------------------------------------------------------------

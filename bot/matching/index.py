@@ -8,16 +8,15 @@ compressed array each) so that scoring a question touches only rows that share a
 
 Building works on all texts at once (see `bot.matching.corpus`): the terms of every text come
 in as one array of stem ids, features (terms and pairs of neighbouring content terms) are found
-with numpy, and Python touches each text only to put its feature ids in a set. The set is kept
-on purpose: a vector's length is summed over its terms in the set's order, as it always was, so
-every weight is the same to the last bit.
+with numpy, and each text's distinct features are kept in the order of their term ids (a
+vector's length is summed in that order, which `tests/test_matcher_speed_invariants.py` checks
+against a text-by-text build to the last bit).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from itertools import pairwise
 
 import numpy as np
 
@@ -184,12 +183,11 @@ class _TermNumbering:
         self.stems = np.array(stems, dtype=object)
         self.stop = np.fromiter((s in STOP_WORDS for s in stems), dtype=bool, count=len(stems))
         self._ids: dict[int, int] = {}  # key -> id (see `features`)
-        self._numbers = np.empty(0, dtype=object)  # id -> that int, as a Python object
         self.key_dtype = np.int32 if self.n_stems * (self.n_stems + 1) < 2**31 else np.int64
 
     def features(
         self, unit_terms: np.ndarray, unit_of_term: np.ndarray, n_units: int
-    ) -> tuple[list[int], np.ndarray]:
+    ) -> tuple[np.ndarray, np.ndarray]:
         """The feature ids of each unit, in the order `Analyzer.with_bigrams` lists its
         features (its terms, then each pair of neighbouring content terms), new features
         numbered as they come; and how many each unit has."""
@@ -219,13 +217,7 @@ class _TermNumbering:
             map(ids.setdefault, keys[firsts].tolist(), iter(ids.__len__, None)),
             dtype=np.int32, count=len(firsts),
         )
-        if len(ids) > len(self._numbers):
-            self._numbers = np.concatenate(
-                [self._numbers, np.array(range(len(self._numbers), len(ids)), dtype=object)]
-            )
-        # The ids as Python ints (for sets), each a reference to one shared int object: making
-        # millions of ints anew would cost more than the sets themselves.
-        return self._numbers[numbers[local]].tolist(), n_terms + n_pairs
+        return numbers[local], n_terms + n_pairs
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -249,24 +241,18 @@ class _TermNumbering:
         return dict(zip(names.tolist(), range(len(keys)), strict=True))
 
 
-def _set_order(feature_ids: list[int], counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each unit's distinct feature ids, in the order a Python set of them iterates (see the
-    module docstring), given `counts[u]` ids of unit u after those of unit u - 1; and the unit
-    of each."""
-    bounds = _exclusive_cumsum(counts).tolist()
-    distinct: list[int] = []
-    sizes: list[int] = []
-    # One set, emptied for each unit: set.clear() brings it back to the state of a new set,
-    # so it fills (and iterates) exactly as set(ids) would, without making 100,000 sets.
-    features: set[int] = set()
-    clear, fill, keep, size = features.clear, features.update, distinct.extend, sizes.append
-    for first, last in pairwise(bounds):
-        clear()
-        fill(feature_ids[first:last])
-        keep(features)
-        size(len(features))
-    units = np.repeat(np.arange(len(sizes), dtype=np.int32), sizes)
-    return np.array(distinct, dtype=np.int32), units
+def _distinct_in_units(
+    feature_ids: np.ndarray, counts: np.ndarray, n_features: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each unit's distinct feature ids in ascending order, given `counts[u]` ids of unit u
+    after those of unit u - 1 (ids below `n_features`); and the unit of each."""
+    bound = max(n_features, 1)
+    keys = np.repeat(np.arange(len(counts), dtype=np.int64), counts) * bound + feature_ids
+    keys.sort()  # (np.unique would hash them first: several times slower here)
+    distinct = np.ones(len(keys), dtype=bool)
+    np.not_equal(keys[1:], keys[:-1], out=distinct[1:])
+    keys = keys[distinct]
+    return (keys % bound).astype(np.int32), (keys // bound).astype(np.int32)
 
 
 class Index:
@@ -306,9 +292,8 @@ class Index:
             self.phrasing_text += _joined(
                 unit_terms, unit_of_term, kind == _PHRASING, numbering.stems
             )
-            entries, entry_units = _set_order(
-                *numbering.features(unit_terms, unit_of_term, last - first)
-            )
+            feature_ids, counts = numbering.features(unit_terms, unit_of_term, last - first)
+            entries, entry_units = _distinct_in_units(feature_ids, counts, len(numbering))
             entry_units += first
             in_phrasing = units.kind[entry_units] == _PHRASING
             p_parts.append((entries[in_phrasing], phrasing_of_unit[entry_units[in_phrasing]]))
