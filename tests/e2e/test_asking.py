@@ -405,3 +405,23 @@ async def test_topics_pages_through_a_big_topic(start_bot, tmp_path):
     assert next_button.get("disabled")
     back = await h.click(alice, turned, label="Previous")
     assert "page 1 of 2" in back.message.embeds[0]["footer"]["text"]
+
+
+async def test_close_runner_up_is_the_first_follow_up(start_bot, tmp_path):
+    """A strong match with a close runner-up is answered, and the runner-up is the first
+    follow-up button (it may be what was meant)."""
+    from bot.knowledge.loader import bundled_knowledge_dir, load_knowledge_base
+    from bot.matching import Matcher
+
+    question = "what do ml engineers work on"
+    (best, score), (runner_up, _) = Matcher(
+        load_knowledge_base(bundled_knowledge_dir())
+    ).rank(question)[:2]
+    # Only the strong-match rule can answer; any runner-up counts as close.
+    thresholds = Thresholds(answer=0.999, floor=0.999, strong=score, lead=100.0, suggest=0.0)
+    h = await start_bot(make_bot(make_settings(tmp_path / "data"), thresholds=thresholds))
+    alice = h.user("alice")
+    reply = await h.say(alice, h.channel("general"), question, mention_bot=True)
+    assert best.question in reply.embeds[0]["title"]
+    follow_ups = [cid for cid in reply.custom_ids if cid.startswith("cb:fact:")]
+    assert follow_ups[0] == f"cb:fact:{runner_up.id}:{alice.id}"
