@@ -61,3 +61,17 @@ def test_validate_lists_overlaps_as_warnings():
     )
     assert result.returncode == 0, result.stderr
     assert "Overlapping phrasings (warnings):" in result.stdout
+
+
+def test_reads_like_names_the_fact_a_new_phrasing_belongs_to():
+    from bot.matching.overlaps import reads_like
+
+    stray = "which degree do i need to study for ml engineering"
+    kb = KnowledgeBase.from_facts([fact("pay", *PAY, stray), fact("degree", *DEGREE)])
+    matcher = Matcher(kb)
+    assert reads_like(matcher, "pay", stray) == "degree"
+    tidied = "  Which degree do I need to study for ML engineering? "  # found by its key
+    assert reads_like(matcher, "pay", tidied) == "degree"
+    assert reads_like(matcher, "pay", PAY[1]) is None
+    assert reads_like(matcher, "pay", "not a phrasing of it") is None
+    assert reads_like(matcher, "no-such-fact", stray) is None

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.knowledge.loader import phrasing_key
 from bot.matching.matcher import Matcher
 
 
@@ -52,3 +53,18 @@ def find_overlaps(matcher: Matcher) -> OverlapReport:
             elif runner_up is not None and score < lead * runner_up[1]:
                 close.append(Overlap(fact.id, text, runner_up[0].id, score, runner_up[1]))
     return OverlapReport(count, tuple(misranked), tuple(close))
+
+
+def reads_like(matcher: Matcher, fact_id: str, phrasing: str) -> str | None:
+    """The other fact that `phrasing`, one of `fact_id`'s phrasings, reads more like (asked
+    with itself held out, another fact comes first), or None. For a moderator who just
+    attached it: a phrasing of the wrong fact takes its questions from the right one."""
+    key = phrasing_key(phrasing)
+    for f_index, fact in enumerate(matcher.facts):
+        if fact.id != fact_id:
+            continue
+        for p_index, text in enumerate(fact.phrasings):
+            if phrasing_key(text) == key:
+                ranked = matcher.rank_held_out(f_index, p_index, limit=1)
+                return ranked[0][0].id if ranked and ranked[0][0].id != fact_id else None
+    return None

@@ -349,3 +349,16 @@ async def test_concurrent_edits_from_many_moderators_all_land(start_bot, kb_sett
     phrasings = {p for f in knowledge.facts.values() for p in f.alternates}
     assert all(f"concurrent phrasing number {i}" in phrasings for i in range(40))
     assert all(knowledge.facts[edited[i]].answer.endswith(f"(edit {i})") for i in range(10))
+
+
+async def test_alias_that_reads_like_another_fact_is_flagged(h, knowledge_dir):
+    """Attaching a phrasing worded like another fact's question works, with a warning that
+    questions asked that way may still go to the other fact; a fitting phrasing gets none."""
+    stray = "do i need a bachelors degree for it"
+    result = await h.slash(h.user("mod"), h.channel("general"), "kb alias", fact=PAY,
+                           phrasing=stray)
+    assert "now also answers" in result.content
+    assert "reads more like `degree-required`" in result.content
+    fitting = await h.slash(h.user("mod"), h.channel("general"), "kb alias", fact=PAY,
+                            phrasing="how much cash do ml engineers take home")
+    assert "now also answers" in fitting.content and "reads more like" not in fitting.content

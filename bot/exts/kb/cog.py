@@ -35,6 +35,7 @@ from bot.exts.kb.forms import FactForm, FormValues, RetryView, new_fact_id
 from bot.exts.kb.views import ConfirmView, MissedView
 from bot.knowledge.errors import Issue
 from bot.knowledge.models import Fact
+from bot.matching.overlaps import reads_like
 from bot.missed import MissedGroup, group_missed
 from bot.storage.database import StorageUnavailable
 from bot.ui.deadline import respond, update, within_deadline
@@ -92,10 +93,19 @@ class KnowledgeAdmin(commands.GroupCog, group_name="kb",
         await respond(interaction, content, **kwargs)
 
     async def _applied(self, interaction: discord.Interaction, result: EditResult,
-                       message: str) -> None:
-        """An edit landed: answer from it now, tell the moderator, post it to the mod log."""
+                       message: str, *, new_phrasing: tuple[str, str] | None = None) -> None:
+        """An edit landed: answer from it now, tell the moderator, post it to the mod log.
+        With `new_phrasing` (fact id, phrasing), also say if the phrasing reads more like
+        another fact."""
         self.bot.service.replace(result.knowledge)
-        await self._say(interaction, f"{message} (change #{result.change.id})")
+        text = f"{message} (change #{result.change.id})"
+        if new_phrasing is not None:
+            other = reads_like(self.bot.service.matcher, *new_phrasing)
+            if other is not None:
+                text += (f"\n⚠️ Worded like this it reads more like `{other}`: questions asked"
+                         f" that way may still get `{other}`'s answer. If it belongs there,"
+                         " `/kb revert` this change and attach it to that fact.")
+        await self._say(interaction, text)
         await self.post_modlog(result.change)
 
     async def _refused(self, interaction: discord.Interaction, error: Exception,
@@ -251,7 +261,8 @@ class KnowledgeAdmin(commands.GroupCog, group_name="kb",
             await self._refused(interaction, exc)
             return
         await self._applied(interaction, result,
-                            f"`{fact}` now also answers *{clip(phrasing, 200)}*.")
+                            f"`{fact}` now also answers *{clip(phrasing, 200)}*.",
+                            new_phrasing=(fact, phrasing))
 
     alias.autocomplete("fact")(fact_autocomplete)
 
@@ -297,7 +308,8 @@ class KnowledgeAdmin(commands.GroupCog, group_name="kb",
         if self.bot.database is not None:
             await self._dismiss_quietly(group)
         await self._applied(interaction, result,
-                            f"`{fact_id}` now also answers *{clip(group.question, 200)}*.")
+                            f"`{fact_id}` now also answers *{clip(group.question, 200)}*.",
+                            new_phrasing=(fact_id, group.question))
 
     async def new_fact(self, interaction: discord.Interaction, topic_id: str,
                        group: MissedGroup) -> None:
