@@ -156,3 +156,13 @@ def test_close_runner_up_is_offered_first_with_the_answer():
     clear = matcher.match("how much do ml engineers earn")
     assert clear.fact.id == "pay" and clear.suggestions == ()
     assert from_match(kb, clear).related == ()
+
+
+def test_typo_correction_keeps_the_first_letter():
+    """A typo rarely hits the first letter: "saying" is a word of its own, not "paying"."""
+    from bot.matching.analyzer import Analyzer
+    from bot.matching.synonyms import SynonymTable
+
+    analyzer = Analyzer(SynonymTable({}), ["paying", "machine", "learning"])
+    assert analyzer.corrected(["saying", "machien", "lerning"]) == [
+        "saying", "machine", "learning"]

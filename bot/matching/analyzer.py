@@ -128,7 +128,8 @@ class Analyzer:
         if self._look_up_table is None:
             self._look_up_table = _LookUpTable(self._sorted)
         # A typo adds, drops or swaps a letter: a word two letters longer is another word
-        # ("doctor" is not a misspelt "doctoral").
+        # ("doctor" is not a misspelt "doctoral"). And it keeps its first letter (people
+        # rarely mistype that one): "saying" is a word of its own, not a misspelt "paying".
         for known, _score, _index in process.extract(
             word, self._look_up_table.could_reach(word, cutoff), scorer=fuzz.ratio,
             score_cutoff=cutoff, limit=5,
@@ -139,26 +140,38 @@ class Analyzer:
 
 
 class _LookUpTable:
-    """The known words (in order), with what rules most of them out as a typo's correction.
+    """The known words (in order), with what rules most of them out as a typo's correction:
+    their first letter (a correction keeps it), their length and their characters.
 
     fuzz.ratio(a, b) is 100 * 2 * lcs / (len(a) + len(b)), lcs the length of their longest
     common subsequence. Two words of very different lengths cannot reach the cutoff, nor two
     words without a character in common (lcs 0: a word and the numbers of the answers, say).
     Leaving those out of the choices changes no result, nor the order of equal scores (the
-    rest keep their order), and spares comparing the word with the whole vocabulary."""
+    rest keep their order), and spares comparing the word with the whole vocabulary. The
+    words are sorted, so those sharing a first letter are one slice."""
 
     def __init__(self, words: list[str]) -> None:
+        self.sorted = words
         self.words = np.array(words, dtype=object)
         self.lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
         self.characters = np.fromiter(map(_characters, words), dtype=np.uint64, count=len(words))
 
     def could_reach(self, word: str, cutoff: float) -> list[str]:
-        """The words whose fuzz.ratio with `word` may reach `cutoff`, in order."""
+        """The words starting with the letter `word` starts with whose fuzz.ratio with `word`
+        may reach `cutoff`, in order."""
+        if not word:
+            return []
+        first = word[0]
+        lo = bisect.bisect_left(self.sorted, first)
+        after = ord(first) + 1  # the first letter after it (none after the last code point)
+        hi = bisect.bisect_left(self.sorted, chr(after), lo) if after <= 0x10FFFF else len(
+            self.sorted)
         n = len(word)
+        lengths = self.lengths[lo:hi]
         # lcs <= the shorter length, so the ratio is at most 100 * (1 - |a - b| / (a + b)).
-        fits = np.abs(self.lengths - n) * 100 <= (100 - cutoff) * (self.lengths + n)
-        fits &= (self.characters & np.uint64(_characters(word))) != 0
-        return self.words[fits].tolist()
+        fits = np.abs(lengths - n) * 100 <= (100 - cutoff) * (lengths + n)
+        fits &= (self.characters[lo:hi] & np.uint64(_characters(word))) != 0
+        return self.words[lo:hi][fits].tolist()
 
 
 def _characters(word: str) -> int:
