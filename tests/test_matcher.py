@@ -166,3 +166,13 @@ def test_typo_correction_keeps_the_first_letter():
     analyzer = Analyzer(SynonymTable({}), ["paying", "machine", "learning"])
     assert analyzer.corrected(["saying", "machien", "lerning"]) == [
         "saying", "machine", "learning"]
+
+
+def test_synonyms_replace_in_one_step():
+    """Replacements are applied once: a replacement made of words that are themselves replaced
+    ("payed" -> "paid" -> "pay") would stop half-way."""
+    from bot.matching.synonyms import DOMAIN_SYNONYMS
+
+    for phrase, replacement in DOMAIN_SYNONYMS.items():
+        for word in replacement.split():
+            assert DOMAIN_SYNONYMS.get(word, word) == word, (phrase, replacement, word)

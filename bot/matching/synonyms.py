@@ -107,7 +107,7 @@ DOMAIN_SYNONYMS: Mapping[str, str] = {
     "ppl": "people",
     "til": "until",
     "lvl": "level",
-    "payed": "paid",
+    "payed": "pay",
     "tho": "though",
     "abt": "about",
     "bout": "about",
