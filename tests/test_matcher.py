@@ -176,3 +176,16 @@ def test_synonyms_replace_in_one_step():
     for phrase, replacement in DOMAIN_SYNONYMS.items():
         for word in replacement.split():
             assert DOMAIN_SYNONYMS.get(word, word) == word, (phrase, replacement, word)
+
+
+def test_pay_figures_match_how_chat_writes_them():
+    """"$127,712" and "127k" are one term; years and small numbers stay as they are."""
+    from bot.matching.normalize import clean, stem, words
+
+    def terms(text: str) -> list[str]:
+        return [stem(w) for w in words(clean(text))]
+
+    assert terms("$127,712 a year") == ["127k", "a", "year"]
+    assert terms("is it 127k") == ["is", "it", "127k"]
+    assert terms("a $14,175 premium")[1] == terms("a 14k premium")[1] == "14k"
+    assert terms("in 2024, 1,000 of 6,747 ratings") == ["in", "2024", "1000", "of", "6747", "rate"]

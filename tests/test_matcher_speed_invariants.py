@@ -98,6 +98,9 @@ def test_stem_of_a_word_ending_in_a_digit_is_the_word():
     for _ in range(5000):
         word = "".join(rng.choice("abcdeilnorsty0123456789") for _ in range(rng.randint(3, 12)))
         word += rng.choice("0123456789")
+        if word.isdigit() and 5 <= len(word) <= 6:
+            assert stem(word) == f"{int(word) // 1000}k"  # pay as chat writes it
+            continue
         assert stem(word) == stemmer.stemWord(word) == word
 
 

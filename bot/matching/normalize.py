@@ -119,7 +119,10 @@ STEM_EXCEPTIONS = {
 
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """The English stem of one lower-case word ("engineers" -> "engin")."""
+    """The English stem of one lower-case word ("engineers" -> "engin"); a number of 10,000 to
+    999,999 in thousands, as people write pay in chat ("127712" -> "127k", like "127k")."""
+    if word.isdigit() and 5 <= len(word) <= 6 and word.isascii():
+        return f"{int(word) // 1000}k"
     # Every English suffix ends in a letter: a word ending in a digit ("2024", "gpt4") is its
     # own stem, and the stemmer (pure Python) is the slow part for the numbers in answers.
     if len(word) <= 3 or not word.isascii() or word[-1].isdigit():
