@@ -189,3 +189,14 @@ def test_pay_figures_match_how_chat_writes_them():
     assert terms("is it 127k") == ["is", "it", "127k"]
     assert terms("a $14,175 premium")[1] == terms("a 14k premium")[1] == "14k"
     assert terms("in 2024, 1,000 of 6,747 ratings") == ["in", "2024", "1000", "of", "6747", "rate"]
+
+
+def test_typo_correction_allows_one_edit_in_short_words_two_in_long_ones():
+    from bot.matching.analyzer import Analyzer
+    from bot.matching.synonyms import SynonymTable
+
+    analyzer = Analyzer(SynonymTable({}), ["complex", "recommend", "science", "beginner"])
+    # "complete" is two edits from "complex": a word of its own. "sceince" swaps two letters
+    # (one edit); "reccomend", a long word, holds two.
+    assert analyzer.corrected(["complete", "sceince", "reccomend", "beginer"]) == [
+        "complete", "science", "recommend", "beginner"]

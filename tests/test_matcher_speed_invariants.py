@@ -21,6 +21,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from bot.bench.synthetic import generate_facts, generate_prefixes, generate_queries
 from bot.knowledge import yaml_io
@@ -28,7 +29,7 @@ from bot.knowledge.loader import bundled_knowledge_dir, load_knowledge_base
 from bot.knowledge.models import Fact, KnowledgeBase
 from bot.matching import Matcher
 from bot.matching import index as index_module
-from bot.matching.analyzer import Analyzer
+from bot.matching.analyzer import Analyzer, max_edits
 from bot.matching.corpus import Vocabulary, read_texts
 from bot.matching.normalize import MAX_QUESTION_CHARS, clean, clean_many, stem, words
 from bot.matching.numbering import first_seen
@@ -157,7 +158,7 @@ def test_typo_lookup_is_that_over_the_whole_vocabulary(shipped):
             expected = next(
                 (k for k, _, _ in process.extract(
                     typo, same_first, scorer=fuzz.ratio, score_cutoff=cutoff, limit=5)
-                 if abs(len(k) - len(typo)) <= 1),
+                 if abs(len(k) - len(typo)) <= 1 and OSA.distance(typo, k) <= max_edits(typo)),
                 typo,
             )
             assert analyzer._nearest_known(typo) == expected, typo

@@ -9,6 +9,7 @@ from functools import lru_cache
 
 import numpy as np
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from bot.matching.corpus import Texts, Vocabulary, distinct_ids
 from bot.matching.normalize import clean, stem, words
@@ -19,6 +20,8 @@ MIN_TYPO_LENGTH = 4
 TYPO_CUTOFF_SHORT = 85.0
 TYPO_CUTOFF_LONG = 80.0
 """`fuzz.ratio` a misspelt word needs with a known word (short: under 6 letters)."""
+LONG_WORD = 8
+"""Longer words may hold two typos; shorter ones one ("complete" is not a misspelt "complex")."""
 MAX_TYPO_LOOKUPS = 8
 """At most this many unknown words of one question are looked up (bounded work)."""
 MAX_PREFIX_EXPANSIONS = 24
@@ -134,9 +137,16 @@ class Analyzer:
             word, self._look_up_table.could_reach(word, cutoff), scorer=fuzz.ratio,
             score_cutoff=cutoff, limit=5,
         ):
-            if abs(len(known) - len(word)) <= 1:
+            if abs(len(known) - len(word)) <= 1 and OSA.distance(
+                word, known, score_cutoff=max_edits(word)
+            ) <= max_edits(word):
                 return known
         return word
+
+
+def max_edits(word: str) -> int:
+    """Edits (a letter added, dropped, changed, or two swapped) a typo of `word` may hold."""
+    return 1 if len(word) <= LONG_WORD else 2
 
 
 class _LookUpTable:
