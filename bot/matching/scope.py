@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from itertools import chain
 
 from bot.matching.synonyms import STOP_WORDS
@@ -38,8 +39,13 @@ _ROLE_CUES = (
     re.compile(r"\bwhat (?:do|does)\s+(?:a|an)\s+(?P<role>(?:\w+ ){1,4})do\b"),
 )
 _QUALIFIER = re.compile(r"\b(?:in|at|for|of)\s+(?:(?:the|a|an)\s+)?(?P<word>[^\W\d_]+)")
-_TOPIC_WORD = r"(?P<word>[^\W\d_]+)\s+(?:{topics})\b"
-"""A word right before a topic word: "nurse pay", "lawyer outlook"."""
+
+
+@cache
+def _before_topic(topics: frozenset[str]) -> re.Pattern[str]:
+    """A word right before a topic word: "nurse pay", "lawyer outlook" (built once per set)."""
+    alternatives = "|".join(map(re.escape, sorted(topics)))
+    return re.compile(rf"(?P<word>[^\W\d_]+)\s+(?:{alternatives})\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +84,7 @@ class Scope:
             return f"it asks about {roles[0]!r}, not the knowledge base's subject"
         if self.topic_words and not self.topic_words.isdisjoint(words):
             text = " ".join(words)
-            before_topic = re.compile(_TOPIC_WORD.format(topics="|".join(self.topic_words)))
+            before_topic = _before_topic(self.topic_words)
             for match in chain(_QUALIFIER.finditer(text), before_topic.finditer(text)):
                 word = match.group("word")
                 if word not in _PRONOUNS and word not in STOP_WORDS and not is_known(word):
