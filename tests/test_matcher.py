@@ -163,9 +163,37 @@ def test_typo_correction_keeps_the_first_letter():
     from bot.matching.analyzer import Analyzer
     from bot.matching.synonyms import SynonymTable
 
-    analyzer = Analyzer(SynonymTable({}), ["paying", "machine", "learning"])
+    analyzer = Analyzer(
+        SynonymTable({}), ["paying", "machine", "learning"], common_words=frozenset())
     assert analyzer.corrected(["saying", "machien", "lerning"]) == [
         "saying", "machine", "learning"]
+
+
+def test_common_english_words_are_not_taken_for_typos():
+    """"place" is one edit from "pace" and keeps its first letter, but it is a word of its
+    own: only a word that is not common English is corrected."""
+    from bot.matching.analyzer import Analyzer
+    from bot.matching.english import COMMON_WORDS
+    from bot.matching.synonyms import SynonymTable
+
+    known = ["pace", "tech", "least", "machine", "salary"]
+    typos_too = Analyzer(SynonymTable({}), known, common_words=frozenset())
+    assert typos_too.corrected(["place", "teach", "last", "machien"]) == [
+        "pace", "tech", "least", "machine"]
+    analyzer = Analyzer(SynonymTable({}), known)
+    assert analyzer.corrected(["place", "teach", "last", "machien", "salery"]) == [
+        "place", "teach", "last", "machine", "salary"]
+    # The list holds ordinary words, not the misspellings chat is full of.
+    assert {"place", "teach", "different", "possible"} <= COMMON_WORDS
+    assert not {"machien", "salery", "enginer", "lerning", "pyhton", "recieve"} & COMMON_WORDS
+    assert all(w.isascii() and w.isalpha() and w.islower() for w in COMMON_WORDS)
+
+
+def test_the_shipped_matcher_reads_common_words_as_written(shipped_matcher):
+    analyzer = shipped_matcher.analyzer
+    words = analyzer.words_of(analyzer.raw_words("whats a good place to teach myself ml"))
+    assert "place" in words and "teach" in words
+    assert "machine" in analyzer.words_of(analyzer.raw_words("machien lerning"))
 
 
 def test_synonyms_replace_in_one_step():
@@ -195,7 +223,8 @@ def test_typo_correction_allows_one_edit_in_short_words_two_in_long_ones():
     from bot.matching.analyzer import Analyzer
     from bot.matching.synonyms import SynonymTable
 
-    analyzer = Analyzer(SynonymTable({}), ["complex", "recommend", "science", "beginner"])
+    analyzer = Analyzer(SynonymTable({}), ["complex", "recommend", "science", "beginner"],
+                        common_words=frozenset())
     # "complete" is two edits from "complex": a word of its own. "sceince" swaps two letters
     # (one edit); "reccomend", a long word, holds two.
     assert analyzer.corrected(["complete", "sceince", "reccomend", "beginer"]) == [

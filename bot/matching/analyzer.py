@@ -12,6 +12,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from bot.matching.corpus import Texts, Vocabulary, distinct_ids
+from bot.matching.english import COMMON_WORDS
 from bot.matching.normalize import clean, stem, words
 from bot.matching.synonyms import STOP_WORDS, SynonymTable
 
@@ -30,8 +31,16 @@ MAX_PREFIX_EXPANSIONS = 24
 class Analyzer:
     """Knows the vocabulary of one knowledge base; turns any text into its terms."""
 
-    def __init__(self, synonyms: SynonymTable, vocabulary: Iterable[str]) -> None:
+    def __init__(
+        self,
+        synonyms: SynonymTable,
+        vocabulary: Iterable[str],
+        *,
+        common_words: frozenset[str] = COMMON_WORDS,
+    ) -> None:
         self.synonyms = synonyms
+        self.common_words = common_words
+        """Words never taken for a typo, though the knowledge base does not use them."""
         self._known: frozenset[str] = frozenset()
         self._sorted: list[str] = []
         self._correct = lru_cache(maxsize=16384)(self._nearest_known)
@@ -97,12 +106,14 @@ class Analyzer:
         return out
 
     def _looked_up(self, word: str) -> bool:
-        """Whether `corrected` looks `word` up (an unknown word that may be a typo)."""
+        """Whether `corrected` looks `word` up (an unknown word that may be a typo, not a
+        common English word: "place" is not a misspelt "pace")."""
         return not (
             word in self._known
             or word in STOP_WORDS
             or len(word) < MIN_TYPO_LENGTH
             or not word.isalpha()
+            or word in self.common_words
         )
 
     def corrected_texts(self, vocabulary: Vocabulary, texts: Texts) -> Texts:
