@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from bot.knowledge.loader import load_knowledge_base
 from bot.knowledge.models import Fact, KnowledgeBase
 from bot.matching import MAX_QUESTION_CHARS, Matcher, Thresholds
+from bot.matching.english import COMMON_WORDS
 from bot.matching.normalize import clean, words
 
 
@@ -173,7 +174,6 @@ def test_common_english_words_are_not_taken_for_typos():
     """"place" is one edit from "pace" and keeps its first letter, but it is a word of its
     own: only a word that is not common English is corrected."""
     from bot.matching.analyzer import Analyzer
-    from bot.matching.english import COMMON_WORDS
     from bot.matching.synonyms import SynonymTable
 
     known = ["pace", "tech", "least", "machine", "salary"]
@@ -187,6 +187,16 @@ def test_common_english_words_are_not_taken_for_typos():
     assert {"place", "teach", "different", "possible"} <= COMMON_WORDS
     assert not {"machien", "salery", "enginer", "lerning", "pyhton", "recieve"} & COMMON_WORDS
     assert all(w.isascii() and w.isalpha() and w.islower() for w in COMMON_WORDS)
+
+
+_COMMON = sorted(COMMON_WORDS)
+
+
+@given(st.lists(st.sampled_from(_COMMON), min_size=1, max_size=12))
+@settings(**RELAXED)
+def test_no_common_word_is_ever_corrected(shipped_matcher, common):
+    """Whatever the knowledge base knows, a common English word is taken as written."""
+    assert shipped_matcher.analyzer.corrected(common) == common
 
 
 def test_the_shipped_matcher_reads_common_words_as_written(shipped_matcher):
