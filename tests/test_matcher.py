@@ -239,3 +239,33 @@ def test_typo_correction_allows_one_edit_in_short_words_two_in_long_ones():
     # (one edit); "reccomend", a long word, holds two.
     assert analyzer.corrected(["complete", "sceince", "reccomend", "beginer"]) == [
         "complete", "science", "recommend", "beginner"]
+
+
+def test_question_words_that_ask_for_a_kind_of_answer_weigh_in_full():
+    """ "where should i learn ml" asks for a place, not for what to learn: "where" is a stop
+    word, but one that names the kind of answer, so it is not weighed down like "what"."""
+    from bot.matching.index import STOP_WORD_WEIGHT
+
+    kb = KnowledgeBase.from_facts([
+        Fact("skills", "what should i learn for ml", "Skills.",
+             alternates=("what skills should i learn", "what do i need to know for ml")),
+        Fact("course", "where to learn ml", "A course.",
+             alternates=("where can i take an ml course", "any ml course to recommend")),
+        Fact("pay", "how much do ml engineers earn", "Pay.",
+             alternates=("what is the ml engineer salary", "how well paid is ml")),
+    ])
+    matcher = Matcher(kb)
+    index = matcher.index
+    where, what = index.terms["where"], index.terms["what"]
+    assert index.idf[what] < index.idf[where]  # "what" is weighed down, "where" is not
+    # Weighed down like "what", "where" loses to "should" and "i": skills would come first.
+    assert matcher.match("where should i learn ml").fact.id == "course"
+    assert matcher.match("what should i learn for ml").fact.id == "skills"
+    assert 0 < STOP_WORD_WEIGHT < 1
+
+
+def test_function_words_alone_are_not_a_question_about_anything(shipped_matcher):
+    """"who" weighs in full, but a question made of function words only matches no fact."""
+    for chat in ("who are you", "who is it", "where", "why though", "what can you do"):
+        assert not shipped_matcher.match(chat).answered, chat
+    assert shipped_matcher.match("who do ml engineers work with").answered

@@ -33,7 +33,13 @@ from bot.matching.analyzer import Analyzer, max_edits
 from bot.matching.corpus import Vocabulary, read_texts
 from bot.matching.normalize import MAX_QUESTION_CHARS, clean, clean_many, stem, words
 from bot.matching.numbering import first_seen
-from bot.matching.synonyms import DOMAIN_SYNONYMS, MAKE_WORDS, STOP_WORDS, SynonymTable
+from bot.matching.synonyms import (
+    ANSWER_TYPE_WORDS,
+    DOMAIN_SYNONYMS,
+    MAKE_WORDS,
+    STOP_WORDS,
+    SynonymTable,
+)
 
 PIECES = [
     "can't", "cant", "won't", "wont", "I'm", "you're", "we've", "they'll", "he'd", "it's",
@@ -214,7 +220,8 @@ def reference_index(facts: Sequence[Fact], analyzer: Analyzer, words_of: dict[st
     df = np.bincount(pt, minlength=n_terms).astype(np.float64)
     idf = np.log1p((n_phrasings - df + 0.5) / (df + 0.5))
     for term, tid in terms.items():
-        if term in STOP_WORDS or " " in term:  # a function word, or a pair: both weigh half
+        # A function word (but one asking for a kind of answer), or a pair: both weigh half.
+        if (term in STOP_WORDS and term not in ANSWER_TYPE_WORDS) or " " in term:
             idf[tid] *= 0.5
 
     def norms(rows, values, n):

@@ -23,10 +23,11 @@ import numpy as np
 from bot.knowledge.models import Fact
 from bot.matching.corpus import Texts
 from bot.matching.numbering import first_seen
-from bot.matching.synonyms import STOP_WORDS
+from bot.matching.synonyms import ANSWER_TYPE_WORDS, STOP_WORDS
 
 STOP_WORD_WEIGHT = 0.5
-"""Function words ("what", "do", "a") weigh this fraction of their IDF."""
+"""Function words ("what", "do", "a") weigh this fraction of their IDF (not those that ask for a
+kind of answer, such as "where": see `ANSWER_TYPE_WORDS`)."""
 BIGRAM_WEIGHT = 0.5
 """A pair of neighbouring terms weighs this fraction of its IDF."""
 KEYWORD_WEIGHT = 0.5
@@ -182,6 +183,9 @@ class _TermNumbering:
         self.n_stems = len(stems)
         self.stems = np.array(stems, dtype=object)
         self.stop = np.fromiter((s in STOP_WORDS for s in stems), dtype=bool, count=len(stems))
+        self.weak = self.stop & np.fromiter(
+            (s not in ANSWER_TYPE_WORDS for s in stems), dtype=bool, count=len(stems))
+        """Stop words weighed at STOP_WORD_WEIGHT (all but ANSWER_TYPE_WORDS)."""
         self._ids: dict[int, int] = {}  # key -> id (see `features`)
         self.key_dtype = np.int32 if self.n_stems * (self.n_stems + 1) < 2**31 else np.int64
 
@@ -309,9 +313,9 @@ class Index:
         self.idf = np.log1p((n_phrasings - df + 0.5) / (df + 0.5))
         keys = numbering.keys()
         is_pair = keys >= numbering.n_stems
-        is_stop = np.zeros(n_terms, dtype=bool)
-        is_stop[~is_pair] = numbering.stop[keys[~is_pair]]
-        self.idf[is_stop] *= STOP_WORD_WEIGHT
+        is_weak = np.zeros(n_terms, dtype=bool)
+        is_weak[~is_pair] = numbering.weak[keys[~is_pair]]
+        self.idf[is_weak] *= STOP_WORD_WEIGHT
         self.idf[is_pair] *= BIGRAM_WEIGHT
         self.idf_unknown = math.log1p((n_phrasings + 0.5) / 0.5)
 

@@ -262,7 +262,7 @@ class Matcher:
         best, confidence = ranked[0]
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
         outside = self.scope.outside(words, self.analyzer.is_known) if self.scope else None
-        if outside is None and t.confident(confidence, runner_up):
+        if outside is None and self._has_subject(words) and t.confident(confidence, runner_up):
             close = (Suggestion(*ranked[1]),) if t.close_call(confidence, runner_up) else ()
             return MatchResult(question, best, confidence, close)
         suggestions = tuple(
@@ -270,6 +270,11 @@ class Matcher:
             if score >= t.suggest
         )
         return MatchResult(question, None, confidence, suggestions)
+
+    def _has_subject(self, words: list[str]) -> bool:
+        """Whether the question holds a word the knowledge base knows that is not a function
+        word: "who are you" matches no fact, however well its "who" does."""
+        return any(w not in STOP_WORDS and self.analyzer.is_known(w) for w in words)
 
     def complete(self, partial: str, *, limit: int = 25) -> list[Fact]:
         """Facts whose questions fit what is being typed (autocomplete), best first."""

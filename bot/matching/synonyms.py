@@ -214,6 +214,9 @@ _STOP_WORDS_TEXT = """
 """
 STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
 """Function and chat words: matched like any word, but never count as the subject of a question."""
+ANSWER_TYPE_WORDS = frozenset({"where", "who", "whom", "when", "why"})
+"""Stop words that ask for a kind of answer (a place, a person, a time, a reason): they weigh in
+full, so "where should i learn ml" is not read as "what should i learn for ml"."""
 
 
 def _rewritten(texts: Texts, replacements: dict[int, list[int]], size: int) -> Texts:
