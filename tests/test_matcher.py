@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from itertools import pairwise
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -12,6 +13,7 @@ from bot.knowledge.models import Fact, KnowledgeBase
 from bot.matching import MAX_QUESTION_CHARS, Matcher, Thresholds
 from bot.matching.english import COMMON_WORDS
 from bot.matching.normalize import clean, words
+from bot.matching.synonyms import ANSWER_TYPE_WORDS, answer_type_cues
 
 
 def matcher_for(small_kb_dir) -> Matcher:
@@ -269,3 +271,72 @@ def test_function_words_alone_are_not_a_question_about_anything(shipped_matcher)
     for chat in ("who are you", "who is it", "where", "why though", "what can you do"):
         assert not shipped_matcher.match(chat).answered, chat
     assert shipped_matcher.match("who do ml engineers work with").answered
+
+
+def test_answer_type_cues():
+    assert answer_type_cues("who teaches the ml course".split()) == ["who"]
+    assert answer_type_cues("how long does it take".split()) == ["long"]
+    assert answer_type_cues("how many weeks and where".split()) == ["many", "where"]
+    assert answer_type_cues("how much do they pay".split()) == []  # pay and prices alike
+    assert answer_type_cues("a long course".split()) == []  # "long" asks only after "how"
+
+
+@given(st.lists(st.sampled_from(["how", "long", "many", "who", "what", "ml", "old", "when"])))
+def test_answer_type_cues_are_words_of_the_question_that_ask_for_a_kind(words):
+    cues = answer_type_cues(words)
+    assert len(cues) <= len(words) and set(cues) <= set(words)
+    wh_words = [w for w in words if w in ANSWER_TYPE_WORDS]
+    assert [w for w in cues if w in ANSWER_TYPE_WORDS] == wh_words
+    after_how = {w for a, w in pairwise(words) if a == "how"}
+    assert all(w in ANSWER_TYPE_WORDS or w in after_how for w in cues)
+    assert "what" not in cues and "ml" not in cues and "how" not in cues
+
+
+def _course_matcher() -> Matcher:
+    def fact(fact_id: str, question: str, *alternates: str) -> Fact:
+        return Fact(fact_id, question, "An answer.", alternates=alternates)
+
+    return Matcher(KnowledgeBase.from_facts([
+        fact("course-topics", "what does the ml course teach",
+             "what will the ml course teach me", "what do they teach in the ml course"),
+        fact("course-length", "how long is the ml course",
+             "how many weeks does the ml course take", "when does the ml course end"),
+        fact("pay", "how much do ml engineers earn", "what is the ml engineer salary"),
+    ]))
+
+
+def test_index_knows_which_fact_is_asked_with_a_term():
+    index = _course_matcher().index
+    topics, length = 0, 1
+    assert index.asked_with(length, "when") and index.asked_with(length, "long")
+    assert not index.asked_with(topics, "when")
+    assert index.asked_with(topics, "teach")
+    assert not index.asked_with(topics, "never-seen")
+
+
+def test_a_close_call_is_answered_only_by_a_fact_asked_that_way():
+    """With a close runner-up a high score is not enough: the fact must be asked the way the
+    question asks ("when", "how long", ...), or it answers another question."""
+    matcher = _course_matcher()
+
+    def close_call(question: str) -> Thresholds:
+        (_, best), (_, runner_up) = matcher.rank(question)[:2]
+        t = Thresholds(strong=best)
+        assert not t.clearly_ahead(best, runner_up), question  # only `strong` can answer
+        return t
+
+    when = "when does the ml course teach"
+    assert matcher.rank(when)[0][0].id == "course-topics"  # never asked "when"
+    declined = matcher.match(when, thresholds=close_call(when))
+    assert not declined.answered
+    assert {s.fact.id for s in declined.suggestions} >= {"course-topics", "course-length"}
+
+    how_long = "how long does the ml course teach"
+    answered = matcher.match(how_long, thresholds=close_call(how_long))
+    assert answered.fact is not None and answered.fact.id == "course-length"
+
+
+def test_the_shipped_matcher_declines_a_close_call_asked_another_way(shipped_matcher):
+    """The start date of the course is in no source; the facts about the course never say
+    "when", and the two best are too close for either to win on its lead."""
+    assert not shipped_matcher.match("when does the stanford ml course start").answered

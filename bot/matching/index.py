@@ -339,6 +339,16 @@ class Index:
             self.phrasings, self.phrasing_fact_array, (xt, xr, x_values), n_terms, n_facts
         )
 
+    def asked_with(self, fact: int, term: str) -> bool:
+        """Whether a phrasing of fact number `fact` has the term `term`."""
+        t = self.terms.get(term)
+        if t is None:
+            return False
+        postings = self.phrasings
+        rows = postings.rows[postings.indptr[t] : postings.indptr[t + 1]]
+        phrasings = self.phrasings_of[fact]
+        return bool(np.any((rows >= phrasings.start) & (rows < phrasings.stop)))
+
 
 def _joined(
     unit_terms: np.ndarray, unit_of_term: np.ndarray, wanted: np.ndarray, stems: np.ndarray

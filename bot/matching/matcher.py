@@ -39,7 +39,12 @@ from bot.matching.corpus import (
 from bot.matching.index import Index
 from bot.matching.normalize import MAX_QUESTION_CHARS, clean, stem
 from bot.matching.scope import DOMAIN_SCOPE, Scope
-from bot.matching.synonyms import DOMAIN_SYNONYMS, STOP_WORDS, SynonymTable
+from bot.matching.synonyms import (
+    DOMAIN_SYNONYMS,
+    STOP_WORDS,
+    SynonymTable,
+    answer_type_cues,
+)
 
 PHRASING_WEIGHT = 0.35
 CENTROID_WEIGHT = 0.35
@@ -56,24 +61,28 @@ class Thresholds:
 
     The matcher answers when the best fact scores at least `answer` and leads the runner-up
     by `lead`, or scores at least `floor` with the clearer lead `sure_lead` (a long, chatty
-    question scores lower overall, but can still point at one fact only), or scores at least
-    `strong` whatever the runner-up (two facts this close to the question are both worth
-    reading: the answer comes with the runner-up offered first among its follow-ups)."""
+    question scores lower overall, but can still point at one fact only): it is then
+    `clearly_ahead`. Or it scores at least `strong` whatever the runner-up (two facts this
+    close to the question are both worth reading: the answer comes with the runner-up offered
+    first among its follow-ups), provided the fact is asked the way the question asks (see
+    `Matcher.match`)."""
 
     answer: float = 0.40
     lead: float = 1.10
     floor: float = 0.30
     sure_lead: float = 1.30
-    strong: float = 0.60
+    strong: float = 0.50
     suggest: float = 0.25
     """Lowest score of a fact offered as "did you mean"."""
 
-    def confident(self, best: float, runner_up: float) -> bool:
-        return (
-            (best >= self.answer and best >= self.lead * runner_up)
-            or (best >= self.floor and best >= self.sure_lead * runner_up)
-            or best >= self.strong
+    def clearly_ahead(self, best: float, runner_up: float) -> bool:
+        return (best >= self.answer and best >= self.lead * runner_up) or (
+            best >= self.floor and best >= self.sure_lead * runner_up
         )
+
+    def confident(self, best: float, runner_up: float) -> bool:
+        """Whether the scores alone allow an answer (`strong` needs a fitting fact too)."""
+        return self.clearly_ahead(best, runner_up) or best >= self.strong
 
     def close_call(self, best: float, runner_up: float) -> bool:
         """Whether a confident answer's runner-up is close enough to offer alongside it."""
@@ -227,12 +236,13 @@ class Matcher:
 
     def rank(self, question: str, *, limit: int = 10) -> list[tuple[Fact, float]]:
         """The best facts for `question`, best first, with their scores (no thresholds)."""
-        return self._rank(self.analyzer.raw_words(question[:MAX_QUESTION_CHARS]), limit)[0]
+        scored, _ = self._rank(self.analyzer.raw_words(question[:MAX_QUESTION_CHARS]), limit)
+        return [(self.facts[i], score) for i, score in scored]
 
-    def _rank(self, raw: list[str], limit: int) -> tuple[list[tuple[Fact, float]], list[str]]:
+    def _rank(self, raw: list[str], limit: int) -> tuple[list[tuple[int, float]], list[str]]:
+        """(fact index, score) of the best facts, and the question's words."""
         words = self.analyzer.words_of(raw)
-        terms = [stem(w) for w in words]
-        return [(self.facts[i], s) for i, s in self._scores(terms)[:limit]], words
+        return self._scores([stem(w) for w in words])[:limit], words
 
     def rank_held_out(
         self, fact_index: int, phrasing: int, *, limit: int = 2
@@ -256,13 +266,17 @@ class Matcher:
         t = thresholds or self.thresholds
         question = question[:MAX_QUESTION_CHARS]
         raw = self.analyzer.raw_words(question)
-        ranked, words = self._rank(raw, max(2, max_suggestions + 1))
-        if not ranked:
+        scored, words = self._rank(raw, max(2, max_suggestions + 1))
+        if not scored:
             return MatchResult(question, None, 0.0)
+        ranked = [(self.facts[i], score) for i, score in scored]
         best, confidence = ranked[0]
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
         outside = self.scope.outside(words, self.analyzer.is_known) if self.scope else None
-        if outside is None and self._has_subject(words) and t.confident(confidence, runner_up):
+        if outside is None and self._has_subject(words) and (
+            t.clearly_ahead(confidence, runner_up)
+            or (confidence >= t.strong and self._asked_that_way(scored[0][0], words))
+        ):
             close = (Suggestion(*ranked[1]),) if t.close_call(confidence, runner_up) else ()
             return MatchResult(question, best, confidence, close)
         suggestions = tuple(
@@ -270,6 +284,15 @@ class Matcher:
             if score >= t.suggest
         )
         return MatchResult(question, None, confidence, suggestions)
+
+    def _asked_that_way(self, fact: int, words: list[str]) -> bool:
+        """Whether fact number `fact` is ever asked with the words of the question that ask
+        for a kind of answer ("who", "where", "how long", ...). With a close runner-up, a
+        high score is not enough: "who teaches the stanford ml course" shares every word but
+        "who" with a fact about what the course teaches, and no phrasing of it asks "who"."""
+        return all(
+            self.index.asked_with(fact, stem(cue)) for cue in answer_type_cues(words)
+        )
 
     def _has_subject(self, words: list[str]) -> bool:
         """Whether the question holds a word the knowledge base knows that is not a function
