@@ -56,3 +56,29 @@ def test_shipped_matcher_declines_another_jobs_figures(shipped_matcher):
         assert not shipped_matcher.match(question).answered, question
     for question in ("average pay for ml engineers", "what's the job outlook for ml engineers"):
         assert shipped_matcher.match(question).answered, question
+
+
+def test_a_figure_is_tied_to_what_the_pay_facts_name_not_to_any_fact():
+    """ "junior" is a word of the knowledge base (a fact about entry-level jobs uses it), but
+    no pay fact does: the sources give no junior salary, so the question is declined."""
+    from bot.knowledge.models import Fact, KnowledgeBase
+    from bot.matching import Matcher
+
+    def fact(fact_id: str, question: str, *alternates: str) -> Fact:
+        return Fact(fact_id, question, "An answer.", alternates=alternates)
+
+    matcher = Matcher(KnowledgeBase.from_facts([
+        fact("pay", "how much do ml engineers earn in the us",
+             "what is the ml engineer salary", "ml engineer pay in america"),
+        fact("entry", "is ml engineering an entry level job",
+             "are there junior ml engineer jobs", "can a junior dev become an ml engineer"),
+        fact("skills", "what skills do ml engineers need", "what should an ml engineer know"),
+    ]))
+    assert matcher.analyzer.is_known("junior")
+    assert not matcher.match("what's the salary for a junior ml engineer").answered
+    for question, fact_id in [("ml engineer salary in the us", "pay"),
+                              ("how much do ml engineers make in america", "pay"),
+                              ("are there junior ml engineer jobs", "entry")]:
+        result = matcher.match(question)
+        assert result.fact is not None and result.fact.id == fact_id, question
+    assert sorted(set(matcher.index.facts_asked_with("junior").tolist())) == [1]

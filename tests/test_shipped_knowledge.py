@@ -37,8 +37,8 @@ def test_every_quote_is_in_its_source_document(shipped_kb):
 
 
 # The gate: the build fails below 90 % correct, above 5 % wrong or below 90 % of the
-# out-of-scope questions declined. Measured 90.3 % / 1.6 % / 95.7 % (`python -m bot eval`;
-# the targets, 95 / 2 / 95, are missed on correct answers, as the README reports). The
+# out-of-scope questions declined. Measured 93.0 % / 2.3 % / 92.9 % (`python -m bot eval`;
+# the targets, 95 / 2 / 95, are all missed, as the README reports). The
 # matcher is deterministic: this catches a change to it or the knowledge base, not a busy machine.
 FLOOR_CORRECT, CEILING_WRONG, FLOOR_DECLINED = 0.90, 0.05, 0.90
 
@@ -51,9 +51,9 @@ def test_gold_set_quality_floor(shipped_matcher):
 
 
 # The fresh set (tests/data/fresh.yaml) was written later, from the documents and the list of
-# fact ids only, and never used to tune anything: measured 85.8 % / 3.3 % / 95.0 %.
+# fact ids only, and never used to tune anything: measured 90.8 % / 4.2 % / 95.0 %.
 FRESH = DEFAULT_GOLD.with_name("fresh.yaml")
-FRESH_FLOOR_CORRECT, FRESH_CEILING_WRONG, FRESH_FLOOR_DECLINED = 0.80, 0.06, 0.90
+FRESH_FLOOR_CORRECT, FRESH_CEILING_WRONG, FRESH_FLOOR_DECLINED = 0.85, 0.07, 0.90
 
 
 def test_fresh_set_quality_floor(shipped_matcher):

@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import chain
 
 import numpy as np
@@ -272,7 +273,7 @@ class Matcher:
         ranked = [(self.facts[i], score) for i, score in scored]
         best, confidence = ranked[0]
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
-        outside = self.scope.outside(words, self.analyzer.is_known) if self.scope else None
+        outside = self.scope.outside(words, self._named_with_topic) if self.scope else None
         if outside is None and self._has_subject(words) and (
             t.clearly_ahead(confidence, runner_up)
             or (confidence >= t.strong and self._asked_that_way(scored[0][0], words))
@@ -293,6 +294,22 @@ class Matcher:
         return all(
             self.index.asked_with(fact, stem(cue)) for cue in answer_type_cues(words)
         )
+
+    @cached_property
+    def _topic_facts(self) -> np.ndarray:
+        """For each fact, whether it is asked with one of the scope's topic words (the pay
+        facts, the outlook facts); worked out on the first question that needs it."""
+        asked = np.zeros(len(self.facts), dtype=bool)
+        for word in self.scope.topic_words if self.scope else ():
+            asked[self.index.facts_asked_with(stem(word))] = True
+        return asked
+
+    def _named_with_topic(self, word: str) -> bool:
+        """Whether a fact asked about one of the scope's topics (pay, outlook) is asked with
+        `word` too: "salary at meta" or "salary for a junior" asks for a figure the sources
+        give only if a pay fact names Meta or juniors; that some other fact does is not
+        enough."""
+        return bool(self._topic_facts[self.index.facts_asked_with(stem(word))].any())
 
     def _has_subject(self, words: list[str]) -> bool:
         """Whether the question holds a word the knowledge base knows that is not a function

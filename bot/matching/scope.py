@@ -5,8 +5,9 @@ one: "how much does a nurse make" differs from "how much does an ML engineer mak
 word. Word overlap alone cannot tell them apart, so the matcher asks a second question: when the
 text names the person the question is about ("become a ___", "how much does a ___ make", "what
 does a ___ do", "salary for a ___"), is that person the knowledge base's subject? Likewise, a pay
-question tied to a place or an employer the knowledge base has never heard of ("... salary in
-London", "... at Meta") asks for a figure the sources do not give.
+question tied to a place, an employer or a level that no pay question of the knowledge base names
+("... salary in London", "... at Meta", "... for a junior") asks for a figure the sources do not
+give, even when another fact uses the word ("are there junior ML jobs").
 """
 
 from __future__ import annotations
@@ -75,8 +76,11 @@ class Scope:
                     roles.append(" ".join(role))
         return roles
 
-    def outside(self, words: list[str], is_known: Callable[[str], bool]) -> str | None:
-        """Why the question is about something else than the knowledge base, or None."""
+    def outside(self, words: list[str], named_with_topic: Callable[[str], bool]) -> str | None:
+        """Why the question is about something else than the knowledge base, or None.
+
+        `named_with_topic(word)`: whether the knowledge base asks about its topics (pay,
+        outlook) with that word."""
         roles = self.roles_named(words)
         subject = " ".join(self.subject)
         ours = [r for r in roles if subject in r or not _PRONOUNS.isdisjoint(r.split())]
@@ -87,7 +91,7 @@ class Scope:
             before_topic = _before_topic(self.topic_words)
             for match in chain(_QUALIFIER.finditer(text), before_topic.finditer(text)):
                 word = match.group("word")
-                if word not in _PRONOUNS and word not in STOP_WORDS and not is_known(word):
+                if word not in _PRONOUNS and word not in STOP_WORDS and not named_with_topic(word):
                     return f"it asks about {word!r}, which the sources say nothing about"
         return None
 
