@@ -339,22 +339,21 @@ class Index:
             self.phrasings, self.phrasing_fact_array, (xt, xr, x_values), n_terms, n_facts
         )
 
-    def facts_asked_with(self, term: str) -> np.ndarray:
-        """The numbers of the facts a phrasing of which has the term `term` (with repeats)."""
+    def phrasings_with(self, term: str) -> np.ndarray:
+        """The rows of the phrasings that have the term `term` (none for an unknown term)."""
         t = self.terms.get(term)
         if t is None:
             return np.zeros(0, dtype=np.int32)
         postings = self.phrasings
-        return self.phrasing_fact_array[postings.rows[postings.indptr[t] : postings.indptr[t + 1]]]
+        return postings.rows[postings.indptr[t] : postings.indptr[t + 1]]
+
+    def facts_asked_with(self, term: str) -> np.ndarray:
+        """The numbers of the facts a phrasing of which has the term `term` (with repeats)."""
+        return self.phrasing_fact_array[self.phrasings_with(term)]
 
     def asked_with(self, fact: int, term: str) -> bool:
         """Whether a phrasing of fact number `fact` has the term `term`."""
-        t = self.terms.get(term)
-        if t is None:
-            return False
-        postings = self.phrasings
-        rows = postings.rows[postings.indptr[t] : postings.indptr[t + 1]]
-        phrasings = self.phrasings_of[fact]
+        rows, phrasings = self.phrasings_with(term), self.phrasings_of[fact]
         return bool(np.any((rows >= phrasings.start) & (rows < phrasings.stop)))
 
 
