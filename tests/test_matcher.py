@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from itertools import pairwise
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -13,7 +12,6 @@ from bot.knowledge.models import Fact, KnowledgeBase
 from bot.matching import MAX_QUESTION_CHARS, Matcher, Thresholds
 from bot.matching.english import COMMON_WORDS
 from bot.matching.normalize import clean, words
-from bot.matching.synonyms import ANSWER_TYPE_WORDS, answer_type_cues
 
 
 def matcher_for(small_kb_dir) -> Matcher:
@@ -271,25 +269,6 @@ def test_function_words_alone_are_not_a_question_about_anything(shipped_matcher)
     for chat in ("who are you", "who is it", "where", "why though", "what can you do"):
         assert not shipped_matcher.match(chat).answered, chat
     assert shipped_matcher.match("who do ml engineers work with").answered
-
-
-def test_answer_type_cues():
-    assert answer_type_cues("who teaches the ml course".split()) == ["who"]
-    assert answer_type_cues("how long does it take".split()) == ["long"]
-    assert answer_type_cues("how many weeks and where".split()) == ["many", "where"]
-    assert answer_type_cues("how much do they pay".split()) == []  # pay and prices alike
-    assert answer_type_cues("a long course".split()) == []  # "long" asks only after "how"
-
-
-@given(st.lists(st.sampled_from(["how", "long", "many", "who", "what", "ml", "old", "when"])))
-def test_answer_type_cues_are_words_of_the_question_that_ask_for_a_kind(words):
-    cues = answer_type_cues(words)
-    assert len(cues) <= len(words) and set(cues) <= set(words)
-    wh_words = [w for w in words if w in ANSWER_TYPE_WORDS]
-    assert [w for w in cues if w in ANSWER_TYPE_WORDS] == wh_words
-    after_how = {w for a, w in pairwise(words) if a == "how"}
-    assert all(w in ANSWER_TYPE_WORDS or w in after_how for w in cues)
-    assert "what" not in cues and "ml" not in cues and "how" not in cues
 
 
 def _course_matcher() -> Matcher:

@@ -33,8 +33,8 @@ from bot.matching.analyzer import Analyzer, max_edits
 from bot.matching.corpus import Vocabulary, read_texts
 from bot.matching.normalize import MAX_QUESTION_CHARS, clean, clean_many, stem, words
 from bot.matching.numbering import first_seen
+from bot.matching.question_forms import ANSWER_TYPE_WORDS
 from bot.matching.synonyms import (
-    ANSWER_TYPE_WORDS,
     DOMAIN_SYNONYMS,
     MAKE_WORDS,
     STOP_WORDS,

@@ -23,7 +23,8 @@ import numpy as np
 from bot.knowledge.models import Fact
 from bot.matching.corpus import Texts
 from bot.matching.numbering import first_seen
-from bot.matching.synonyms import ANSWER_TYPE_WORDS, STOP_WORDS
+from bot.matching.question_forms import ANSWER_TYPE_WORDS
+from bot.matching.synonyms import STOP_WORDS
 
 STOP_WORD_WEIGHT = 0.5
 """Function words ("what", "do", "a") weigh this fraction of their IDF (not those that ask for a

@@ -39,13 +39,9 @@ from bot.matching.corpus import (
 )
 from bot.matching.index import Index
 from bot.matching.normalize import MAX_QUESTION_CHARS, clean, stem
+from bot.matching.question_forms import answer_type_cues, defined_words, definition_words
 from bot.matching.scope import DOMAIN_SCOPE, Scope
-from bot.matching.synonyms import (
-    DOMAIN_SYNONYMS,
-    STOP_WORDS,
-    SynonymTable,
-    answer_type_cues,
-)
+from bot.matching.synonyms import DOMAIN_SYNONYMS, STOP_WORDS, SynonymTable
 
 PHRASING_WEIGHT = 0.35
 CENTROID_WEIGHT = 0.35
@@ -129,6 +125,7 @@ class Matcher:
         self.thresholds = thresholds
         self.scope = scope
         self.facts: tuple[Fact, ...] = tuple(knowledge.facts.values())
+        self._definitions_of: dict[int, frozenset[str]] = {}
         with collector_paused():
             self.analyzer, self.index = self._build(synonyms)
 
@@ -272,11 +269,13 @@ class Matcher:
             return MatchResult(question, None, 0.0)
         ranked = [(self.facts[i], score) for i, score in scored]
         best, confidence = ranked[0]
+        best_i = scored[0][0]
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
         outside = self.scope.outside(words, self._named_with_topic) if self.scope else None
-        if outside is None and self._has_subject(words) and (
+        fitting = outside is None and self._has_subject(words) and self._defines(best_i, words)
+        if fitting and (
             t.clearly_ahead(confidence, runner_up)
-            or (confidence >= t.strong and self._asked_that_way(scored[0][0], words))
+            or (confidence >= t.strong and self._asked_that_way(best_i, words))
         ):
             close = (Suggestion(*ranked[1]),) if t.close_call(confidence, runner_up) else ()
             return MatchResult(question, best, confidence, close)
@@ -294,6 +293,31 @@ class Matcher:
         return all(
             self.index.asked_with(fact, stem(cue)) for cue in answer_type_cues(words)
         )
+
+    def _defines(self, fact: int, words: list[str]) -> bool:
+        """Whether fact number `fact` can answer the question if it asks what a thing is
+        ("what is ...", "define ..."): then the fact's phrasings that ask what something is
+        must name every word of the thing. "what is gradient descent" shares its words with a
+        fact about what a course teaches ("does the course cover gradient descent"), which
+        does not say what gradient descent is."""
+        named = defined_words(words)
+        if named is None:
+            return True
+        wanted = {stem(w) for w in named}
+        return wanted <= self._definitions(fact)
+
+    def _definitions(self, fact: int) -> frozenset[str]:
+        """The stems of the words the fact's definition phrasings ("what is ...") ask about:
+        read from its phrasings when a question first needs them, then kept."""
+        known = self._definitions_of.get(fact)
+        if known is None:
+            words = self.analyzer.words_of
+            raw = self.analyzer.raw_words
+            known = frozenset(map(stem, chain.from_iterable(
+                definition_words(words(raw(text))) for text in self.facts[fact].phrasings
+            )))
+            self._definitions_of[fact] = known
+        return known
 
     @cached_property
     def _topic_facts(self) -> np.ndarray:

@@ -214,23 +214,6 @@ _STOP_WORDS_TEXT = """
 """
 STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
 """Function and chat words: matched like any word, but never count as the subject of a question."""
-ANSWER_TYPE_WORDS = frozenset({"where", "who", "whom", "when", "why"})
-"""Stop words that ask for a kind of answer (a place, a person, a time, a reason): they weigh in
-full, so "where should i learn ml" is not read as "what should i learn for ml"."""
-_HOW_WHAT = frozenset({"long", "many", "often", "old"})
-"""After "how", words that ask for a kind of answer: a duration, a count, a frequency, an age
-("how much" is left out: it asks for pay and for prices alike)."""
-
-
-def answer_type_cues(words: Sequence[str]) -> list[str]:
-    """The words of a question that ask for a kind of answer: "who", "where", "when", "why",
-    "whom", and "long", "many", "often", "old" right after "how"."""
-    return [
-        w for i, w in enumerate(words)
-        if w in ANSWER_TYPE_WORDS or (w in _HOW_WHAT and i > 0 and words[i - 1] == "how")
-    ]
-
-
 def _rewritten(texts: Texts, replacements: dict[int, list[int]], size: int) -> Texts:
     """`texts` with each word id that has a replacement replaced by it (several words, or none),
     in a vocabulary of `size` words."""

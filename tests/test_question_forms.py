@@ -1,0 +1,118 @@
+"""Reading what a question asks for from its form: a kind of answer, or what a thing is."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.knowledge.models import Fact, KnowledgeBase
+from bot.matching import Matcher
+from bot.matching.question_forms import (
+    ANSWER_TYPE_WORDS,
+    MAX_DEFINED_WORDS,
+    answer_type_cues,
+    defined_words,
+    definition_words,
+)
+from bot.matching.synonyms import STOP_WORDS
+
+
+def test_answer_type_cues():
+    assert answer_type_cues("who teaches the ml course".split()) == ["who"]
+    assert answer_type_cues("how long does it take".split()) == ["long"]
+    assert answer_type_cues("how many weeks and where".split()) == ["many", "where"]
+    assert answer_type_cues("how much do they pay".split()) == []  # pay and prices alike
+    assert answer_type_cues("a long course".split()) == []  # "long" asks only after "how"
+
+
+@given(st.lists(st.sampled_from(["how", "long", "many", "who", "what", "ml", "old", "when"])))
+def test_answer_type_cues_are_words_of_the_question_that_ask_for_a_kind(words):
+    cues = answer_type_cues(words)
+    assert len(cues) <= len(words) and set(cues) <= set(words)
+    wh_words = [w for w in words if w in ANSWER_TYPE_WORDS]
+    assert [w for w in cues if w in ANSWER_TYPE_WORDS] == wh_words
+    after_how = {w for a, w in pairwise(words) if a == "how"}
+    assert all(w in ANSWER_TYPE_WORDS or w in after_how for w in cues)
+    assert "what" not in cues and "ml" not in cues and "how" not in cues
+
+
+def test_defined_words_of_a_definition_question():
+    def defined(question: str) -> tuple[str, ...] | None:
+        return defined_words(question.split())
+
+    assert defined("what is gradient descent") == ("gradient", "descent")
+    assert defined("what is gradient descent and how does it work") == ("gradient", "descent")
+    assert defined("what are the stanford courses") == ("stanford", "courses")
+    assert defined("what is a neural network") == ("neural", "network")
+    assert defined("what the average pay") == ("average", "pay")  # "what's the average pay"
+    assert defined("define machine learning") == ("machine", "learning")
+    assert defined("what does machine learning actually mean") == ("machine", "learning")
+    # Asking about something of a thing, or anything else, is not asking what it is.
+    assert defined("what is the average pay for a machine learning engineer") is None
+    assert defined("what is machine learning used for") is None
+    assert defined("what does a machine learning engineer do") is None
+    assert defined("how is gradient descent used") is None
+    assert defined("what was the pay in 2022") is None
+    assert defined("what is") is None
+    assert defined("what is the") is None
+    assert defined("what is one two three four five six") is None  # too long to be a name
+
+
+def test_definition_words_of_a_phrasing():
+    assert definition_words("what is the average salary of an engineer".split()) == {
+        "average", "salary", "engineer"}
+    assert definition_words("define mlops".split()) == {"mlops"}
+    assert definition_words("does the course cover gradient descent".split()) == frozenset()
+
+
+_WORDS = st.sampled_from(
+    ["what", "is", "are", "the", "a", "define", "does", "mean", "and", "of", "for",
+     "gradient", "descent", "ml", "pay", "actually"]
+)
+
+
+@given(st.lists(_WORDS, max_size=12))
+def test_defined_words_are_content_words_the_question_names_after_its_frame(words):
+    named = defined_words(words)
+    if named is None:
+        return
+    assert 0 < len(named) <= MAX_DEFINED_WORDS
+    assert STOP_WORDS.isdisjoint(named)
+    assert words[0] in ("what", "define")
+    text = " ".join(words)
+    assert " ".join(named) in text  # consecutive words of the question
+    # A phrasing asked that way defines at least what the question asks about.
+    assert set(named) <= definition_words(words)
+
+
+def _course_matcher() -> Matcher:
+    return Matcher(KnowledgeBase.from_facts([
+        Fact("course-topics", "what does the ml course teach", "Topics.",
+             alternates=("does the ml course cover gradient descent",
+                         "is gradient descent in the ml course", "what will the course teach me")),
+        Fact("what-is-ml", "what is machine learning", "A definition.",
+             alternates=("define ml", "what does machine learning mean")),
+    ]))
+
+
+def test_a_definition_question_is_answered_only_by_a_fact_that_defines_the_thing():
+    """"what is gradient descent" shares its words with a fact about what a course teaches,
+    which does not say what gradient descent is: declined, with that fact as a suggestion."""
+    matcher = _course_matcher()
+    assert matcher.rank("what is gradient descent")[0][0].id == "course-topics"
+    declined = matcher.match("what is gradient descent")
+    assert not declined.answered
+    assert [s.fact.id for s in declined.suggestions][:1] == ["course-topics"]
+    assert matcher.match("does the ml course cover gradient descent").fact.id == "course-topics"
+    for question in ("what is ml", "what's machine learning?", "define machine learning"):
+        assert matcher.match(question).fact.id == "what-is-ml", question
+
+
+def test_the_shipped_matcher_declines_what_a_course_only_names(shipped_matcher):
+    for question in ("what is unsupervised learning", "what is gradient descent"):
+        assert not shipped_matcher.match(question).answered, question
+    for question in ("what is machine learning", "define ml", "whats ML"):
+        result = shipped_matcher.match(question)
+        assert result.fact is not None and result.fact.id == "what-is-machine-learning", question
