@@ -33,6 +33,7 @@ from bot.matching.analyzer import Analyzer, max_edits
 from bot.matching.corpus import Vocabulary, read_texts
 from bot.matching.normalize import MAX_QUESTION_CHARS, clean, clean_many, stem, words
 from bot.matching.numbering import first_seen
+from bot.matching.postings import Postings
 from bot.matching.question_forms import ANSWER_TYPE_WORDS
 from bot.matching.synonyms import (
     DOMAIN_SYNONYMS,
@@ -371,7 +372,7 @@ def test_dense_columns_add_up_like_postings():
     keep = np.unique(terms * n_rows + rows, return_index=True)[1]
     terms, rows = terms[keep], rows[keep]
     weights = rng.random(len(terms))
-    postings = index_module.Postings(terms, rows, weights, n_terms, n_rows)
+    postings = Postings(terms, rows, weights, n_terms, n_rows)
     assert postings._dense
     for _ in range(50):
         query = rng.choice(n_terms, size=8, replace=False).tolist()

@@ -4,7 +4,8 @@ Every phrasing (a fact's question or an alternate) is a unit-length vector of ID
 fact also has a *centroid*: the mean of its phrasing vectors, plus its keywords and (weakly) its
 answer, normalised. A word most phrasings of a fact use weighs more in its centroid than a word
 one phrasing happens to contain. Vectors are stored as postings (term -> rows, weights, in one
-compressed array each) so that scoring a question touches only rows that share a term with it.
+compressed array each: `bot.matching.postings`) so that scoring a question touches only rows
+that share a term with it.
 
 Building works on all texts at once (see `bot.matching.corpus`): the terms of every text come
 in as one array of stem ids, features (terms and pairs of neighbouring content terms) are found
@@ -23,6 +24,7 @@ import numpy as np
 from bot.knowledge.models import Fact
 from bot.matching.corpus import Texts
 from bot.matching.numbering import first_seen
+from bot.matching.postings import Postings, stable_argsort
 from bot.matching.question_forms import ANSWER_TYPE_WORDS
 from bot.matching.synonyms import STOP_WORDS
 
@@ -43,80 +45,6 @@ _FACTS_PER_CHUNK = 512
 a chunk costs are spread over many texts (at 64 facts they were a tenth of the build, at the
 speed bench's size), few enough that a chunk's arrays stay around a megabyte each (the peak
 memory is that of the finished index either way)."""
-
-
-class Postings:
-    """A sparse matrix stored by term (column): rows and weights of term t are the slice
-    `indptr[t]:indptr[t + 1]` of `rows` and `weights`.
-
-    The columns of the few terms in a quarter or more of the rows (function words, mostly)
-    are also kept dense: adding a dense column to every row is several times faster than
-    adding a long posting list row by row, and gives the same sums (a row without the term
-    adds 0.0, which changes no float)."""
-
-    DENSE_SHARE = 4
-    """A term in at least 1 / DENSE_SHARE of the rows gets a dense column..."""
-    MAX_DENSE = 16
-    """...and at most this many terms do (the commonest), to bound their memory."""
-
-    def __init__(self, terms: np.ndarray, rows: np.ndarray, weights: np.ndarray,
-                 n_terms: int, n_rows: int, *, ordered: bool = False) -> None:
-        """From (term, row, weight) triples in any order; a term's rows keep their order."""
-        if ordered:
-            self.rows = rows.astype(np.int32)
-            self.weights = weights.astype(np.float64)
-        else:
-            order = stable_argsort(terms, n_terms)
-            self.rows = rows[order].astype(np.int32, copy=False)
-            self.weights = weights[order].astype(np.float64, copy=False)
-            del order
-        counts = np.bincount(terms, minlength=n_terms)
-        self.indptr = np.zeros(n_terms + 1, dtype=np.int64)
-        np.cumsum(counts, out=self.indptr[1:])
-        self.n_rows = n_rows
-        self._dense: dict[int, np.ndarray] = {}
-        common = np.flatnonzero(counts * self.DENSE_SHARE >= max(n_rows, 1))
-        for term in common[np.argsort(-counts[common], kind="stable")][: self.MAX_DENSE]:
-            column = np.zeros(n_rows)
-            a, b = self.indptr[term], self.indptr[term + 1]
-            column[self.rows[a:b]] = self.weights[a:b]
-            self._dense[int(term)] = column
-
-    @classmethod
-    def of_sorted(cls, terms: np.ndarray, rows: np.ndarray, weights: np.ndarray,
-                  n_terms: int, n_rows: int) -> Postings:
-        """From triples already ordered by term."""
-        return cls(terms, rows, weights, n_terms, n_rows, ordered=True)
-
-    def dot(self, terms: Sequence[int], weights: Sequence[float]) -> np.ndarray:
-        """Dot product of every row with the sparse query vector (terms, weights).
-
-        Each row adds its terms' products in the order of `terms`, starting from 0.0."""
-        out = np.zeros(self.n_rows)
-        scratch = None
-        for term, weight in zip(terms, weights, strict=True):
-            column = self._dense.get(term)
-            if column is None:
-                a, b = self.indptr[term], self.indptr[term + 1]
-                np.add.at(out, self.rows[a:b], self.weights[a:b] * weight)
-            else:
-                scratch = np.multiply(column, weight, out=scratch)
-                out += scratch
-        return out
-
-
-def stable_argsort(keys: np.ndarray, bound: int) -> np.ndarray:
-    """`np.argsort(keys, kind="stable")` for integers 0 <= keys < bound, in linear time.
-
-    numpy sorts integers of 16 bits or fewer by radix; wider keys are sorted 16 bits at a
-    time, lowest first (each pass stable, so the last one leaves them in full order)."""
-    order = np.argsort((keys & 0xFFFF).astype(np.uint16), kind="stable")
-    shift = 16
-    while bound > 1 << shift:
-        digit = (keys[order] >> shift) & 0xFFFF
-        order = order[np.argsort(digit.astype(np.uint16), kind="stable")]
-        shift += 16
-    return order
 
 
 def _norms(rows: np.ndarray, values: np.ndarray, n_rows: int) -> np.ndarray:
