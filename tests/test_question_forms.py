@@ -11,10 +11,10 @@ from bot.knowledge.models import Fact, KnowledgeBase
 from bot.matching import Matcher
 from bot.matching.question_forms import (
     ANSWER_TYPE_WORDS,
-    MAX_DEFINED_WORDS,
+    MAX_NAMED_WORDS,
     answer_type_cues,
-    defined_words,
     definition_words,
+    thing_asked_about,
 )
 from bot.matching.synonyms import STOP_WORDS
 
@@ -38,26 +38,32 @@ def test_answer_type_cues_are_words_of_the_question_that_ask_for_a_kind(words):
     assert "what" not in cues and "ml" not in cues and "how" not in cues
 
 
-def test_defined_words_of_a_definition_question():
-    def defined(question: str) -> tuple[str, ...] | None:
-        return defined_words(question.split())
+def test_the_thing_a_what_is_question_asks_about():
+    def about(question: str) -> tuple[tuple[str, ...], bool] | None:
+        asked = thing_asked_about(question.split())
+        return None if asked is None else (asked.words, asked.definition)
 
-    assert defined("what is gradient descent") == ("gradient", "descent")
-    assert defined("what is gradient descent and how does it work") == ("gradient", "descent")
-    assert defined("what are the stanford courses") == ("stanford", "courses")
-    assert defined("what is a neural network") == ("neural", "network")
-    assert defined("what the average pay") == ("average", "pay")  # "what's the average pay"
-    assert defined("define machine learning") == ("machine", "learning")
-    assert defined("what does machine learning actually mean") == ("machine", "learning")
-    # Asking about something of a thing, or anything else, is not asking what it is.
-    assert defined("what is the average pay for a machine learning engineer") is None
-    assert defined("what is machine learning used for") is None
-    assert defined("what does a machine learning engineer do") is None
-    assert defined("how is gradient descent used") is None
-    assert defined("what was the pay in 2022") is None
-    assert defined("what is") is None
-    assert defined("what is the") is None
-    assert defined("what is one two three four five six") is None  # too long to be a name
+    # What a thing is: a term, with no article or with "a"/"an", "define", "what does ... mean".
+    assert about("what is gradient descent") == (("gradient", "descent"), True)
+    assert about("what is gradient descent and how does it work") == (
+        ("gradient", "descent"), True)
+    assert about("what is a neural network") == (("neural", "network"), True)
+    assert about("what are transformers") == (("transformers",), True)
+    assert about("define machine learning") == (("machine", "learning"), True)
+    assert about("what does machine learning actually mean") == (("machine", "learning"), True)
+    # The value of a thing, or an account of it: "the".
+    assert about("what is the salary premium") == (("salary", "premium"), False)
+    assert about("what the average pay") == (("average", "pay"), False)  # "what's the ..."
+    assert about("what are the stanford courses") == (("stanford", "courses"), False)
+    # Asking about something of a thing, or anything else, is neither.
+    assert about("what is the average pay for a machine learning engineer") is None
+    assert about("what is machine learning used for") is None
+    assert about("what does a machine learning engineer do") is None
+    assert about("how is gradient descent used") is None
+    assert about("what was the pay in 2022") is None
+    assert about("what is") is None
+    assert about("what is the") is None
+    assert about("what is one two three four five six") is None  # too long to be a name
 
 
 def test_definition_words_of_a_phrasing():
@@ -74,17 +80,20 @@ _WORDS = st.sampled_from(
 
 
 @given(st.lists(_WORDS, max_size=12))
-def test_defined_words_are_content_words_the_question_names_after_its_frame(words):
-    named = defined_words(words)
-    if named is None:
+def test_the_thing_asked_about_is_named_by_content_words_after_the_frame(words):
+    asked = thing_asked_about(words)
+    if asked is None:
         return
-    assert 0 < len(named) <= MAX_DEFINED_WORDS
-    assert STOP_WORDS.isdisjoint(named)
+    assert 0 < len(asked.words) <= MAX_NAMED_WORDS
+    assert STOP_WORDS.isdisjoint(asked.words)
     assert words[0] in ("what", "define")
-    text = " ".join(words)
-    assert " ".join(named) in text  # consecutive words of the question
-    # A phrasing asked that way defines at least what the question asks about.
-    assert set(named) <= definition_words(words)
+    assert " ".join(asked.words) in " ".join(words)  # consecutive words of the question
+    if not asked.definition:  # only "what is the ..." asks for a value
+        assert words[0] == "what" and "the" in words and words[-1] != "mean"
+    if words[0] == "define":
+        assert asked.definition
+    # A phrasing asked that way is about at least the thing the question is about.
+    assert set(asked.words) <= definition_words(words)
 
 
 def _course_matcher() -> Matcher:
@@ -94,6 +103,8 @@ def _course_matcher() -> Matcher:
                          "is gradient descent in the ml course", "what will the course teach me")),
         Fact("what-is-ml", "what is machine learning", "A definition.",
              alternates=("define ml", "what does machine learning mean")),
+        Fact("premium", "do ai skills come with a salary premium", "A premium.",
+             alternates=("how big is the salary premium for ai skills", "do ml skills pay more")),
     ]))
 
 
@@ -110,9 +121,26 @@ def test_a_definition_question_is_answered_only_by_a_fact_that_defines_the_thing
         assert matcher.match(question).fact.id == "what-is-ml", question
 
 
+def test_a_value_question_is_answered_by_a_fact_asked_with_each_word_of_the_thing():
+    """"what is the salary premium" asks for a value, not a meaning: the premium fact, never
+    asked "what is ...", answers it. "what's the ml course premium" ranks the course fact
+    first, which is never asked with "premium": declined."""
+    matcher = _course_matcher()
+    answered = matcher.match("what is the salary premium")
+    assert answered.fact is not None and answered.fact.id == "premium"
+    premium = "what's the ml course premium"
+    (best, score), (_, runner_up) = matcher.rank(premium)[:2]
+    assert best.id == "course-topics"
+    assert matcher.thresholds.clearly_ahead(score, runner_up)  # the scores alone would answer
+    assert not matcher.match(premium).answered
+
+
 def test_the_shipped_matcher_declines_what_a_course_only_names(shipped_matcher):
-    for question in ("what is unsupervised learning", "what is gradient descent"):
+    for question in ("what is unsupervised learning", "what is gradient descent",
+                     "what is data science", "what is a masters degree"):
         assert not shipped_matcher.match(question).answered, question
+    premium = shipped_matcher.match("what is the salary premium")
+    assert premium.fact is not None and premium.fact.id == "ml-skills-salary-premium"
     for question in ("what is machine learning", "define ml", "whats ML"):
         result = shipped_matcher.match(question)
         assert result.fact is not None and result.fact.id == "what-is-machine-learning", question

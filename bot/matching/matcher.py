@@ -39,7 +39,7 @@ from bot.matching.corpus import (
 )
 from bot.matching.index import Index
 from bot.matching.normalize import MAX_QUESTION_CHARS, clean, stem
-from bot.matching.question_forms import answer_type_cues, defined_words, definition_words
+from bot.matching.question_forms import answer_type_cues, definition_words, thing_asked_about
 from bot.matching.scope import DOMAIN_SCOPE, Scope
 from bot.matching.synonyms import DOMAIN_SYNONYMS, STOP_WORDS, SynonymTable
 
@@ -272,7 +272,7 @@ class Matcher:
         best_i = scored[0][0]
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
         outside = self.scope.outside(words, self._named_with_topic) if self.scope else None
-        fitting = outside is None and self._has_subject(words) and self._defines(best_i, words)
+        fitting = outside is None and self._has_subject(words) and self._about_it(best_i, words)
         if fitting and (
             t.clearly_ahead(confidence, runner_up)
             or (confidence >= t.strong and self._asked_that_way(best_i, words))
@@ -294,17 +294,19 @@ class Matcher:
             self.index.asked_with(fact, stem(cue)) for cue in answer_type_cues(words)
         )
 
-    def _defines(self, fact: int, words: list[str]) -> bool:
-        """Whether fact number `fact` can answer the question if it asks what a thing is
-        ("what is ...", "define ..."): then the fact's phrasings that ask what something is
-        must name every word of the thing. "what is gradient descent" shares its words with a
-        fact about what a course teaches ("does the course cover gradient descent"), which
-        does not say what gradient descent is."""
-        named = defined_words(words)
-        if named is None:
+    def _about_it(self, fact: int, words: list[str]) -> bool:
+        """Whether fact number `fact` is about the thing a "what is ..." question names
+        (always so for other questions). Asked what a thing is ("what is gradient descent",
+        "define ML"), the fact's own "what is ..." phrasings must name every word of it: a
+        fact about what a course teaches ("does the course cover gradient descent") does not
+        say what gradient descent is. Asked for the value of a thing ("what is the salary
+        premium"), some phrasing of the fact must use each word of it."""
+        asked = thing_asked_about(words)
+        if asked is None:
             return True
-        wanted = {stem(w) for w in named}
-        return wanted <= self._definitions(fact)
+        if asked.definition:
+            return {stem(w) for w in asked.words} <= self._definitions(fact)
+        return all(self.index.asked_with(fact, stem(w)) for w in asked.words)
 
     def _definitions(self, fact: int) -> frozenset[str]:
         """The stems of the words the fact's definition phrasings ("what is ...") ask about:

@@ -1,5 +1,5 @@
-"""What a question asks for, read from its form: a kind of answer ("who", "how long"), or the
-meaning of a thing ("what is gradient descent").
+"""What a question asks for, read from its form: a kind of answer ("who", "how long"), the
+meaning of a thing ("what is gradient descent") or its value ("what is the salary premium").
 
 Word overlap finds the facts a question is about; the form tells whether such a fact answers it.
 "who teaches the ML course" shares every word but "who" with a fact about what the course
@@ -11,6 +11,7 @@ after synonyms, before stemming (`Analyzer.words_of`).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from bot.matching.synonyms import STOP_WORDS
 
@@ -31,9 +32,9 @@ def answer_type_cues(words: Sequence[str]) -> list[str]:
     ]
 
 
-MAX_DEFINED_WORDS = 5
-"""A thing to define is named in at most this many words ("the stanford machine learning
-specialization"); a longer "what is ..." asks something else."""
+MAX_NAMED_WORDS = 5
+"""The thing a "what is" question is about is named in at most this many words ("the stanford
+machine learning specialization"); a longer "what is ..." asks something else."""
 _TO_BE = frozenset({"is", "are"})
 _DETERMINERS = frozenset({"a", "an", "the"})
 _DEFINITION_ENDS = frozenset({"and", "exactly", "actually", "really", "mean", "means"})
@@ -41,29 +42,43 @@ _DEFINITION_ENDS = frozenset({"and", "exactly", "actually", "really", "mean", "m
 gradient descent and how does it work", "what does ml actually mean"."""
 
 
-def _after_frame(words: Sequence[str]) -> Sequence[str] | None:
-    """The words after "what is/are", "what's" (read "what"), "define" or "what does", or None
-    when the question opens otherwise."""
+@dataclass(frozen=True, slots=True)
+class AskedAbout:
+    """The thing a "what is ..." question names."""
+
+    words: tuple[str, ...]
+    definition: bool
+    """Whether it asks what the thing is: "what is gradient descent", "what is a neural
+    network", "define ml", "what does ml mean". Not so "what is the salary premium": that
+    takes the thing as known and asks for its value, or an account of it."""
+
+
+def _after_frame(words: Sequence[str]) -> tuple[Sequence[str], bool] | None:
+    """The words after "what is/are", "what's" (read "what"), "define" or "what does ... mean",
+    and whether the frame always asks for a meaning (the last two); None when the question
+    opens otherwise."""
     if len(words) >= 2 and words[0] == "what":
         if words[1] in _TO_BE:
-            return words[2:]
+            return words[2:], False
         if words[1] in _DETERMINERS:  # "what's the ..." (the "'s" is dropped when cleaned)
-            return words[1:]
+            return words[1:], False
         if words[1] in ("does", "do") and words[-1] in ("mean", "means"):
-            return words[2:]
+            return words[2:], True
     if words and words[0] == "define":
-        return words[1:]
+        return words[1:], True
     return None
 
 
-def defined_words(words: Sequence[str]) -> tuple[str, ...] | None:
-    """The thing a bare definition question asks the meaning of, or None for any other
-    question: "what is unsupervised learning" -> ("unsupervised", "learning"), "define ml"
-    and "what does ml actually mean" -> ("machine", "learning") (after synonyms); but "what is
-    the salary for an mle" or "what is ml used for" ask about something of a thing (None)."""
-    rest = _after_frame(words)
-    if rest is None:
+def thing_asked_about(words: Sequence[str]) -> AskedAbout | None:
+    """The thing a bare "what is ..." question is about, or None for any other question:
+    "what is unsupervised learning" -> ("unsupervised", "learning"), a definition; "define ml"
+    and "what does ml actually mean" -> ("machine", "learning") (after synonyms), definitions;
+    "what is the salary premium" -> ("salary", "premium"), not a definition. But "what is the
+    salary for an mle" or "what is ml used for" ask about something of a thing (None)."""
+    framed = _after_frame(words)
+    if framed is None:
         return None
+    rest, meaning = framed
     start = 0
     while start < len(rest) and rest[start] in _DETERMINERS:
         start += 1
@@ -74,14 +89,16 @@ def defined_words(words: Sequence[str]) -> tuple[str, ...] | None:
         if word in STOP_WORDS:
             return None
         named.append(word)
-    return tuple(named) if 0 < len(named) <= MAX_DEFINED_WORDS else None
+    if not 0 < len(named) <= MAX_NAMED_WORDS:
+        return None
+    return AskedAbout(tuple(named), meaning or "the" not in rest[:start])
 
 
 def definition_words(words: Sequence[str]) -> frozenset[str]:
     """The content words of a phrasing that is a definition question of any length ("what is
     the average salary of an ml engineer" -> {"average", "salary", "machine", ...}), or the
     empty set when it is not one: what a fact asked this way defines."""
-    rest = _after_frame(words)
-    if rest is None:
+    framed = _after_frame(words)
+    if framed is None:
         return frozenset()
-    return frozenset(w for w in rest if w not in STOP_WORDS and w not in _DEFINITION_ENDS)
+    return frozenset(w for w in framed[0] if w not in STOP_WORDS and w not in _DEFINITION_ENDS)
