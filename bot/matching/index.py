@@ -280,6 +280,14 @@ class Index:
         """The numbers of the facts a phrasing of which has the term `term` (with repeats)."""
         return self.phrasing_fact_array[self.phrasings_with(term)]
 
+    def facts_with(self, term: str) -> np.ndarray:
+        """The numbers of the facts with the term `term` in a phrasing, a keyword or the
+        answer (their centroids have it), in order."""
+        t = self.terms.get(term)
+        if t is None:
+            return np.zeros(0, dtype=np.int32)
+        return self.centroids.rows[self.centroids.indptr[t] : self.centroids.indptr[t + 1]]
+
     def asked_with(self, fact: int, term: str) -> bool:
         """Whether a phrasing of fact number `fact` has the term `term`."""
         rows, phrasings = self.phrasings_with(term), self.phrasings_of[fact]

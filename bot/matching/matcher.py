@@ -12,8 +12,9 @@ A question is scored against each fact with three signals in [0, 1]:
 A word of the question that the knowledge base has never seen counts against every fact
 (cosine's norm): a question about a nurse's pay is not a question about an ML engineer's.
 The confidence is the weighted mix. The matcher answers when the confidence and its lead over
-the runner-up clear `Thresholds` (see there); otherwise it declines and offers up to
-`max_suggestions` facts that reach `Thresholds.suggest`.
+the runner-up clear `Thresholds` (see there), or with the fact that gives a figure the question
+quotes ("is 127k still the average"); otherwise it declines and offers up to `max_suggestions`
+facts that reach `Thresholds.suggest`.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, reduce
 from itertools import chain
 
 import numpy as np
@@ -38,7 +39,7 @@ from bot.matching.corpus import (
     words_of,
 )
 from bot.matching.index import Index
-from bot.matching.normalize import MAX_QUESTION_CHARS, clean, stem
+from bot.matching.normalize import MAX_QUESTION_CHARS, clean, is_figure, stem
 from bot.matching.question_forms import answer_type_cues, definition_words, thing_asked_about
 from bot.matching.scope import DOMAIN_SCOPE, Scope
 from bot.matching.synonyms import DOMAIN_SYNONYMS, STOP_WORDS, SynonymTable
@@ -48,6 +49,8 @@ CENTROID_WEIGHT = 0.35
 FUZZY_WEIGHT = 0.3
 UNKNOWN_WEIGHT = 1.5
 """A word the knowledge base has never seen weighs this times the rarest known word."""
+MAX_FIGURE_FACTS = 2
+"""A figure quoted in a question ("127k") that more facts than this hold singles out none."""
 RERANK_CANDIDATES = 12
 """How many of the best facts by term overlap get the (costlier) fuzzy comparison."""
 
@@ -268,22 +271,51 @@ class Matcher:
         if not scored:
             return MatchResult(question, None, 0.0)
         ranked = [(self.facts[i], score) for i, score in scored]
-        best, confidence = ranked[0]
-        best_i = scored[0][0]
-        runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
         outside = self.scope.outside(words, self._named_with_topic) if self.scope else None
-        fitting = outside is None and self._has_subject(words) and self._about_it(best_i, words)
-        if fitting and (
-            t.clearly_ahead(confidence, runner_up)
-            or (confidence >= t.strong and self._asked_that_way(best_i, words))
-        ):
-            close = (Suggestion(*ranked[1]),) if t.close_call(confidence, runner_up) else ()
-            return MatchResult(question, best, confidence, close)
+        if outside is None and self._has_subject(words):
+            chosen = self._quoted(words, scored, t)
+            if chosen is None and self._confident(scored, t, words):
+                chosen = 0
+            if chosen is not None and self._about_it(scored[chosen][0], words):
+                fact, score = ranked[chosen]
+                others = ranked[:chosen] + ranked[chosen + 1 :]
+                close = tuple(
+                    Suggestion(*other) for other in others[:1]
+                    if t.close_call(score, other[1])
+                )
+                return MatchResult(question, fact, score, close)
         suggestions = tuple(
             Suggestion(fact, score) for fact, score in ranked[:max_suggestions]
             if score >= t.suggest
         )
-        return MatchResult(question, None, confidence, suggestions)
+        return MatchResult(question, None, ranked[0][1], suggestions)
+
+    def _confident(self, scored: list[tuple[int, float]], t: Thresholds,
+                   words: list[str]) -> bool:
+        """Whether the best fact is far enough ahead of the runner-up, or scores `strong`
+        and is asked the way the question asks."""
+        (best, confidence), runner_up = scored[0], (scored[1][1] if len(scored) > 1 else 0.0)
+        return t.clearly_ahead(confidence, runner_up) or (
+            confidence >= t.strong and self._asked_that_way(best, words)
+        )
+
+    def _quoted(self, words: list[str], scored: list[tuple[int, float]],
+                t: Thresholds) -> int | None:
+        """The place in `scored` of the best fact that holds every figure the question
+        quotes ("is 127k still the average", "that 14k bonus"), if at most
+        `MAX_FIGURE_FACTS` facts hold them all and it scores `floor` or more, and is asked
+        the way the question asks: a figure from the sources singles out the facts that
+        give it, however chatty the rest of the question."""
+        figures = {term for term in map(stem, words) if is_figure(term)}
+        if not figures:
+            return None
+        holders = reduce(np.intersect1d, map(self.index.facts_with, figures))
+        if not 0 < len(holders) <= MAX_FIGURE_FACTS:
+            return None
+        for place, (fact, score) in enumerate(scored):
+            if fact in holders and score >= t.floor and self._asked_that_way(fact, words):
+                return place
+        return None
 
     def _asked_that_way(self, fact: int, words: list[str]) -> bool:
         """Whether fact number `fact` is ever asked with the words of the question that ask

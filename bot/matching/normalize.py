@@ -110,6 +110,18 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
+_FIGURE = re.compile(r"\d{2,}|\d+k")
+
+
+def is_figure(term: str) -> bool:
+    """Whether a term is a figure someone might quote from the sources: a number of two
+    digits or more ("71", "344", "127712" read "127k"), or thousands ("14k"); not a year
+    (1900 to 2099), which dates a figure rather than being one."""
+    if not term.isascii() or not _FIGURE.fullmatch(term):
+        return False
+    return not (len(term) == 4 and term.isdigit() and 1900 <= int(term) <= 2099)
+
+
 STEM_EXCEPTIONS = {
     # Snowball gives these pairs one stem, though they mean different things here.
     "experiment": "experiment", "experiments": "experiment", "experimenting": "experiment",
