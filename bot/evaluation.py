@@ -38,6 +38,8 @@ class EvalReport:
     correct: int = 0
     wrong: int = 0
     declined: int = 0
+    declined_suggested: int = 0
+    """Declined, but an expected fact was among the "did you mean" suggestions."""
     out_of_scope: int = 0
     out_of_scope_declined: int = 0
     misses: list[Miss] = field(default_factory=list)
@@ -56,6 +58,10 @@ class EvalReport:
     @property
     def declined_share(self) -> float:
         return self.share(self.declined, self.answerable)
+
+    @property
+    def declined_suggested_share(self) -> float:
+        return self.share(self.declined_suggested, self.answerable)
 
     @property
     def out_of_scope_declined_share(self) -> float:
@@ -100,6 +106,8 @@ def evaluate(matcher: Matcher, questions: list[GoldQuestion]) -> EvalReport:
                 continue
             if got is None:
                 report.declined += 1
+                suggested = {s.fact.id for s in result.suggestions}
+                report.declined_suggested += not suggested.isdisjoint(question.expect)
             else:
                 report.wrong += 1
         else:

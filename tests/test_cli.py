@@ -82,4 +82,5 @@ def test_eval_prints_the_shares():
     result = run("eval")
     assert result.returncode == 0
     assert "answered correctly" in result.stdout
+    assert "right fact suggested" in result.stdout
     assert "out of scope declined" in result.stdout

@@ -135,6 +135,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     print(f"  answered correctly      {report.correct_share:6.1%}   target >= {TARGET_CORRECT:.0%}")
     print(f"  answered wrongly        {report.wrong_share:6.1%}   target <= {TARGET_WRONG:.0%}")
     print(f"  declined, had an answer {report.declined_share:6.1%}")
+    print(f"    right fact suggested  {report.declined_suggested_share:6.1%}   "
+          "(one click away: offered under \"did you mean\")")
     print(f"  out of scope declined   {report.out_of_scope_declined_share:6.1%}   "
           f"target >= {TARGET_OUT_OF_SCOPE_DECLINED:.0%}")
     print(f"  targets: {met}")
