@@ -3,6 +3,9 @@ the facts that give it."""
 
 from __future__ import annotations
 
+import math
+from dataclasses import replace
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -59,6 +62,15 @@ def test_a_quoted_figure_answers_with_the_fact_that_gives_it():
     # A year dates a figure and is not one.
     year = matcher.match("what happened in 2020 with ml skills i keep hearing about")
     assert year.fact is not None and year.fact.id == "what-is-ml"
+
+
+def test_a_quoted_figure_answers_no_close_call_where_the_bot_speaks_unprompted():
+    """Unprompted, the bot answers only a clear winner (`strong` out of reach)."""
+    matcher = Matcher(KnowledgeBase.from_facts(_facts()))
+    unprompted = replace(matcher.thresholds, strong=math.inf)
+    assert not unprompted.answers_close_calls and matcher.thresholds.answers_close_calls
+    result = matcher.match(CHATTY, thresholds=unprompted)
+    assert result.fact is not None and result.fact.id == "what-is-ml"  # the words' clear pick
 
 
 def test_a_figure_many_facts_give_singles_out_none():

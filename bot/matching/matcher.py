@@ -65,7 +65,8 @@ class Thresholds:
     `clearly_ahead`. Or it scores at least `strong` whatever the runner-up (two facts this
     close to the question are both worth reading: the answer comes with the runner-up offered
     first among its follow-ups), provided the fact is asked the way the question asks (see
-    `Matcher.match`)."""
+    `Matcher.match`). A fact that gives a figure the question quotes answers from `floor`
+    wherever close calls are answered (`strong` is 1 or less): see `Matcher._quoted`."""
 
     answer: float = 0.40
     lead: float = 1.10
@@ -83,6 +84,12 @@ class Thresholds:
     def confident(self, best: float, runner_up: float) -> bool:
         """Whether the scores alone allow an answer (`strong` needs a fitting fact too)."""
         return self.clearly_ahead(best, runner_up) or best >= self.strong
+
+    @property
+    def answers_close_calls(self) -> bool:
+        """Whether a fact may answer with another close to it, or ahead of it: not so where
+        the bot speaks unprompted (`strong` set out of reach)."""
+        return self.strong <= 1.0
 
     def close_call(self, best: float, runner_up: float) -> bool:
         """Whether a confident answer's runner-up is close enough to offer alongside it."""
@@ -305,9 +312,10 @@ class Matcher:
         quotes ("is 127k still the average", "that 14k bonus"), if at most
         `MAX_FIGURE_FACTS` facts hold them all and it scores `floor` or more, and is asked
         the way the question asks: a figure from the sources singles out the facts that
-        give it, however chatty the rest of the question."""
+        give it, however chatty the rest of the question. Only where close calls are
+        answered: another fact may be close, or ahead."""
         figures = {term for term in map(stem, words) if is_figure(term)}
-        if not figures:
+        if not figures or not t.answers_close_calls:
             return None
         holders = reduce(np.intersect1d, map(self.index.facts_with, figures))
         if not 0 < len(holders) <= MAX_FIGURE_FACTS:
