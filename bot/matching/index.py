@@ -270,11 +270,7 @@ class Index:
 
     def phrasings_with(self, term: str) -> np.ndarray:
         """The rows of the phrasings that have the term `term` (none for an unknown term)."""
-        t = self.terms.get(term)
-        if t is None:
-            return np.zeros(0, dtype=np.int32)
-        postings = self.phrasings
-        return postings.rows[postings.indptr[t] : postings.indptr[t + 1]]
+        return self._rows_with(self.phrasings, term)
 
     def facts_asked_with(self, term: str) -> np.ndarray:
         """The numbers of the facts a phrasing of which has the term `term` (with repeats)."""
@@ -283,10 +279,12 @@ class Index:
     def facts_with(self, term: str) -> np.ndarray:
         """The numbers of the facts with the term `term` in a phrasing, a keyword or the
         answer (their centroids have it), in order."""
+        return self._rows_with(self.centroids, term)
+
+    def _rows_with(self, postings: Postings, term: str) -> np.ndarray:
+        """The rows of `postings` that have the term `term` (none for an unknown term)."""
         t = self.terms.get(term)
-        if t is None:
-            return np.zeros(0, dtype=np.int32)
-        return self.centroids.rows[self.centroids.indptr[t] : self.centroids.indptr[t + 1]]
+        return np.zeros(0, dtype=np.int32) if t is None else postings.rows_with(t)
 
     def asked_with(self, fact: int, term: str) -> bool:
         """Whether a phrasing of fact number `fact` has the term `term`."""

@@ -51,6 +51,10 @@ class Postings:
         """From triples already ordered by term."""
         return cls(terms, rows, weights, n_terms, n_rows, ordered=True)
 
+    def rows_with(self, term: int) -> np.ndarray:
+        """The rows that have term number `term`, in order."""
+        return self.rows[self.indptr[term] : self.indptr[term + 1]]
+
     def dot(self, terms: Sequence[int], weights: Sequence[float]) -> np.ndarray:
         """Dot product of every row with the sparse query vector (terms, weights).
 
