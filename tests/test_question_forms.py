@@ -55,9 +55,19 @@ def test_the_thing_a_what_is_question_asks_about():
     assert about("what is the salary premium") == (("salary", "premium"), False)
     assert about("what the average pay") == (("average", "pay"), False)  # "what's the ..."
     assert about("what are the stanford courses") == (("stanford", "courses"), False)
+    # "the X of/for Y" asks for the value of X (of Y): the name ends at "of" or "for".
+    assert about("what is the average pay for a machine learning engineer") == (
+        ("average", "pay"), False)
+    assert about("what the job of an mle in simple terms") == (("job",), False)
+    # "how does X work" asks for an account of X: what it is, unless it is "the" X.
+    assert about("how does gradient descent work") == (("gradient", "descent"), True)
+    assert about("how do neural networks actually work") == (("neural", "networks"), True)
+    assert about("how does the stanford course work") == (("stanford", "course"), False)
     # Asking about something of a thing, or anything else, is neither.
-    assert about("what is the average pay for a machine learning engineer") is None
     assert about("what is machine learning used for") is None
+    assert about("what is the of ml") is None
+    assert about("how does it work") is None
+    assert about("how do ml engineers work with data scientists") is None
     assert about("what does a machine learning engineer do") is None
     assert about("how is gradient descent used") is None
     assert about("what was the pay in 2022") is None
@@ -75,7 +85,7 @@ def test_definition_words_of_a_phrasing():
 
 _WORDS = st.sampled_from(
     ["what", "is", "are", "the", "a", "define", "does", "mean", "and", "of", "for",
-     "gradient", "descent", "ml", "pay", "actually"]
+     "gradient", "descent", "ml", "pay", "actually", "how", "do", "work"]
 )
 
 
@@ -86,11 +96,13 @@ def test_the_thing_asked_about_is_named_by_content_words_after_the_frame(words):
         return
     assert 0 < len(asked.words) <= MAX_NAMED_WORDS
     assert STOP_WORDS.isdisjoint(asked.words)
-    assert words[0] in ("what", "define")
+    assert words[0] in ("what", "define", "how")
+    if words[0] == "how":
+        assert words[1] in ("do", "does") and words[-1] == "work"
     assert " ".join(asked.words) in " ".join(words)  # consecutive words of the question
-    if not asked.definition:  # only "what is the ..." asks for a value
-        assert words[0] == "what" and "the" in words and words[-1] != "mean"
-    if words[0] == "define":
+    if not asked.definition:  # only "what is the ..." and "how does the ... work" ask a value
+        assert words[0] in ("what", "how") and "the" in words and words[-1] != "mean"
+    if words[0] == "define" or "the" not in words:
         assert asked.definition
     # A phrasing asked that way is about at least the thing the question is about.
     assert set(asked.words) <= definition_words(words)
@@ -135,9 +147,33 @@ def test_a_value_question_is_answered_by_a_fact_asked_with_each_word_of_the_thin
     assert not matcher.match(premium).answered
 
 
+def test_a_fact_that_does_not_fit_the_form_is_out_of_the_running():
+    """"what's the job of an MLE in simple terms" reads most like "what is ML in simple
+    terms", a fact never asked about a job: the job fact answers if it wins against the
+    rest (it would not against the fact left out)."""
+    matcher = Matcher(KnowledgeBase.from_facts([
+        Fact("what-is-ml", "what is machine learning", "A definition.",
+             alternates=("define ml", "what is ml in simple terms",
+                         "explain machine learning simply")),
+        Fact("the-job", "what does an ml engineer do", "Builds models.",
+             alternates=("what is the job of an ml engineer like",
+                         "ml engineer job description")),
+        Fact("pay", "how much do ml engineers earn", "A lot.",
+             alternates=("ml engineer salary", "what do ml engineers make")),
+    ]))
+    question = "whats the job of an mle in simple terms"
+    (first, best), (second, runner_up) = matcher.rank(question)[:2]
+    assert (first.id, second.id) == ("what-is-ml", "the-job")
+    assert not matcher.thresholds.clearly_ahead(runner_up, best)  # not with that fact in
+    result = matcher.match(question)
+    assert result.fact is not None and result.fact.id == "the-job"
+    assert [s.fact.id for s in result.suggestions] in ([], ["pay"])  # never the unfit fact
+
+
 def test_the_shipped_matcher_declines_what_a_course_only_names(shipped_matcher):
     for question in ("what is unsupervised learning", "what is gradient descent",
-                     "what is data science", "what is a masters degree"):
+                     "what is data science", "what is a masters degree",
+                     "how does gradient descent work"):
         assert not shipped_matcher.match(question).answered, question
     premium = shipped_matcher.match("what is the salary premium")
     assert premium.fact is not None and premium.fact.id == "ml-skills-salary-premium"

@@ -40,7 +40,12 @@ from bot.matching.corpus import (
 )
 from bot.matching.index import Index
 from bot.matching.normalize import MAX_QUESTION_CHARS, clean, is_figure, stem
-from bot.matching.question_forms import answer_type_cues, definition_words, thing_asked_about
+from bot.matching.question_forms import (
+    AskedAbout,
+    answer_type_cues,
+    definition_words,
+    thing_asked_about,
+)
 from bot.matching.scope import DOMAIN_SCOPE, Scope
 from bot.matching.synonyms import DOMAIN_SYNONYMS, STOP_WORDS, SynonymTable
 
@@ -274,28 +279,44 @@ class Matcher:
         t = thresholds or self.thresholds
         question = question[:MAX_QUESTION_CHARS]
         raw = self.analyzer.raw_words(question)
-        scored, words = self._rank(raw, max(2, max_suggestions + 1))
+        scored, words = self._rank(raw, RERANK_CANDIDATES)
         if not scored:
             return MatchResult(question, None, 0.0)
-        ranked = [(self.facts[i], score) for i, score in scored]
         outside = self.scope.outside(words, self._named_with_topic) if self.scope else None
         if outside is None and self._has_subject(words):
-            chosen = self._quoted(words, scored, t)
-            if chosen is None and self._confident(scored, t, words):
+            fitting = self._fitting(scored, thing_asked_about(words))
+            chosen = self._quoted(words, fitting, t)
+            if chosen is None and fitting and self._confident(fitting, t, words):
                 chosen = 0
-            if chosen is not None and self._about_it(scored[chosen][0], words):
-                fact, score = ranked[chosen]
-                others = ranked[:chosen] + ranked[chosen + 1 :]
+            if chosen is not None:
+                (fact, score), others = fitting[chosen], fitting[:chosen] + fitting[chosen + 1 :]
                 close = tuple(
-                    Suggestion(*other) for other in others[:1]
-                    if t.close_call(score, other[1])
+                    Suggestion(self.facts[other], other_score)
+                    for other, other_score in others[:1]
+                    if t.close_call(score, other_score)
                 )
-                return MatchResult(question, fact, score, close)
+                return MatchResult(question, self.facts[fact], score, close)
         suggestions = tuple(
-            Suggestion(fact, score) for fact, score in ranked[:max_suggestions]
+            Suggestion(self.facts[fact], score) for fact, score in scored[:max_suggestions]
             if score >= t.suggest
         )
-        return MatchResult(question, None, ranked[0][1], suggestions)
+        return MatchResult(question, None, scored[0][1], suggestions)
+
+    def _fitting(
+        self, scored: list[tuple[int, float]], asked: AskedAbout | None
+    ) -> list[tuple[int, float]]:
+        """The facts of `scored` that can answer a "what is ..." question (`_about_it`): those
+        that cannot are out of the running, and the best of the rest must win against the rest
+        alone. "what's the job of an MLE in simple terms" reads most like "what is ML in simple
+        terms", a fact never asked about a job: the job fact answers if clearly ahead of the
+        others. Asked what a thing is, though, the best fact must define it (or none answers):
+        a fact that merely names the thing in some "what is ..." phrasing ("what is the role
+        of an MLE in a data science team") does not say what data science is."""
+        if asked is None:
+            return scored
+        if asked.definition:
+            return scored if self._about_it(scored[0][0], asked) else []
+        return [pair for pair in scored if self._about_it(pair[0], asked)]
 
     def _confident(self, scored: list[tuple[int, float]], t: Thresholds,
                    words: list[str]) -> bool:
@@ -334,14 +355,14 @@ class Matcher:
             self.index.asked_with(fact, stem(cue)) for cue in answer_type_cues(words)
         )
 
-    def _about_it(self, fact: int, words: list[str]) -> bool:
+    def _about_it(self, fact: int, asked: AskedAbout | None) -> bool:
         """Whether fact number `fact` is about the thing a "what is ..." question names
-        (always so for other questions). Asked what a thing is ("what is gradient descent",
-        "define ML"), the fact's own "what is ..." phrasings must name every word of it: a
-        fact about what a course teaches ("does the course cover gradient descent") does not
-        say what gradient descent is. Asked for the value of a thing ("what is the salary
-        premium"), some phrasing of the fact must use each word of it."""
-        asked = thing_asked_about(words)
+        (`asked`; always so for other questions, where it is None). Asked what a thing is
+        ("what is gradient descent", "define ML"), the fact's own "what is ..." phrasings must
+        name every word of it: a fact about what a course teaches ("does the course cover
+        gradient descent") does not say what gradient descent is. Asked for the value of a
+        thing ("what is the salary premium", "what's the job of an MLE"), some phrasing of the
+        fact must use each word of it."""
         if asked is None:
             return True
         if asked.definition:

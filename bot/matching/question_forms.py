@@ -40,6 +40,9 @@ _DETERMINERS = frozenset({"a", "an", "the"})
 _DEFINITION_ENDS = frozenset({"and", "exactly", "actually", "really", "mean", "means"})
 """Words after which a definition question says no more about the thing to define: "what is
 gradient descent and how does it work", "what does ml actually mean"."""
+_OF = frozenset({"of", "for"})
+"""After "the" and a name, words that end the name: "what's the job of an MLE" asks for the
+value of "job" (of an MLE); "what is the salary for a junior" that of "salary"."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,9 +57,9 @@ class AskedAbout:
 
 
 def _after_frame(words: Sequence[str]) -> tuple[Sequence[str], bool] | None:
-    """The words after "what is/are", "what's" (read "what"), "define" or "what does ... mean",
-    and whether the frame always asks for a meaning (the last two); None when the question
-    opens otherwise."""
+    """The words after "what is/are", "what's" (read "what"), "define", "what does ... mean"
+    or between "how does/do" and a last "work", and whether the frame always asks for a
+    meaning ("define", "... mean"); None when the question opens otherwise."""
     if len(words) >= 2 and words[0] == "what":
         if words[1] in _TO_BE:
             return words[2:], False
@@ -66,6 +69,10 @@ def _after_frame(words: Sequence[str]) -> tuple[Sequence[str], bool] | None:
             return words[2:], True
     if words and words[0] == "define":
         return words[1:], True
+    if len(words) >= 3 and words[0] == "how" and words[1] in ("does", "do") and words[-1] in (
+        "work", "works"
+    ):
+        return words[2:-1], False
     return None
 
 
@@ -73,8 +80,10 @@ def thing_asked_about(words: Sequence[str]) -> AskedAbout | None:
     """The thing a bare "what is ..." question is about, or None for any other question:
     "what is unsupervised learning" -> ("unsupervised", "learning"), a definition; "define ml"
     and "what does ml actually mean" -> ("machine", "learning") (after synonyms), definitions;
-    "what is the salary premium" -> ("salary", "premium"), not a definition. But "what is the
-    salary for an mle" or "what is ml used for" ask about something of a thing (None)."""
+    "how does gradient descent work" -> ("gradient", "descent"), a definition (an account of
+    the thing); "what is the salary premium" -> ("salary", "premium") and "what's the job of
+    an mle" -> ("job",), not definitions ("the": the value of a thing, or an account of it).
+    But "what is ml used for" asks about something of a thing (None)."""
     framed = _after_frame(words)
     if framed is None:
         return None
@@ -82,16 +91,17 @@ def thing_asked_about(words: Sequence[str]) -> AskedAbout | None:
     start = 0
     while start < len(rest) and rest[start] in _DETERMINERS:
         start += 1
+    value = "the" in rest[:start]
     named: list[str] = []
     for word in rest[start:]:
-        if word in _DEFINITION_ENDS:
+        if word in _DEFINITION_ENDS or (value and named and word in _OF):
             break
         if word in STOP_WORDS:
             return None
         named.append(word)
     if not 0 < len(named) <= MAX_NAMED_WORDS:
         return None
-    return AskedAbout(tuple(named), meaning or "the" not in rest[:start])
+    return AskedAbout(tuple(named), meaning or not value)
 
 
 def definition_words(words: Sequence[str]) -> frozenset[str]:
