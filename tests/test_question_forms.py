@@ -59,6 +59,8 @@ def test_the_thing_a_what_is_question_asks_about():
     assert about("what is the average pay for a machine learning engineer") == (
         ("average", "pay"), False)
     assert about("what the job of an mle in simple terms") == (("job",), False)
+    assert thing_asked_about("what is the job of an mle".split()).of
+    assert not thing_asked_about("what is the salary premium".split()).of
     # "how does X work" asks for an account of X: what it is, unless it is "the" X.
     assert about("how does gradient descent work") == (("gradient", "descent"), True)
     assert about("how do neural networks actually work") == (("neural", "networks"), True)
@@ -147,11 +149,8 @@ def test_a_value_question_is_answered_by_a_fact_asked_with_each_word_of_the_thin
     assert not matcher.match(premium).answered
 
 
-def test_a_fact_that_does_not_fit_the_form_is_out_of_the_running():
-    """"what's the job of an MLE in simple terms" reads most like "what is ML in simple
-    terms", a fact never asked about a job: the job fact answers if it wins against the
-    rest (it would not against the fact left out)."""
-    matcher = Matcher(KnowledgeBase.from_facts([
+def _job_matcher() -> Matcher:
+    return Matcher(KnowledgeBase.from_facts([
         Fact("what-is-ml", "what is machine learning", "A definition.",
              alternates=("define ml", "what is ml in simple terms",
                          "explain machine learning simply")),
@@ -161,6 +160,13 @@ def test_a_fact_that_does_not_fit_the_form_is_out_of_the_running():
         Fact("pay", "how much do ml engineers earn", "A lot.",
              alternates=("ml engineer salary", "what do ml engineers make")),
     ]))
+
+
+def test_a_fact_that_does_not_fit_the_form_is_out_of_the_running():
+    """"what's the job of an MLE in simple terms" reads most like "what is ML in simple
+    terms", a fact never asked about a job: the job fact answers if it wins against the
+    rest (it would not against the fact left out)."""
+    matcher = _job_matcher()
     question = "whats the job of an mle in simple terms"
     (first, best), (second, runner_up) = matcher.rank(question)[:2]
     assert (first.id, second.id) == ("what-is-ml", "the-job")
@@ -168,6 +174,28 @@ def test_a_fact_that_does_not_fit_the_form_is_out_of_the_running():
     result = matcher.match(question)
     assert result.fact is not None and result.fact.id == "the-job"
     assert [s.fact.id for s in result.suggestions] in ([], ["pay"])  # never the unfit fact
+
+
+def test_a_promoted_fact_must_score_answer():
+    """Left alone once the fact that reads best is ruled out, the job fact still needs words
+    that point at it: "the job of a data engineer" does not, much (declined)."""
+    matcher = _job_matcher()
+    question = "whats the job of a data engineer in simple terms"
+    (first, _), (second, score), (_, third) = matcher.rank(question)[:3]
+    assert (first.id, second.id) == ("what-is-ml", "the-job")
+    assert matcher.thresholds.clearly_ahead(score, third) and score < matcher.thresholds.answer
+    assert not matcher.match(question).answered
+
+
+def test_when_no_fact_fits_the_x_of_y_the_words_decide():
+    """"the total of ..." names a word no fact is asked with: it says little on its own, and
+    the question is read by its words (the pay fact)."""
+    matcher = _job_matcher()
+    question = "what's the total of an ml engineer's salary"
+    asked = thing_asked_about(matcher.analyzer.words_of(matcher.analyzer.raw_words(question)))
+    assert asked is not None and asked.words == ("total",) and asked.of
+    result = matcher.match(question)
+    assert result.fact is not None and result.fact.id == "pay"
 
 
 def test_the_shipped_matcher_declines_what_a_course_only_names(shipped_matcher):

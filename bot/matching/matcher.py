@@ -285,9 +285,7 @@ class Matcher:
         outside = self.scope.outside(words, self._named_with_topic) if self.scope else None
         if outside is None and self._has_subject(words):
             fitting = self._fitting(scored, thing_asked_about(words))
-            chosen = self._quoted(words, fitting, t)
-            if chosen is None and fitting and self._confident(fitting, t, words):
-                chosen = 0
+            chosen = self._chosen(fitting, t, words, promoted=fitting[:1] != scored[:1])
             if chosen is not None:
                 (fact, score), others = fitting[chosen], fitting[:chosen] + fitting[chosen + 1 :]
                 close = tuple(
@@ -309,14 +307,31 @@ class Matcher:
         that cannot are out of the running, and the best of the rest must win against the rest
         alone. "what's the job of an MLE in simple terms" reads most like "what is ML in simple
         terms", a fact never asked about a job: the job fact answers if clearly ahead of the
-        others. Asked what a thing is, though, the best fact must define it (or none answers):
-        a fact that merely names the thing in some "what is ..." phrasing ("what is the role
-        of an MLE in a data science team") does not say what data science is."""
+        others (and scores `answer`: see `_chosen`). When no fact fits "the X of Y", X may
+        say little on its own ("the number of", "the process for"): the words alone decide.
+        Asked what a thing is, though, the best fact must define it (or none answers): a fact
+        that merely names the thing in some "what is ..." phrasing ("what is the role of an
+        MLE in a data science team") does not say what data science is."""
         if asked is None:
             return scored
         if asked.definition:
             return scored if self._about_it(scored[0][0], asked) else []
-        return [pair for pair in scored if self._about_it(pair[0], asked)]
+        fitting = [pair for pair in scored if self._about_it(pair[0], asked)]
+        return fitting if fitting or not asked.of else scored
+
+    def _chosen(
+        self, scored: list[tuple[int, float]], t: Thresholds, words: list[str],
+        *, promoted: bool = False,
+    ) -> int | None:
+        """The place in `scored` of the fact that answers, if any: the one that gives a figure
+        the question quotes, or the best if confident. A best fact `promoted` to first place
+        by leaving out a better-scored one that does not fit the question's form must also
+        score `answer`: the form rules out that fact, but the words still have to point here."""
+        chosen = self._quoted(words, scored, t)
+        if (chosen is None and scored and self._confident(scored, t, words)
+                and (not promoted or scored[0][1] >= t.answer)):
+            chosen = 0
+        return chosen
 
     def _confident(self, scored: list[tuple[int, float]], t: Thresholds,
                    words: list[str]) -> bool:

@@ -54,6 +54,9 @@ class AskedAbout:
     """Whether it asks what the thing is: "what is gradient descent", "what is a neural
     network", "define ml", "what does ml mean". Not so "what is the salary premium": that
     takes the thing as known and asks for its value, or an account of it."""
+    of: bool = False
+    """Whether the name is followed by "of" or "for" ("what's the job of an MLE"): then it
+    may be a word that says little on its own ("the number of", "the process for")."""
 
 
 def _after_frame(words: Sequence[str]) -> tuple[Sequence[str], bool] | None:
@@ -93,15 +96,19 @@ def thing_asked_about(words: Sequence[str]) -> AskedAbout | None:
         start += 1
     value = "the" in rest[:start]
     named: list[str] = []
+    of = False
     for word in rest[start:]:
-        if word in _DEFINITION_ENDS or (value and named and word in _OF):
+        if word in _DEFINITION_ENDS:
+            break
+        if value and named and word in _OF:
+            of = True
             break
         if word in STOP_WORDS:
             return None
         named.append(word)
     if not 0 < len(named) <= MAX_NAMED_WORDS:
         return None
-    return AskedAbout(tuple(named), meaning or not value)
+    return AskedAbout(tuple(named), meaning or not value, of)
 
 
 def definition_words(words: Sequence[str]) -> frozenset[str]:
