@@ -111,6 +111,11 @@ class _TermNumbering:
     def __init__(self, stems: Sequence[str]) -> None:
         self.n_stems = len(stems)
         self.stems = np.array(stems, dtype=object)
+        # Stems are compared with the stop words as written: the few whose stem differs
+        # ("does" -> "doe", "actually", "really", "very", "please", "anyone") count as content
+        # terms. Weighing them as stop words too was measured in November 2026 and not kept:
+        # gold 94.2 -> 93.4 % correct and 1.6 -> 2.3 % wrong, fresh 91.7 -> 92.5 % and
+        # 4.2 -> 3.3 %, holdout unchanged ("what does an MLE do" leans on "does").
         self.stop = np.fromiter((s in STOP_WORDS for s in stems), dtype=bool, count=len(stems))
         self.weak = self.stop & np.fromiter(
             (s not in ANSWER_TYPE_WORDS for s in stems), dtype=bool, count=len(stems))
