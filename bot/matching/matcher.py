@@ -14,7 +14,8 @@ A word of the question that the knowledge base has never seen counts against eve
 The confidence is the weighted mix. The matcher answers when the confidence and its lead over
 the runner-up clear `Thresholds` (see there), or with the fact that gives a figure the question
 quotes ("is 127k still the average"); otherwise it declines and offers up to `max_suggestions`
-facts that reach `Thresholds.suggest`.
+facts that reach `Thresholds.suggest`. A "what is ..." question is decided among the facts that
+fit its form (`Matcher._fitting`).
 """
 
 from __future__ import annotations
