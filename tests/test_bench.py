@@ -8,6 +8,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.bench.baselines import (
     BM25,
@@ -15,6 +17,7 @@ from bot.bench.baselines import (
     FuzzBaseline,
     Outcome,
     answered,
+    threshold_declining,
     tokenize,
     tune_threshold,
 )
@@ -183,6 +186,55 @@ def test_threshold_objectives_weigh_groups_differently():
         tune_threshold(outcomes, objective="vibes")
 
 
+def test_threshold_declining_answers_all_it_can_at_the_goal():
+    outcomes = [
+        Outcome("a", 90, ("a",)),
+        Outcome("a", 60, ("a",)),
+        Outcome("a", 40, ("a",)),
+        Outcome("x", 70, ()),
+        Outcome("y", 50, ()),
+        Outcome("z", 50, ()),
+        Outcome(None, 0.0, ()),  # nothing ranked: declined at any threshold
+    ]
+    # 3 of 4 out of scope declined: the two at 50 must go, so answer from just above 50.
+    threshold = threshold_declining(outcomes, 0.75)
+    assert 50 < threshold < 60
+    assert [answered(o, threshold) for o in outcomes] == [True, True, False, True, False, False,
+                                                          False]
+    assert threshold_declining(outcomes, 0.25) == 0.0  # the unranked one is declined anyway
+    assert threshold_declining(outcomes, 1.0) > 70
+    assert threshold_declining([Outcome("a", 5, ("a",))], 0.85) == 0.0  # none out of scope
+    with pytest.raises(ValueError, match="share"):
+        threshold_declining(outcomes, 1.5)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(0, 100, allow_nan=False), st.booleans(), st.sampled_from(["a", "b", None])
+        ),
+        max_size=30,
+    ),
+    st.floats(0, 1),
+)
+def test_threshold_declining_is_the_lowest_that_reaches_the_share(rows, share):
+    outcomes = [
+        Outcome(top, score if top else 0.0, ("a",) if in_scope else ())
+        for score, in_scope, top in rows
+    ]
+    threshold = threshold_declining(outcomes, share)
+    outside = [o for o in outcomes if not o.expected]
+
+    def declined(t: float) -> int:
+        return sum(not answered(o, t) for o in outside)
+
+    assert declined(threshold) >= share * len(outside) - 1e-9
+    lower = [o.score for o in outside if o.top is not None and o.score < threshold]
+    if lower:  # a lower threshold answering one more out of scope declines too few
+        assert declined(max(lower)) < share * len(outside) - 1e-9
+
+
 # -- quality report ----------------------------------------------------------------------------
 
 
@@ -216,7 +268,8 @@ def test_quality_counts_on_a_tiny_set(tmp_path):
     assert (bot.in_scope, bot.correct, bot.in_scope_declined, bot.wrong) == (3, 1, 1, 1)
     assert (bot.out_of_scope, bot.out_of_scope_declined, bot.raw_correct) == (1, 1, 2)
     assert [t.met for t in report.targets] == [False, True]  # 33 % in scope, 100 % declined
-    assert len(report.systems) == 7  # CareerBot's ranking and two baselines, tuned two ways
+    # CareerBot's ranking and two baselines, tuned two ways and to decline 85 % out of scope
+    assert len(report.systems) == 10
     assert all(s.threshold is not None and s.raw_correct is None for s in report.systems[1:])
     tuned = report.systems[1]  # CareerBot's best score against a threshold tuned on the set
     assert tuned.system == f"{CAREERBOT_TUNED} (tuned: count)"
@@ -224,6 +277,10 @@ def test_quality_counts_on_a_tiny_set(tmp_path):
     text = format_report(report)
     assert "in-scope top-1 >= 70%: MISSED; out-of-scope declined >= 85%: met" in text
     assert "tuned on these very test queries" in text
+    goal = report.systems[3]  # one out of scope: declining 85 % of it means declining it
+    assert goal.system == f"{CAREERBOT_TUNED} (tuned: declines 85%)"
+    assert (goal.out_of_scope_declined, goal.tuned_for) == (1, "declines 85%")
+    assert "the lowest threshold declining 85% of out of scope" in text
     data = json.loads(json.dumps(report.to_json()))
     assert data["systems"][0]["top1"] == pytest.approx(1 / 3)
     assert data["systems"][0]["raw_top1"] == pytest.approx(2 / 3)

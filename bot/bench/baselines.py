@@ -146,5 +146,25 @@ def tune_threshold(outcomes: Sequence[Outcome], *, objective: str = "count") -> 
     return 0.0 if best_threshold <= ranked[0].score else best_threshold
 
 
+def threshold_declining(outcomes: Sequence[Outcome], share: float) -> float:
+    """The lowest threshold that declines at least `share` of the out-of-scope queries.
+
+    Raising a threshold only ever declines more, so this is the threshold that answers the
+    most in-scope queries correctly of all those that reach `share`: the best in-scope top-1
+    a system's score allows at that decline rate (a target such as "70 % in scope with 85 %
+    of out of scope declined" is within reach of a threshold iff it is met here). Without
+    out-of-scope queries it is 0."""
+    if not 0.0 <= share <= 1.0:
+        raise ValueError(f"share must be between 0 and 1, not {share!r}")
+    outside = [o for o in outcomes if not o.expected]
+    ranked = sorted(o.score for o in outside if o.top is not None)  # the rest: always declined
+    # float noise: 0.85 * 1000 = 850.0000000000001
+    must_decline = math.ceil(share * len(outside) - 1e-9) - (len(outside) - len(ranked))
+    if must_decline <= 0:
+        return 0.0
+    # Answer from just above the highest score that must be declined (ties with it go too).
+    return math.nextafter(ranked[must_decline - 1], math.inf)
+
+
 def answered(outcome: Outcome, threshold: float) -> bool:
     return outcome.top is not None and outcome.score >= threshold
