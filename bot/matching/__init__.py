@@ -1,13 +1,7 @@
 """Matching questions to facts: normalisation, synonyms, scoring, confidence (no Discord)."""
 
-from bot.matching.matcher import (
-    DEFAULT_THRESHOLDS,
-    MAX_QUESTION_CHARS,
-    Matcher,
-    MatchResult,
-    Suggestion,
-    Thresholds,
-)
+from bot.matching.matcher import MAX_QUESTION_CHARS, Matcher, MatchResult, Suggestion
+from bot.matching.thresholds import DEFAULT_THRESHOLDS, Thresholds
 
 __all__ = [
     "DEFAULT_THRESHOLDS",

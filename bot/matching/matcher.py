@@ -39,16 +39,13 @@ from bot.matching.corpus import (
     read_texts,
     words_of,
 )
+from bot.matching.form_fit import FormFit
 from bot.matching.index import Index
 from bot.matching.normalize import MAX_QUESTION_CHARS, clean, is_figure, stem
-from bot.matching.question_forms import (
-    AskedAbout,
-    answer_type_cues,
-    definition_words,
-    thing_asked_about,
-)
+from bot.matching.question_forms import AskedAbout, thing_asked_about
 from bot.matching.scope import DOMAIN_SCOPE, Scope
 from bot.matching.synonyms import DOMAIN_SYNONYMS, STOP_WORDS, SynonymTable
+from bot.matching.thresholds import DEFAULT_THRESHOLDS, Thresholds
 
 PHRASING_WEIGHT = 0.35
 CENTROID_WEIGHT = 0.35
@@ -59,50 +56,6 @@ MAX_FIGURE_FACTS = 2
 """A figure quoted in a question ("127k") that more facts than this hold singles out none."""
 RERANK_CANDIDATES = 12
 """How many of the best facts by term overlap get the (costlier) fuzzy comparison."""
-
-
-@dataclass(frozen=True, slots=True)
-class Thresholds:
-    """When to answer, when to suggest. Scores are in [0, 1]; leads are ratios best/runner-up.
-
-    The matcher answers when the best fact scores at least `answer` and leads the runner-up
-    by `lead`, or scores at least `floor` with the clearer lead `sure_lead` (a long, chatty
-    question scores lower overall, but can still point at one fact only): it is then
-    `clearly_ahead`. Or it scores at least `strong` whatever the runner-up (two facts this
-    close to the question are both worth reading: the answer comes with the runner-up offered
-    first among its follow-ups), provided the fact is asked the way the question asks (see
-    `Matcher.match`). A fact that gives a figure the question quotes answers from `floor`
-    wherever close calls are answered (`strong` is 1 or less): see `Matcher._quoted`."""
-
-    answer: float = 0.40
-    lead: float = 1.10
-    floor: float = 0.30
-    sure_lead: float = 1.30
-    strong: float = 0.50
-    suggest: float = 0.25
-    """Lowest score of a fact offered as "did you mean"."""
-
-    def clearly_ahead(self, best: float, runner_up: float) -> bool:
-        return (best >= self.answer and best >= self.lead * runner_up) or (
-            best >= self.floor and best >= self.sure_lead * runner_up
-        )
-
-    def confident(self, best: float, runner_up: float) -> bool:
-        """Whether the scores alone allow an answer (`strong` needs a fitting fact too)."""
-        return self.clearly_ahead(best, runner_up) or best >= self.strong
-
-    @property
-    def answers_close_calls(self) -> bool:
-        """Whether a fact may answer with another close to it, or ahead of it: not so where
-        the bot speaks unprompted (`strong` set out of reach)."""
-        return self.strong <= 1.0
-
-    def close_call(self, best: float, runner_up: float) -> bool:
-        """Whether a confident answer's runner-up is close enough to offer alongside it."""
-        return runner_up >= self.suggest and best < self.lead * runner_up
-
-
-DEFAULT_THRESHOLDS = Thresholds()
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,9 +94,9 @@ class Matcher:
         self.thresholds = thresholds
         self.scope = scope
         self.facts: tuple[Fact, ...] = tuple(knowledge.facts.values())
-        self._definitions_of: dict[int, frozenset[str]] = {}
         with collector_paused():
             self.analyzer, self.index = self._build(synonyms)
+        self.fit = FormFit(self.facts, self.index, self.analyzer)
 
     def _build(self, synonyms: Mapping[str, str]) -> tuple[Analyzer, Index]:
         """Read every text of the knowledge base (all at once: see `bot.matching.corpus`)."""
@@ -304,20 +257,20 @@ class Matcher:
     def _fitting(
         self, scored: list[tuple[int, float]], asked: AskedAbout | None
     ) -> list[tuple[int, float]]:
-        """The facts of `scored` that can answer a "what is ..." question (`_about_it`): those
-        that cannot are out of the running, and the best of the rest must win against the rest
+        """The facts of `scored` that can answer a "what is ..." question (see `FormFit.about_it`):
+        those that cannot are out of the running, and the best of the rest must win against the rest
         alone. "what's the job of an MLE in simple terms" reads most like "what is ML in simple
-        terms", a fact never asked about a job: the job fact answers if clearly ahead of the
-        others (and scores `answer`: see `_chosen`). When no fact fits "the X of Y", X may
-        say little on its own ("the number of", "the process for"): the words alone decide.
-        Asked what a thing is, though, the best fact must define it (or none answers): a fact
-        that merely names the thing in some "what is ..." phrasing ("what is the role of an
-        MLE in a data science team") does not say what data science is."""
+        terms", a fact never asked about a job: the job fact answers if clearly ahead of the others
+        (and scores `answer`: see `_chosen`). When no fact fits "the X of Y", X may say little on
+        its own ("the number of", "the process for"): the words alone decide. Asked what a thing is,
+        though, the best fact must define it (or none answers): a fact that merely names the thing
+        in some "what is ..." phrasing ("what is the role of an MLE in a data science team") does
+        not say what data science is."""
         if asked is None:
             return scored
         if asked.definition:
-            return scored if self._about_it(scored[0][0], asked) else []
-        fitting = [pair for pair in scored if self._about_it(pair[0], asked)]
+            return scored if self.fit.about_it(scored[0][0], asked) else []
+        fitting = [pair for pair in scored if self.fit.about_it(pair[0], asked)]
         return fitting if fitting or not asked.of else scored
 
     def _chosen(
@@ -340,7 +293,7 @@ class Matcher:
         and is asked the way the question asks."""
         (best, confidence), runner_up = scored[0], (scored[1][1] if len(scored) > 1 else 0.0)
         return t.clearly_ahead(confidence, runner_up) or (
-            confidence >= t.strong and self._asked_that_way(best, words)
+            confidence >= t.strong and self.fit.asked_that_way(best, words)
         )
 
     def _quoted(self, words: list[str], scored: list[tuple[int, float]],
@@ -358,45 +311,9 @@ class Matcher:
         if not 0 < len(holders) <= MAX_FIGURE_FACTS:
             return None
         for place, (fact, score) in enumerate(scored):
-            if fact in holders and score >= t.floor and self._asked_that_way(fact, words):
+            if fact in holders and score >= t.floor and self.fit.asked_that_way(fact, words):
                 return place
         return None
-
-    def _asked_that_way(self, fact: int, words: list[str]) -> bool:
-        """Whether fact number `fact` is ever asked with the words of the question that ask
-        for a kind of answer ("who", "where", "how long", ...). With a close runner-up, a
-        high score is not enough: "who teaches the stanford ml course" shares every word but
-        "who" with a fact about what the course teaches, and no phrasing of it asks "who"."""
-        return all(
-            self.index.asked_with(fact, stem(cue)) for cue in answer_type_cues(words)
-        )
-
-    def _about_it(self, fact: int, asked: AskedAbout | None) -> bool:
-        """Whether fact number `fact` is about the thing a "what is ..." question names
-        (`asked`; always so for other questions, where it is None). Asked what a thing is
-        ("what is gradient descent", "define ML"), the fact's own "what is ..." phrasings must
-        name every word of it: a fact about what a course teaches ("does the course cover
-        gradient descent") does not say what gradient descent is. Asked for the value of a
-        thing ("what is the salary premium", "what's the job of an MLE"), some phrasing of the
-        fact must use each word of it."""
-        if asked is None:
-            return True
-        if asked.definition:
-            return {stem(w) for w in asked.words} <= self._definitions(fact)
-        return all(self.index.asked_with(fact, stem(w)) for w in asked.words)
-
-    def _definitions(self, fact: int) -> frozenset[str]:
-        """The stems of the words the fact's definition phrasings ("what is ...") ask about:
-        read from its phrasings when a question first needs them, then kept."""
-        known = self._definitions_of.get(fact)
-        if known is None:
-            words = self.analyzer.words_of
-            raw = self.analyzer.raw_words
-            known = frozenset(map(stem, chain.from_iterable(
-                definition_words(words(raw(text))) for text in self.facts[fact].phrasings
-            )))
-            self._definitions_of[fact] = known
-        return known
 
     @cached_property
     def _topic_facts(self) -> np.ndarray:
