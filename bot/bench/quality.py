@@ -170,11 +170,11 @@ def _tuned(
     name: str,
     top: Callable[[str], tuple[str | None, float]],
     queries: Sequence[Query],
-    decline_goal: float | None = None,
+    declined_share: float | None = None,
 ) -> list[SystemScore]:
     """A system's rows with its decline threshold tuned on `queries`: one per objective when
     some are out of scope (without any, the threshold is 0: nothing declined), and one with
-    the lowest threshold that declines `decline_goal` of them, if given (the most a threshold
+    the lowest threshold that declines `declined_share` of them, if given (the most a threshold
     on this system's score can do under the issue's out-of-scope goal)."""
     start = time.perf_counter()
     outcomes = [Outcome(*top(q.text), q.expected) for q in queries]
@@ -184,8 +184,10 @@ def _tuned(
         (objective, tune_threshold(outcomes, objective=objective))
         for objective in (OBJECTIVES if has_oos else OBJECTIVES[:1])
     ]
-    if has_oos and decline_goal is not None:
-        tunings.append((_goal_label(decline_goal), threshold_declining(outcomes, decline_goal)))
+    if has_oos and declined_share is not None:
+        tunings.append(
+            (_goal_label(declined_share), threshold_declining(outcomes, declined_share))
+        )
     rows = []
     for objective, threshold in tunings:
         label = f"{name} (tuned: {objective})" if has_oos else name
