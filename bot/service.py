@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from bot.answers import Answer, fact_answer, from_match
 from bot.knowledge.errors import FactNotFound
 from bot.knowledge.models import Fact, KnowledgeBase, Topic
-from bot.matching import DEFAULT_THRESHOLDS, Matcher, Thresholds
+from bot.matching import Matcher, Thresholds
 from bot.storage.database import Database, QuestionRecord, StorageUnavailable
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,8 @@ class AnswerService:
         *,
         thresholds: Thresholds | None = None,
     ) -> None:
-        self.thresholds = thresholds or DEFAULT_THRESHOLDS
+        self.thresholds = thresholds
+        """None: each knowledge base's matcher calibrates its own (see `Matcher`)."""
         self.database = database
         self.observers: list[Callable[[Answer, float], None]] = []
         """Called with each answer and its latency in seconds (metrics subscribe here)."""

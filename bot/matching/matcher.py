@@ -32,6 +32,7 @@ from rapidfuzz import fuzz, process
 from bot.gc_pause import collector_paused
 from bot.knowledge.models import Fact, KnowledgeBase
 from bot.matching.analyzer import Analyzer
+from bot.matching.calibration import Calibration, calibrate
 from bot.matching.corpus import (
     Texts,
     Vocabulary,
@@ -44,6 +45,7 @@ from bot.matching.index import Index
 from bot.matching.normalize import MAX_QUESTION_CHARS, clean, is_figure, stem
 from bot.matching.question_forms import AskedAbout, thing_asked_about
 from bot.matching.scope import DOMAIN_SCOPE, Scope
+from bot.matching.semantic import SemanticIndex, SemanticModel, semantic_model
 from bot.matching.synonyms import DOMAIN_SYNONYMS, STOP_WORDS, SynonymTable
 from bot.matching.thresholds import DEFAULT_THRESHOLDS, Thresholds
 
@@ -56,6 +58,14 @@ MAX_FIGURE_FACTS = 2
 """A figure quoted in a question ("127k") that more facts than this hold singles out none."""
 RERANK_CANDIDATES = 12
 """How many of the best facts by term overlap get the (costlier) fuzzy comparison."""
+SEMANTIC_WEIGHT = 0.6
+"""The meaning signal's share of the score (the lexical signals share the rest)."""
+SEMANTIC_PHRASING_SHARE = 0.7
+"""Of the meaning signal: the closest phrasing's cosine; the centroid's has the rest."""
+UNPROMPTED_CONFIDENCE = 0.6
+"""Lexical signals only: where the bot speaks unprompted, it needs this confidence."""
+DEFAULT_MODEL = object()
+"""`Matcher(semantic=...)` default: the process's model (`semantic_model()`), if usable."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,15 +98,33 @@ class Matcher:
         *,
         synonyms: Mapping[str, str] = DOMAIN_SYNONYMS,
         scope: Scope | None = DOMAIN_SCOPE,
-        thresholds: Thresholds = DEFAULT_THRESHOLDS,
+        thresholds: Thresholds | None = None,
+        semantic: SemanticModel | None | object = DEFAULT_MODEL,
     ) -> None:
+        """`thresholds`: None to calibrate them on this knowledge base (with the meaning
+        signal; see `bot.matching.calibration`), else these. `semantic`: the model of
+        meaning (default: the process's, if usable; None: lexical signals only)."""
         self.knowledge = knowledge
-        self.thresholds = thresholds
         self.scope = scope
         self.facts: tuple[Fact, ...] = tuple(knowledge.facts.values())
         with collector_paused():
             self.analyzer, self.index = self._build(synonyms)
         self.fit = FormFit(self.facts, self.index, self.analyzer)
+        model = semantic_model() if semantic is DEFAULT_MODEL else semantic
+        self.semantic: SemanticIndex | None = (
+            SemanticIndex(model, self.facts) if isinstance(model, SemanticModel) else None
+        )
+        self.thresholds = thresholds or DEFAULT_THRESHOLDS
+        self.calibration: Calibration | None = None
+        if thresholds is None and self.semantic is not None:
+            self.calibration = calibrate(self)
+            if self.calibration is not None:
+                self.thresholds = self.calibration.thresholds
+
+    @property
+    def unprompted_confidence(self) -> float:
+        """The confidence needed to answer where the bot speaks unprompted."""
+        return self.calibration.unprompted if self.calibration else UNPROMPTED_CONFIDENCE
 
     def _build(self, synonyms: Mapping[str, str]) -> tuple[Analyzer, Index]:
         """Read every text of the knowledge base (all at once: see `bot.matching.corpus`)."""
@@ -134,10 +162,12 @@ class Matcher:
         return analyzer, Index(self.facts, terms, list(stems), text_index)
 
     def _scores(
-        self, terms: list[str], extra: list[str] = (), held_out: int | None = None
+        self, terms: list[str], extra: list[str] = (), held_out: int | None = None,
+        meaning: np.ndarray | None = None,
     ) -> list[tuple[int, float]]:
         """(fact index, score) for the best candidates, best first; the phrasing row
-        `held_out`, if any, is left out of the phrasing and fuzzy signals."""
+        `held_out`, if any, is left out of the phrasing and fuzzy signals. `meaning`: the
+        question's sentence vector, when the meaning signal is on."""
         index = self.index
         unique = list(dict.fromkeys([*self.analyzer.with_bigrams(terms), *extra]))
         ids = [index.terms[t] for t in unique if t in index.terms]
@@ -160,6 +190,8 @@ class Matcher:
         by_centroid = index.centroids.dot(ids, query)
 
         lexical = PHRASING_WEIGHT * best_phrasing + CENTROID_WEIGHT * by_centroid
+        if meaning is not None and self.semantic is not None:
+            return self._with_meaning(terms, lexical, meaning, held_out)
         candidates = np.flatnonzero(lexical)
         if len(candidates) > RERANK_CANDIDATES:
             top = np.argpartition(-lexical[candidates], RERANK_CANDIDATES)[:RERANK_CANDIDATES]
@@ -170,6 +202,29 @@ class Matcher:
         for f_index, fuzzy in zip(facts, fuzzy_scores, strict=True):
             score = float(lexical[f_index] + FUZZY_WEIGHT * fuzzy / 100.0)
             scored.append((f_index, min(1.0, max(0.0, score))))
+        scored.sort(key=lambda pair: (-pair[1], pair[0]))
+        return scored
+
+    def _with_meaning(
+        self, terms: list[str], lexical: np.ndarray, meaning: np.ndarray, held_out: int | None
+    ) -> list[tuple[int, float]]:
+        """The scores with the meaning signal: candidates by words and centroid meaning,
+        then each candidate's closest phrasing by meaning and by spelling."""
+        semantic = self.semantic
+        assert semantic is not None
+        by_centroid = semantic.by_centroid(meaning)
+        rough = (1 - SEMANTIC_WEIGHT) * lexical + SEMANTIC_WEIGHT * by_centroid
+        candidates = np.arange(len(rough))
+        if len(candidates) > RERANK_CANDIDATES:
+            candidates = np.argpartition(-rough, RERANK_CANDIDATES)[:RERANK_CANDIDATES]
+        facts = candidates.tolist()
+        fuzzy = np.asarray(self._fuzzy(" ".join(terms), facts, held_out)) / 100.0
+        closest = semantic.best_phrasing(meaning, facts, held_out)
+        words = lexical[candidates] + FUZZY_WEIGHT * fuzzy
+        sense = (SEMANTIC_PHRASING_SHARE * closest
+                 + (1 - SEMANTIC_PHRASING_SHARE) * by_centroid[candidates])
+        scores = np.clip((1 - SEMANTIC_WEIGHT) * words + SEMANTIC_WEIGHT * sense, 0.0, 1.0)
+        scored = list(zip(facts, scores.tolist(), strict=True))
         scored.sort(key=lambda pair: (-pair[1], pair[0]))
         return scored
 
@@ -203,13 +258,16 @@ class Matcher:
 
     def rank(self, question: str, *, limit: int = 10) -> list[tuple[Fact, float]]:
         """The best facts for `question`, best first, with their scores (no thresholds)."""
-        scored, _ = self._rank(self.analyzer.raw_words(question[:MAX_QUESTION_CHARS]), limit)
+        question = question[:MAX_QUESTION_CHARS]
+        scored, _ = self._rank(self.analyzer.raw_words(question), limit, question)
         return [(self.facts[i], score) for i, score in scored]
 
-    def _rank(self, raw: list[str], limit: int) -> tuple[list[tuple[int, float]], list[str]]:
+    def _rank(self, raw: list[str], limit: int, question: str = ""
+              ) -> tuple[list[tuple[int, float]], list[str]]:
         """(fact index, score) of the best facts, and the question's words."""
         words = self.analyzer.words_of(raw)
-        return self._scores([stem(w) for w in words])[:limit], words
+        meaning = self.semantic.question(question) if self.semantic and question else None
+        return self._scores([stem(w) for w in words], meaning=meaning)[:limit], words
 
     def rank_held_out(
         self, fact_index: int, phrasing: int, *, limit: int = 2
@@ -218,9 +276,16 @@ class Matcher:
         that fact did not list it (left out of its phrasing and fuzzy signals; it still
         counts in the fact's centroid and the term weights): how a user's question worded
         that way would fare."""
+        scored = self.scores_held_out(fact_index, phrasing)
+        return [(self.facts[i], s) for i, s in scored[:limit]]
+
+    def scores_held_out(self, fact_index: int, phrasing: int) -> list[tuple[int, float]]:
+        """`rank_held_out`'s (fact index, score) pairs, every candidate."""
         row = self.index.phrasings_of[fact_index][phrasing]
         terms = self.analyzer.terms(self.facts[fact_index].phrasings[phrasing])
-        return [(self.facts[i], s) for i, s in self._scores(terms, held_out=row)[:limit]]
+        meaning = (self.semantic.phrasings[row].astype(np.float32)
+                   if self.semantic is not None else None)
+        return self._scores(terms, held_out=row, meaning=meaning)
 
     def match(
         self,
@@ -233,7 +298,7 @@ class Matcher:
         t = thresholds or self.thresholds
         question = question[:MAX_QUESTION_CHARS]
         raw = self.analyzer.raw_words(question)
-        scored, words = self._rank(raw, RERANK_CANDIDATES)
+        scored, words = self._rank(raw, RERANK_CANDIDATES, question)
         if not scored:
             return MatchResult(question, None, 0.0)
         outside = self.scope.outside(words, self._named_with_topic) if self.scope else None

@@ -1,0 +1,107 @@
+"""Decisions calibrated on the knowledge base itself, not on constants tuned on a test set.
+
+With the meaning signal on, how high a score must be to answer depends on the knowledge base:
+in one whose facts are all about one job, a question it does not cover still reads much like
+some fact ("ML engineer pay in the UK" next to "ML engineer pay in the US"); in one whose
+entries are about everything (bank transfers, recipes, the weather), an uncovered question
+reads like none. So at build time the matcher asks itself questions whose right answer it
+knows, from its own text:
+
+- **held-out phrasings** (what a covered question scores): a sample of the phrasings, each
+  asked with itself left out of its fact (its words, its spelling, its meaning);
+- **held-out facts** (what an uncovered question scores, near neighbours included): the same
+  phrasings, with their whole fact left out, so the best *other* fact's score is what the
+  knowledge base gives a question it can not answer.
+
+`answer` is the median of the held-out facts' best scores: half the uncovered questions that
+read most like the knowledge base (another fact's own phrasings) fall under it, and real
+off-topic questions, which read less like it, fall under it far more often; the question
+forms, scope and lead rules decline more. Where the bot speaks unprompted it needs the 90th
+percentile. Close calls, suggestions and the lead follow from the spread of the held-out facts'
+scores. A knowledge base with one phrasing per fact gets held-out facts all the same (the
+questions are its phrasings, and the rest of the knowledge base answers them), so it is
+calibrated like any other; one with fewer than `MIN_FACTS` facts keeps the defaults.
+
+Cost: one match per sampled phrasing (at most `SAMPLE` phrasings; ~1-3 ms each), paid when the
+matcher is built.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.matching.thresholds import Thresholds
+
+SAMPLE = 600
+"""Phrasings asked at most (drawn with a fixed seed: the same knowledge base, the same result)."""
+MIN_FACTS = 4
+ANSWER_QUANTILE = 0.5
+UNPROMPTED_QUANTILE = 0.9
+LEAD = 1.02
+"""The best must beat the runner-up by this ratio (the meaning signal lifts every score, so
+the lexical matcher's 1.10 would decline most close but right answers)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Calibration:
+    thresholds: Thresholds
+    unprompted: float
+    """The confidence needed where the bot speaks unprompted."""
+    asked: int
+    """Phrasings asked."""
+    covered_median: float
+    """Median score of a held-out phrasing's own fact."""
+    uncovered: tuple[float, float, float]
+    """Best other fact's score with the whole fact held out: 10th, 50th, 90th percentile."""
+    seconds: float
+
+    def describe(self) -> str:
+        t = self.thresholds
+        return (
+            f"calibrated on {self.asked} held-out phrasings in {self.seconds:.1f} s: covered "
+            f"median {self.covered_median:.2f}, uncovered p10/p50/p90 "
+            f"{self.uncovered[0]:.2f}/{self.uncovered[1]:.2f}/{self.uncovered[2]:.2f}; "
+            f"answer {t.answer:.2f}, strong {t.strong:.2f}, suggest {t.suggest:.2f}, "
+            f"unprompted {self.unprompted:.2f}"
+        )
+
+
+def calibrate(matcher, *, sample: int = SAMPLE) -> Calibration | None:  # noqa: ANN001
+    """Thresholds for `matcher` from its own knowledge base (None: too small to learn from)."""
+    started = time.perf_counter()
+    facts = matcher.facts
+    if len(facts) < MIN_FACTS:
+        return None
+    pairs = [(f, p) for f, fact in enumerate(facts) for p in range(len(fact.phrasings))]
+    random.Random(0).shuffle(pairs)
+    covered: list[float] = []
+    uncovered: list[float] = []
+    for f, p in pairs[:sample]:
+        scored = matcher.scores_held_out(f, p)
+        own = next((s for i, s in scored if i == f), None)
+        other = next((s for i, s in scored if i != f), 0.0)
+        if own is not None and len(facts[f].phrasings) > 1:
+            covered.append(own)
+        uncovered.append(other)
+    low, mid, high = (float(x) for x in np.quantile(uncovered, [0.1, ANSWER_QUANTILE, 0.9]))
+    answer = mid
+    thresholds = Thresholds(
+        answer=answer,
+        lead=LEAD,
+        floor=answer,
+        sure_lead=LEAD,
+        strong=answer + (high - mid) / 2,
+        suggest=low,
+    )
+    return Calibration(
+        thresholds=thresholds,
+        unprompted=float(np.quantile(uncovered, UNPROMPTED_QUANTILE)),
+        asked=len(uncovered),
+        covered_median=float(np.median(covered)) if covered else float("nan"),
+        uncovered=(low, mid, high),
+        seconds=time.perf_counter() - started,
+    )

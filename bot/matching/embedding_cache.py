@@ -1,0 +1,141 @@
+"""Phrasing vectors on disk, so that a restart loads them instead of running the model again.
+
+One file per model (`embeddings-<model sha256, 16 hex>.npz` in the data directory): the texts'
+keys (sha256 of the text, 16 bytes), their vectors (float16: a unit vector loses nothing a
+cosine needs), the model's hash and a checksum of both arrays. A file that does not open, is
+cut short, belongs to another model or fails its checksum is logged once and rebuilt; it is
+never trusted and never a crash. Writes go to a temporary file in the same directory that then
+replaces the old one (`os.replace`), so two processes starting at once on one data directory
+each leave a whole file: the last one wins and both are valid.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+KEY_BYTES = 16
+FORMAT = 1
+
+
+def text_key(text: str) -> bytes:
+    return hashlib.sha256(text.encode("utf-8")).digest()[:KEY_BYTES]
+
+
+def _checksum(keys: np.ndarray, vectors: np.ndarray) -> str:
+    digest = hashlib.sha256()
+    digest.update(np.ascontiguousarray(keys).tobytes())
+    digest.update(np.ascontiguousarray(vectors).tobytes())
+    return digest.hexdigest()
+
+
+class EmbeddingCache:
+    """Text -> vector for one model, in memory and (with `directory`) on disk."""
+
+    def __init__(self, model_sha256: str, dimension: int, directory: Path | None = None) -> None:
+        self.model_sha256 = model_sha256
+        self.dimension = dimension
+        self.path = (
+            directory / f"embeddings-{model_sha256[:16]}.npz" if directory is not None else None
+        )
+        self._vectors: dict[bytes, np.ndarray] = {}
+        self.loaded_from_disk = 0
+        self.rejected: str | None = None
+        """Why the file on disk was not used, if it was not."""
+        if self.path is not None:
+            self._read()
+
+    def __len__(self) -> int:
+        return len(self._vectors)
+
+    def _read(self) -> None:
+        path = self.path
+        assert path is not None
+        if not path.exists():
+            return
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                meta = data["meta"]
+                keys = data["keys"]
+                vectors = data["vectors"]
+            fmt, model, checksum = (str(x) for x in meta)
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+            self._reject(f"it can not be read ({type(exc).__name__})")
+            return
+        if fmt != str(FORMAT) or model != self.model_sha256:
+            self._reject("it was written for another model or format")
+            return
+        if (
+            keys.dtype != np.dtype(f"S{KEY_BYTES}") or vectors.dtype != np.float16
+            or vectors.shape != (len(keys), self.dimension)
+        ):
+            self._reject("its arrays have the wrong shape")
+            return
+        if _checksum(keys, vectors) != checksum:
+            self._reject("its checksum does not match (corrupt or truncated)")
+            return
+        self._vectors = dict(zip(keys.tolist(), vectors, strict=True))
+        self.loaded_from_disk = len(keys)
+
+    def _reject(self, why: str) -> None:
+        self.rejected = why
+        log.warning("embedding cache %s ignored and rebuilt: %s", self.path, why)
+
+    def get(self, text: str) -> np.ndarray | None:
+        return self._vectors.get(text_key(text))
+
+    def missing(self, texts: Sequence[str]) -> list[str]:
+        """The texts of `texts` with no vector yet (each once, in order)."""
+        return [t for t in dict.fromkeys(texts) if text_key(t) not in self._vectors]
+
+    def put(self, texts: Sequence[str], vectors: np.ndarray) -> None:
+        for text, vector in zip(texts, vectors, strict=True):
+            self._vectors[text_key(text)] = vector.astype(np.float16)
+
+    def vectors(self, texts: Sequence[str]) -> np.ndarray:
+        """The vectors of `texts` (all must be present), as float16 rows."""
+        out = np.empty((len(texts), self.dimension), dtype=np.float16)
+        for row, text in enumerate(texts):
+            out[row] = self._vectors[text_key(text)]
+        return out
+
+    def save(self, keep: Sequence[str] | None = None) -> None:
+        """Write the cache (only the vectors of `keep`, if given) atomically. A failure to
+        write (a full disk, a read-only directory) is logged; the vectors stay in memory."""
+        if self.path is None:
+            return
+        if keep is not None:
+            wanted = {text_key(t) for t in keep}
+            items = [(k, v) for k, v in self._vectors.items() if k in wanted]
+        else:
+            items = list(self._vectors.items())
+        keys = np.array([k for k, _ in items], dtype=f"S{KEY_BYTES}")
+        vectors = (
+            np.stack([v for _, v in items]).astype(np.float16)
+            if items else np.zeros((0, self.dimension), dtype=np.float16)
+        )
+        meta = np.array([str(FORMAT), self.model_sha256, _checksum(keys, vectors)])
+        tmp = None
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".embeddings-", suffix=".tmp", dir=self.path.parent)
+            with os.fdopen(fd, "wb") as handle:
+                np.savez(handle, meta=meta, keys=keys, vectors=vectors)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, self.path)
+            tmp = None
+        except OSError as exc:
+            log.warning("embedding cache not saved to %s: %s", self.path, exc.strerror or exc)
+        finally:
+            if tmp is not None:
+                Path(tmp).unlink(missing_ok=True)

@@ -1,0 +1,145 @@
+"""The meaning signal: how close a question is to each fact by sentence embedding.
+
+`SemanticModel` is the embedder with its cache of phrasing vectors (one per process and data
+directory: `semantic_model`); `SemanticIndex` is one knowledge base's vectors: every phrasing's,
+and each fact's centroid (the normalised mean of its phrasings). The matcher asks it for the
+centroid similarity of every fact (one matrix-vector product) and the best phrasing similarity
+of its few candidates.
+
+When the model can not be used, `semantic_model` logs one line saying why and returns None:
+the matcher then works with its lexical signals alone.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from bot.knowledge.models import Fact
+from bot.matching.embedding import (
+    DIMENSION,
+    Embedder,
+    EmbeddingUnavailable,
+    load_embedder,
+)
+from bot.matching.embedding_cache import EmbeddingCache
+
+log = logging.getLogger(__name__)
+
+PROGRESS_EVERY_S = 3.0
+"""A cold build longer than this reports its progress (a bar on a terminal, else a log line)."""
+PROGRESS_CHUNK = 256
+
+
+class SemanticModel:
+    """An embedder and its cache of vectors (on disk when given a directory)."""
+
+    def __init__(self, embedder: Embedder, cache_dir: Path | None = None) -> None:
+        self.embedder = embedder
+        self.cache = EmbeddingCache(embedder.info.model_sha256, DIMENSION, cache_dir)
+        self._lock = threading.Lock()
+
+    def vectors(self, texts: Sequence[str], *, save: bool = True) -> np.ndarray:
+        """The vectors of `texts` (float16 rows), embedding only those not cached yet."""
+        with self._lock:
+            missing = self.cache.missing(texts)
+            if missing:
+                self._embed_into_cache(missing)
+                if save:
+                    self.cache.save(keep=texts)
+            return self.cache.vectors(texts)
+
+    def _embed_into_cache(self, texts: list[str]) -> None:
+        started = last = time.monotonic()
+        bar = sys.stderr.isatty() and len(texts) > 4 * PROGRESS_CHUNK
+        for start in range(0, len(texts), PROGRESS_CHUNK):
+            chunk = texts[start : start + PROGRESS_CHUNK]
+            self.cache.put(chunk, self.embedder.embed(chunk))
+            done, now = start + len(chunk), time.monotonic()
+            if bar:
+                filled = 30 * done // len(texts)
+                print(f"\rembedding phrasings [{'#' * filled}{'.' * (30 - filled)}] "
+                      f"{done}/{len(texts)}", end="", file=sys.stderr, flush=True)
+            elif now - last >= PROGRESS_EVERY_S:
+                log.info("embedding phrasings: %d of %d (%.0f a second)",
+                         done, len(texts), done / (now - started))
+                last = now
+        if bar:
+            print(file=sys.stderr)
+        elapsed = time.monotonic() - started
+        if elapsed >= PROGRESS_EVERY_S:
+            log.info("embedded %d phrasings in %.1f s", len(texts), elapsed)
+
+    def embed_question(self, text: str) -> np.ndarray:
+        return self.embedder.embed_one(text)
+
+
+_models: dict[Path | None, SemanticModel | None] = {}
+_models_lock = threading.Lock()
+_embedder: Embedder | None = None
+_unavailable: str | None = None
+
+
+def semantic_model(cache_dir: Path | None = None) -> SemanticModel | None:
+    """The process's model for `cache_dir` (loaded once; None, logged once, if unusable)."""
+    global _embedder, _unavailable
+    with _models_lock:
+        if cache_dir in _models:
+            return _models[cache_dir]
+        if _embedder is None and _unavailable is None:
+            try:
+                started = time.monotonic()
+                _embedder = load_embedder()
+                log.debug("embedding model loaded in %.2f s", time.monotonic() - started)
+            except EmbeddingUnavailable as exc:
+                _unavailable = str(exc)
+                log.warning("semantic matching off, answering with lexical signals only: %s",
+                            exc)
+        model = SemanticModel(_embedder, cache_dir) if _embedder is not None else None
+        _models[cache_dir] = model
+        return model
+
+
+class SemanticIndex:
+    """One knowledge base's vectors: its phrasings' (in the matcher's fact order) and each
+    fact's centroid. Immutable once built."""
+
+    def __init__(self, model: SemanticModel, facts: Sequence[Fact], *, save: bool = True) -> None:
+        self.model = model
+        texts = [p for fact in facts for p in fact.phrasings]
+        counts = np.fromiter((len(f.phrasings) for f in facts), dtype=np.int64, count=len(facts))
+        self.first_phrasing = np.zeros(len(facts) + 1, dtype=np.int64)
+        np.cumsum(counts, out=self.first_phrasing[1:])
+        self.phrasings = model.vectors(texts, save=save)  # float16 rows
+        sums = np.add.reduceat(self.phrasings.astype(np.float32), self.first_phrasing[:-1])
+        sums /= np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
+        self.centroids = np.ascontiguousarray(sums, dtype=np.float32)
+
+    def question(self, text: str) -> np.ndarray:
+        return self.model.embed_question(text)
+
+    def by_centroid(self, vector: np.ndarray) -> np.ndarray:
+        """Cosine of the question with every fact's centroid."""
+        return self.centroids @ vector
+
+    def best_phrasing(
+        self, vector: np.ndarray, facts: Sequence[int], held_out: int | None = None
+    ) -> np.ndarray:
+        """For each of `facts`, the cosine of the question with its closest phrasing (the
+        phrasing row `held_out` aside; a fact left with none scores its centroid's)."""
+        out = np.empty(len(facts), dtype=np.float32)
+        first = self.first_phrasing
+        for place, fact in enumerate(facts):
+            rows = self.phrasings[first[fact] : first[fact + 1]].astype(np.float32) @ vector
+            if held_out is not None and first[fact] <= held_out < first[fact + 1]:
+                rows[held_out - first[fact]] = -1.0
+            out[place] = rows.max() if len(rows) else -1.0
+            if out[place] <= -1.0:
+                out[place] = float(self.centroids[fact] @ vector)
+        return out
