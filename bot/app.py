@@ -16,6 +16,7 @@ from bot.editing import EDIT_ERRORS, KnowledgeStore
 from bot.knowledge.errors import KnowledgeBaseError
 from bot.knowledge.loader import load_knowledge_base
 from bot.logs import configure_logging
+from bot.matching.semantic import EMBEDDINGS_DIR, semantic_model
 from bot.metrics import Metrics, MetricsUnavailable
 from bot.service import AnswerService
 from bot.settings import Settings
@@ -41,7 +42,12 @@ def build_bot(settings: Settings, **options) -> CareerBot:
     knowledge = load_knowledge_base(settings.knowledge_dir)
     database = Database(settings.data_dir / DATABASE_FILE)
     database.start()
-    service = AnswerService(knowledge, database)
+    semantic = semantic_model(settings.data_dir / EMBEDDINGS_DIR)
+    service = AnswerService(knowledge, database, semantic=semantic)
+    calibration = service.matcher.calibration
+    if service.matcher.semantic is not None:
+        log.info("semantic index ready: %d phrasings; %s", len(service.matcher.index.phrasing_text),
+                 calibration.describe() if calibration else "default thresholds")
     if settings.metrics_port is not None:
         metrics = Metrics(service)
         metrics.serve(settings.metrics_port, settings.metrics_address)
@@ -55,7 +61,8 @@ def build_bot(settings: Settings, **options) -> CareerBot:
 
 async def serve(settings: Settings) -> int:
     point_discord_at(settings)
-    bot = build_bot(settings)
+    # A cold build embeds every phrasing (minutes at 10,000 facts): off the event loop.
+    bot = await asyncio.to_thread(build_bot, settings)
     # The knowledge base and its index live as long as the process: keep them out of the
     # garbage collector's full scans (shorter pauses on the event loop).
     gc.collect()

@@ -5,10 +5,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bot.knowledge.errors import Issue, KnowledgeBaseError
+from bot.knowledge.models import KnowledgeBase
 from bot.knowledge.yaml_io import read_yaml_file
 from bot.matching import Matcher
 
@@ -74,6 +75,15 @@ class EvalReport:
             and self.wrong_share <= TARGET_WRONG
             and self.out_of_scope_declined_share >= TARGET_OUT_OF_SCOPE_DECLINED
         )
+
+
+def questions_only(knowledge: KnowledgeBase) -> KnowledgeBase:
+    """`knowledge` with each fact cut to its canonical question (alternates and keywords
+    dropped): how the bot fares on a knowledge base written with one phrasing per fact."""
+    facts = {
+        fid: replace(fact, alternates=(), keywords=()) for fid, fact in knowledge.facts.items()
+    }
+    return replace(knowledge, facts=facts)
 
 
 def load_gold(path: Path) -> list[GoldQuestion]:

@@ -17,13 +17,11 @@ from bot.answers import Answer, fact_answer, from_match
 from bot.knowledge.errors import FactNotFound
 from bot.knowledge.models import Fact, KnowledgeBase, Topic
 from bot.matching import Matcher, Thresholds
+from bot.matching.matcher import DEFAULT_MODEL
+from bot.matching.semantic import SemanticModel
 from bot.storage.database import Database, QuestionRecord, StorageUnavailable
 
 log = logging.getLogger(__name__)
-
-PASSIVE_CONFIDENCE = 0.6
-"""In channels where the bot answers unprompted, it speaks only at this confidence or more."""
-
 
 @dataclass(frozen=True, slots=True)
 class Loaded:
@@ -39,7 +37,10 @@ class AnswerService:
         database: Database | None = None,
         *,
         thresholds: Thresholds | None = None,
+        semantic: SemanticModel | object | None = DEFAULT_MODEL,
     ) -> None:
+        self.semantic = semantic
+        """The model of meaning each matcher is built with (see `Matcher`)."""
         self.thresholds = thresholds
         """None: each knowledge base's matcher calibrates its own (see `Matcher`)."""
         self.database = database
@@ -48,7 +49,8 @@ class AnswerService:
         self._current = self._load(knowledge)
 
     def _load(self, knowledge: KnowledgeBase) -> Loaded:
-        return Loaded(knowledge, Matcher(knowledge, thresholds=self.thresholds), time.time())
+        matcher = Matcher(knowledge, thresholds=self.thresholds, semantic=self.semantic)
+        return Loaded(knowledge, matcher, time.time())
 
     @property
     def knowledge(self) -> KnowledgeBase:
@@ -57,6 +59,12 @@ class AnswerService:
     @property
     def matcher(self) -> Matcher:
         return self._current.matcher
+
+    @property
+    def unprompted_confidence(self) -> float:
+        """In channels where the bot answers unprompted, it speaks only at this confidence or
+        more (calibrated on the knowledge base with the meaning signal on)."""
+        return self._current.matcher.unprompted_confidence
 
     @property
     def loaded_at(self) -> float:

@@ -30,4 +30,18 @@ def shipped_kb():
 
 @pytest.fixture(scope="session")
 def shipped_matcher(shipped_kb) -> Matcher:
+    """The shipped knowledge base, lexical signals only (the rules' tests)."""
+    return Matcher(shipped_kb, semantic=None)
+
+
+@pytest.fixture(scope="session")
+def shipped_semantic_matcher(shipped_kb) -> Matcher:
+    """The shipped knowledge base with the meaning signal, as the bot runs it."""
     return Matcher(shipped_kb)
+
+
+@pytest.fixture
+def lexical_only(monkeypatch):
+    """Matchers built in the test use the lexical signals alone (as when the model can not be
+    loaded): for the tests of the lexical rules, whose scores they construct by hand."""
+    monkeypatch.setattr("bot.matching.matcher.semantic_model", lambda *a, **k: None)

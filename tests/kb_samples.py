@@ -5,6 +5,8 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+from bot.knowledge.loader import bundled_knowledge_dir
+
 SOURCES = """\
 sources:
   - id: article
@@ -50,8 +52,15 @@ facts:
 """
 
 
-def write_kb(root: Path, files: dict[str, str]) -> Path:
-    """Write a knowledge directory: keys are paths relative to root ('topics/pay.yaml')."""
+MATCHING = (bundled_knowledge_dir() / "matching.yaml").read_text(encoding="utf-8")
+"""The shipped subject, topic words and synonyms: the samples are about ML careers too."""
+
+
+def write_kb(root: Path, files: dict[str, str], *, vocabulary: bool = True) -> Path:
+    """Write a knowledge directory: keys are paths relative to root ('topics/pay.yaml'); with
+    `vocabulary`, the shipped `matching.yaml` too unless `files` has one."""
+    if vocabulary and "matching.yaml" not in files:
+        files = {**files, "matching.yaml": MATCHING}
     for name, text in files.items():
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -6,13 +6,19 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.knowledge.models import Fact, KnowledgeBase
+from bot.knowledge.models import Fact
 from bot.matching import Matcher
 from bot.matching.matcher import MAX_FIGURE_FACTS
 from bot.matching.normalize import clean, is_figure, stem, words
+from tests.shipped import with_vocabulary
+
+pytestmark = pytest.mark.usefixtures("lexical_only")
+"""The lexical rules, with the scores they construct: the meaning signal is off here (its
+tests are in test_semantic.py)."""
 
 
 def test_figures_are_numbers_of_two_digits_or_thousands_but_not_years():
@@ -53,7 +59,7 @@ CHATTY = "that 14k thing for ml skills i keep hearing about, what is it"
 
 
 def test_a_quoted_figure_answers_with_the_fact_that_gives_it():
-    matcher = Matcher(KnowledgeBase.from_facts(_facts()))
+    matcher = Matcher(with_vocabulary(_facts()))
     assert matcher.rank(CHATTY)[0][0].id == "what-is-ml"  # the chat around it reads so
     result = matcher.match(CHATTY)
     assert result.fact is not None and result.fact.id == "premium"
@@ -66,7 +72,7 @@ def test_a_quoted_figure_answers_with_the_fact_that_gives_it():
 
 def test_a_quoted_figure_answers_no_close_call_where_the_bot_speaks_unprompted():
     """Unprompted, the bot answers only a clear winner (`strong` out of reach)."""
-    matcher = Matcher(KnowledgeBase.from_facts(_facts()))
+    matcher = Matcher(with_vocabulary(_facts()))
     unprompted = replace(matcher.thresholds, strong=math.inf)
     assert not unprompted.answers_close_calls and matcher.thresholds.answers_close_calls
     result = matcher.match(CHATTY, thresholds=unprompted)
@@ -76,7 +82,7 @@ def test_a_quoted_figure_answers_no_close_call_where_the_bot_speaks_unprompted()
 def test_a_figure_many_facts_give_singles_out_none():
     holders = ("pay", "what-is-ml")
     assert len(holders) + 1 > MAX_FIGURE_FACTS
-    matcher = Matcher(KnowledgeBase.from_facts(_facts(*holders)))
+    matcher = Matcher(with_vocabulary(_facts(*holders)))
     result = matcher.match(CHATTY)
     assert result.fact is not None and result.fact.id == "what-is-ml"
 

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.knowledge.loader import load_knowledge_base
-from bot.knowledge.models import Fact, KnowledgeBase
+from bot.knowledge.models import Fact
 from bot.matching import MAX_QUESTION_CHARS, Matcher, Thresholds
 from bot.matching.english import COMMON_WORDS
 from bot.matching.normalize import clean, words
+from tests.shipped import with_vocabulary
+
+pytestmark = pytest.mark.usefixtures("lexical_only")
+"""The lexical rules, with the scores they construct: the meaning signal is off here (its
+tests are in test_semantic.py)."""
 
 
 def matcher_for(small_kb_dir) -> Matcher:
@@ -136,7 +142,7 @@ def test_close_runner_up_is_offered_first_with_the_answer():
         return Fact(fact_id, question, "An answer.", alternates=(question + " please",),
                     related=related)
 
-    kb = KnowledgeBase.from_facts([
+    kb = with_vocabulary([
         fact("tools-daily", "which tools do ml engineers use every day"),
         fact("tools-learn", "which tools do ml engineers learn first", related=("pay",)),
         fact("pay", "how much do ml engineers earn"),
@@ -209,7 +215,7 @@ def test_the_shipped_matcher_reads_common_words_as_written(shipped_matcher):
 def test_synonyms_replace_in_one_step():
     """Replacements are applied once: a replacement made of words that are themselves replaced
     ("payed" -> "paid" -> "pay") would stop half-way."""
-    from bot.matching.synonyms import DOMAIN_SYNONYMS
+    from tests.shipped import DOMAIN_SYNONYMS
 
     for phrase, replacement in DOMAIN_SYNONYMS.items():
         for word in replacement.split():
@@ -246,7 +252,7 @@ def test_question_words_that_ask_for_a_kind_of_answer_weigh_in_full():
     word, but one that names the kind of answer, so it is not weighed down like "what"."""
     from bot.matching.index import STOP_WORD_WEIGHT
 
-    kb = KnowledgeBase.from_facts([
+    kb = with_vocabulary([
         Fact("skills", "what should i learn for ml", "Skills.",
              alternates=("what skills should i learn", "what do i need to know for ml")),
         Fact("course", "where to learn ml", "A course.",
@@ -275,7 +281,7 @@ def _course_matcher() -> Matcher:
     def fact(fact_id: str, question: str, *alternates: str) -> Fact:
         return Fact(fact_id, question, "An answer.", alternates=alternates)
 
-    return Matcher(KnowledgeBase.from_facts([
+    return Matcher(with_vocabulary([
         fact("course-topics", "what does the ml course teach",
              "what will the ml course teach me", "what do they teach in the ml course"),
         fact("course-length", "how long is the ml course",

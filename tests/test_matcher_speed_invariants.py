@@ -36,11 +36,11 @@ from bot.matching.numbering import first_seen
 from bot.matching.postings import Postings
 from bot.matching.question_forms import ANSWER_TYPE_WORDS
 from bot.matching.synonyms import (
-    DOMAIN_SYNONYMS,
     MAKE_WORDS,
     STOP_WORDS,
     SynonymTable,
 )
+from tests.shipped import DOMAIN_SYNONYMS
 
 PIECES = [
     "can't", "cant", "won't", "wont", "I'm", "you're", "we've", "they'll", "he'd", "it's",

@@ -6,9 +6,16 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.knowledge.models import Fact, KnowledgeBase
+import pytest
+
+from bot.knowledge.models import Fact
 from bot.matching import Matcher
 from bot.matching.overlaps import find_overlaps
+from tests.shipped import with_vocabulary
+
+pytestmark = pytest.mark.usefixtures("lexical_only")
+"""The lexical rules, with the scores they construct: the meaning signal is off here (its
+tests are in test_semantic.py)."""
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -25,7 +32,7 @@ DEGREE = ("do i need a degree for ml engineering", "which degree should i study 
 
 def test_a_phrasing_of_another_fact_is_reported():
     stray = "which degree do i need to study for ml engineering"
-    kb = KnowledgeBase.from_facts([fact("pay", *PAY, stray), fact("degree", *DEGREE)])
+    kb = with_vocabulary([fact("pay", *PAY, stray), fact("degree", *DEGREE)])
     report = find_overlaps(Matcher(kb))
     assert report.phrasings == len(PAY) + 1 + len(DEGREE)
     found = {(o.fact_id, o.phrasing, o.other_id) for o in report.misranked}
@@ -33,13 +40,13 @@ def test_a_phrasing_of_another_fact_is_reported():
 
 
 def test_distinct_facts_have_no_overlaps():
-    report = find_overlaps(Matcher(KnowledgeBase.from_facts([fact("pay", *PAY),
+    report = find_overlaps(Matcher(with_vocabulary([fact("pay", *PAY),
                                                              fact("degree", *DEGREE)])))
     assert report.misranked == () and report.close == ()
 
 
 def test_a_held_out_phrasing_does_not_match_itself():
-    matcher = Matcher(KnowledgeBase.from_facts([fact("pay", *PAY), fact("degree", *DEGREE)]))
+    matcher = Matcher(with_vocabulary([fact("pay", *PAY), fact("degree", *DEGREE)]))
     for p_index, text in enumerate(PAY):
         (plain_fact, plain), = matcher.rank(text, limit=1)
         (held_fact, held), = matcher.rank_held_out(0, p_index, limit=1)
@@ -48,7 +55,7 @@ def test_a_held_out_phrasing_does_not_match_itself():
 
 
 def test_a_fact_with_one_phrasing_held_out_still_ranks():
-    matcher = Matcher(KnowledgeBase.from_facts([fact("alone", "what is machine learning"),
+    matcher = Matcher(with_vocabulary([fact("alone", "what is machine learning"),
                                                 fact("pay", *PAY)]))
     ranked = matcher.rank_held_out(0, 0)
     assert all(0.0 <= score <= 1.0 for _, score in ranked)
@@ -67,7 +74,7 @@ def test_reads_like_names_the_fact_a_new_phrasing_belongs_to():
     from bot.matching.overlaps import reads_like
 
     stray = "which degree do i need to study for ml engineering"
-    kb = KnowledgeBase.from_facts([fact("pay", *PAY, stray), fact("degree", *DEGREE)])
+    kb = with_vocabulary([fact("pay", *PAY, stray), fact("degree", *DEGREE)])
     matcher = Matcher(kb)
     assert reads_like(matcher, "pay", stray) == "degree"
     tidied = "  Which degree do I need to study for ML engineering? "  # found by its key

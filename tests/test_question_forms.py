@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from itertools import pairwise
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.knowledge.models import Fact, KnowledgeBase
+from bot.knowledge.models import Fact
 from bot.matching import Matcher
 from bot.matching.question_forms import (
     ANSWER_TYPE_WORDS,
@@ -17,6 +18,11 @@ from bot.matching.question_forms import (
     thing_asked_about,
 )
 from bot.matching.synonyms import STOP_WORDS
+from tests.shipped import with_vocabulary
+
+pytestmark = pytest.mark.usefixtures("lexical_only")
+"""The lexical rules, with the scores they construct: the meaning signal is off here (its
+tests are in test_semantic.py)."""
 
 
 def test_answer_type_cues():
@@ -111,7 +117,7 @@ def test_the_thing_asked_about_is_named_by_content_words_after_the_frame(words):
 
 
 def _course_matcher() -> Matcher:
-    return Matcher(KnowledgeBase.from_facts([
+    return Matcher(with_vocabulary([
         Fact("course-topics", "what does the ml course teach", "Topics.",
              alternates=("does the ml course cover gradient descent",
                          "is gradient descent in the ml course", "what will the course teach me")),
@@ -150,7 +156,7 @@ def test_a_value_question_is_answered_by_a_fact_asked_with_each_word_of_the_thin
 
 
 def _job_matcher() -> Matcher:
-    return Matcher(KnowledgeBase.from_facts([
+    return Matcher(with_vocabulary([
         Fact("what-is-ml", "what is machine learning", "A definition.",
              alternates=("define ml", "what is ml in simple terms",
                          "explain machine learning simply")),

@@ -6,7 +6,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.matching.scope import DOMAIN_SCOPE
+from tests.shipped import DOMAIN_SCOPE, with_vocabulary
+
+pytestmark = pytest.mark.usefixtures("lexical_only")
+"""The lexical rules, with the scores they construct: the meaning signal is off here (its
+tests are in test_semantic.py)."""
 
 KNOWN = frozenset(
     "what is the average pay for machine learning engineer us job outlook median base how much"
@@ -61,13 +65,13 @@ def test_shipped_matcher_declines_another_jobs_figures(shipped_matcher):
 def test_a_figure_is_tied_to_what_the_pay_facts_name_not_to_any_fact():
     """ "junior" is a word of the knowledge base (a fact about entry-level jobs uses it), but
     no pay fact does: the sources give no junior salary, so the question is declined."""
-    from bot.knowledge.models import Fact, KnowledgeBase
+    from bot.knowledge.models import Fact
     from bot.matching import Matcher
 
     def fact(fact_id: str, question: str, *alternates: str) -> Fact:
         return Fact(fact_id, question, "An answer.", alternates=alternates)
 
-    matcher = Matcher(KnowledgeBase.from_facts([
+    matcher = Matcher(with_vocabulary([
         fact("pay", "how much do ml engineers earn in the us",
              "what is the ml engineer salary", "ml engineer pay in america"),
         fact("entry", "is ml engineering an entry level job",

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from bot.knowledge.models import Fact, KnowledgeBase
+import pytest
+
+from bot.knowledge.models import Fact
 from bot.matching import Matcher, Thresholds
 from bot.service import AnswerService
+from tests.shipped import with_vocabulary
+
+pytestmark = pytest.mark.usefixtures("lexical_only")
+"""The lexical rules, with the scores they construct: the meaning signal is off here (its
+tests are in test_semantic.py)."""
 
 
 def test_unprompted_answers_need_a_clear_winner():
     """A close call is answered when asked, but not in a channel where the bot speaks unasked."""
-    kb = KnowledgeBase.from_facts([
+    kb = with_vocabulary([
         Fact("tools-daily", "which tools do ml engineers use every day", "Daily tools.",
              alternates=("which tools do ml engineers use every day please",)),
         Fact("tools-learn", "which tools do ml engineers learn first", "Tools to learn.",

@@ -22,13 +22,16 @@ from bot.evaluation import (
     TARGET_WRONG,
     evaluate,
     load_gold,
+    questions_only,
 )
 from bot.knowledge.errors import KnowledgeBaseError
 from bot.knowledge.loader import load_report
+from bot.knowledge.models import KnowledgeBase
 from bot.knowledge.quotes import check_quotes
 from bot.knowledge.yaml_io import YamlError
 from bot.matching import Matcher
 from bot.matching.overlaps import find_overlaps
+from bot.matching.semantic import EMBEDDINGS_DIR, SemanticModel, semantic_model
 from bot.settings import Settings, SettingsError
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -43,6 +46,10 @@ def _settings() -> Settings:
 
 
 def _matcher(args: argparse.Namespace) -> Matcher:
+    return Matcher(_matcher_knowledge(args), semantic=_semantic())
+
+
+def _matcher_knowledge(args: argparse.Namespace) -> KnowledgeBase:
     folder = args.knowledge or _settings().knowledge_dir
     report = load_report(folder)
     if report.knowledge is None:
@@ -51,7 +58,12 @@ def _matcher(args: argparse.Namespace) -> Matcher:
             print(f"  {issue}", file=sys.stderr)
         print("Run `python -m bot validate` for the full list.", file=sys.stderr)
         raise SystemExit(EXIT_INVALID)
-    return Matcher(report.knowledge)
+    return report.knowledge
+
+
+def _semantic() -> SemanticModel | None:
+    """The model of meaning, its vectors cached in the data directory (as the bot's)."""
+    return semantic_model(_settings().data_dir / EMBEDDINGS_DIR)
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -117,7 +129,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    matcher = _matcher(args)
+    if args.questions_only or args.lexical:
+        knowledge = _matcher_knowledge(args)
+        if args.questions_only:
+            knowledge = questions_only(knowledge)
+        matcher = Matcher(knowledge, semantic=None if args.lexical else _semantic())
+    else:
+        matcher = _matcher(args)
     try:
         questions = load_gold(args.file)
     except (YamlError, KnowledgeBaseError) as exc:
@@ -130,8 +148,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
             print(f"  {miss.question.text!r}: expected {expected}, "
                   f"got {miss.got or '(declined)'} at {miss.confidence:.2f}")
     met = "met" if report.targets_met else "MISSED"
+    mode = "meaning + lexical" if matcher.semantic is not None else "lexical only"
+    cut = ", each fact's canonical question only" if args.questions_only else ""
     print(f"gold set: {args.file} ({report.answerable} answerable, "
-          f"{report.out_of_scope} out of scope)")
+          f"{report.out_of_scope} out of scope; {mode}{cut})")
     print(f"  answered correctly      {report.correct_share:6.1%}   target >= {TARGET_CORRECT:.0%}")
     print(f"  answered wrongly        {report.wrong_share:6.1%}   target <= {TARGET_WRONG:.0%}")
     print(f"  declined, had an answer {report.declined_share:6.1%}")
@@ -184,6 +204,10 @@ def build_parser() -> argparse.ArgumentParser:
     ev = with_knowledge(sub.add_parser("eval", help="score the matcher on the gold set"))
     ev.add_argument("file", nargs="?", type=Path, default=DEFAULT_GOLD, help="gold set YAML")
     ev.add_argument("-v", "--verbose", action="store_true", help="list every miss")
+    ev.add_argument("--questions-only", action="store_true",
+                    help="the knowledge base cut to each fact's canonical question")
+    ev.add_argument("--lexical", action="store_true",
+                    help="without the meaning signal (as when the model can not be loaded)")
     ev.set_defaults(func=cmd_eval)
 
     run = with_knowledge(sub.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)"))

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from bot.editing.errors import EditNotSaved, KnowledgeBusy
-from bot.knowledge.loader import SOURCES_FILE, TOPICS_DIR
+from bot.knowledge.loader import MATCHING_FILE, SOURCES_FILE, TOPICS_DIR
 
 log = logging.getLogger(__name__)
 
@@ -31,9 +31,10 @@ BACKUP_SUFFIX = ".careerbot-bak"  # never ends in .yaml, so the loader never rea
 
 
 def knowledge_files(root: Path) -> list[str]:
-    """The files the loader reads, relative to `root` (sources.yaml, topics/*.yaml)."""
+    """The files the loader reads, relative to `root` (sources.yaml, matching.yaml,
+    topics/*.yaml)."""
     topics = root / TOPICS_DIR
-    names = [SOURCES_FILE] if (root / SOURCES_FILE).is_file() else []
+    names = [n for n in (SOURCES_FILE, MATCHING_FILE) if (root / n).is_file()]
     if topics.is_dir():
         names += [f"{TOPICS_DIR}/{p.name}" for p in sorted(topics.glob("*.yaml")) if p.is_file()]
     return names

@@ -9,7 +9,7 @@ from typing import Any
 from bot.editing.errors import EditRejected
 from bot.editing.records import Change
 from bot.knowledge.errors import Issue
-from bot.knowledge.loader import SOURCES_FILE, TOPICS_DIR
+from bot.knowledge.loader import MATCHING_FILE, SOURCES_FILE, TOPICS_DIR
 from bot.knowledge.models import Fact, KnowledgeBase, Source
 from bot.knowledge.schema import Located, parse_fact, parse_source
 from bot.knowledge.yaml_io import YamlError, parse_yaml
@@ -50,6 +50,11 @@ def check_attachments(files: dict[str, bytes]) -> dict[str, bytes]:
         if not isinstance(name, str) or not _NAME.match(name):
             issues.append(Issue(shown, "attachment names must be sources.yaml or <topic>.yaml "
                                        "(lowercase letters, digits, - and _; no folders)"))
+            continue
+        if name == MATCHING_FILE:
+            issues.append(Issue(shown, "the matching vocabulary (subject, synonyms) is edited "
+                                       "in the knowledge directory and reviewed in git, not "
+                                       "imported from Discord"))
             continue
         if not isinstance(data, bytes | bytearray):
             issues.append(Issue(shown, "not a file's bytes"))

@@ -61,7 +61,7 @@ from bot.editing.plans import (
 from bot.editing.records import Change, EditResult, fact_to_dict
 from bot.editing.validation import Workspace, check_fact_quotes, require_valid
 from bot.knowledge.errors import Issue
-from bot.knowledge.loader import LoadReport, load_report
+from bot.knowledge.loader import MATCHING_FILE, LoadReport, load_report
 from bot.knowledge.loader import phrasing_key as key_of
 from bot.knowledge.models import Fact, KnowledgeBase
 
@@ -108,7 +108,9 @@ class KnowledgeStore:
         """Every knowledge file, as stored: `sources.yaml` and `<topic>.yaml` -> bytes."""
         with shared_lock(self.root):
             snapshot = read_snapshot(self.root)
-        return {attachment_name(rel): data for rel, data in snapshot.items()}
+        # matching.yaml is edited in git, not from Discord: not exported, refused on import.
+        return {attachment_name(rel): data for rel, data in snapshot.items()
+                if rel != MATCHING_FILE}
 
     def changes(self, fact_id: str | None = None, limit: int = 20) -> list[Change]:
         """The latest changes, newest first (HistoryUnavailable when the database fails)."""

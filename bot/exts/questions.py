@@ -18,7 +18,6 @@ from bot.client import CareerBot
 from bot.exts._delivery import NO_MENTIONS, answer_message, reply_with_answer
 from bot.matching import MAX_QUESTION_CHARS
 from bot.ratelimit import Cooldown
-from bot.service import PASSIVE_CONFIDENCE
 
 log = logging.getLogger(__name__)
 BAD_INPUT = "I couldn't use that input. Please try again with plain text."
@@ -81,7 +80,7 @@ class Questions(commands.Cog):
         """`service.ask` on the matching thread (the event loop stays free meanwhile)."""
         ask = functools.partial(
             self.bot.service.ask, question, via=via, guild_id=guild_id,
-            min_confidence=PASSIVE_CONFIDENCE if passive else None,
+            min_confidence=self.bot.service.unprompted_confidence if passive else None,
         )
         return await asyncio.get_running_loop().run_in_executor(self.matching, ask)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from bot.gc_pause import collector_paused
 from bot.knowledge.bulk import parse_facts
 from bot.knowledge.errors import Issue, KnowledgeBaseError
-from bot.knowledge.models import Fact, KnowledgeBase, Source, Topic
+from bot.knowledge.models import Fact, KnowledgeBase, MatchingVocabulary, Source, Topic
 from bot.knowledge.schema import (
     MAX_SHORT_TEXT,
     SLUG,
@@ -22,6 +22,9 @@ from bot.knowledge.schema import (
 from bot.knowledge.yaml_io import YamlError, read_yaml_file
 
 SOURCES_FILE = "sources.yaml"
+MATCHING_FILE = "matching.yaml"
+_WORDS = re.compile(r"[a-z0-9$]+(?: [a-z0-9$]+)*")
+MAX_SYNONYMS = 5000
 TOPICS_DIR = "topics"
 MAX_TOPIC_FILES = 200
 _PHRASING_KEY = re.compile(r"[^\w]+")
@@ -128,6 +131,62 @@ def _load_sources(root: Path, issues: list[Issue]) -> dict[str, Source]:
     return sources
 
 
+def _load_vocabulary(root: Path, issues: list[Issue]) -> MatchingVocabulary:
+    """`matching.yaml`, if there is one: the subject, topic words and synonyms."""
+    path = root / MATCHING_FILE
+    if not path.exists():
+        return MatchingVocabulary()
+    name = _display(path, root)
+    try:
+        data = read_yaml_file(path)
+    except YamlError as exc:
+        issues.append(exc.issue)
+        return MatchingVocabulary()
+    if data is None:
+        return MatchingVocabulary()
+    if not isinstance(data, dict):
+        issues.append(Issue(name, "must be a mapping with subject, topic_words and synonyms"))
+        return MatchingVocabulary()
+    unknown = sorted(set(map(str, data)) - {"subject", "topic_words", "synonyms"})
+    if unknown:
+        issues.append(Issue(name, f"unknown keys: {', '.join(unknown)}"))
+
+    def words(value: object, what: str) -> str | None:
+        if isinstance(value, str) and _WORDS.fullmatch(value):
+            return value
+        issues.append(Issue(name, f"{what} must be lower-case words separated by single "
+                                  f"spaces, not {value!r}"))
+        return None
+
+    subject = data.get("subject") or ""
+    subject = words(subject, "subject") if subject else ""
+    topic_words = data.get("topic_words") or []
+    if not isinstance(topic_words, list):
+        issues.append(Issue(name, "topic_words must be a list of words"))
+        topic_words = []
+    topics = [w for w in (words(t, "each of topic_words") for t in topic_words) if w]
+    raw = data.get("synonyms") or {}
+    if not isinstance(raw, dict):
+        issues.append(Issue(name, "synonyms must be a mapping of phrase: replacement"))
+        raw = {}
+    if len(raw) > MAX_SYNONYMS:
+        issues.append(Issue(name, f"more than {MAX_SYNONYMS} synonyms"))
+        raw = {}
+    synonyms: dict[str, str] = {}
+    for phrase, replacement in raw.items():
+        key = words(str(phrase) if isinstance(phrase, int) else phrase, "a synonym's phrase")
+        value = words(str(replacement) if isinstance(replacement, int) else replacement,
+                      f"the replacement of {phrase!r}")
+        if key and value:
+            synonyms[key] = value
+    for phrase, replacement in synonyms.items():
+        for word in replacement.split():
+            if synonyms.get(word, word) != word:
+                issues.append(Issue(name, f"the replacement of {phrase!r} uses {word!r}, "
+                                          "which is itself replaced: replace it directly"))
+    return MatchingVocabulary(tuple((subject or "").split()), frozenset(topics), synonyms)
+
+
 def _load_topic(path: Path, root: Path, issues: list[Issue]) -> tuple[Topic, list, Located]:
     loc = Located(_display(path, root))
     topic_id = path.stem
@@ -165,6 +224,7 @@ def _load_report(root: Path) -> LoadReport:
     if not root.is_dir():
         return LoadReport(None, (Issue(str(root), "knowledge directory not found"),))
     sources = _load_sources(root, issues)
+    vocabulary = _load_vocabulary(root, issues)
     topic_dir = root / TOPICS_DIR
     paths = sorted(topic_dir.glob("*.yaml")) if topic_dir.is_dir() else []
     if not paths:
@@ -216,8 +276,11 @@ def _load_report(root: Path) -> LoadReport:
                 issues.append(loc.make("related to itself", node, "related", fact.id))
     if not facts and not issues:
         issues.append(Issue(str(root), "the knowledge base has no facts"))
-    kb = None if issues else KnowledgeBase(sources=sources, topics=tuple(topics), facts=facts)
-    return LoadReport(kb, tuple(issues), (root / SOURCES_FILE, *paths))
+    kb = None if issues else KnowledgeBase(
+        sources=sources, topics=tuple(topics), facts=facts, vocabulary=vocabulary
+    )
+    vocabulary_file = (root / MATCHING_FILE,) if (root / MATCHING_FILE).exists() else ()
+    return LoadReport(kb, tuple(issues), (root / SOURCES_FILE, *vocabulary_file, *paths))
 
 
 def load_knowledge_base(root: Path) -> KnowledgeBase:

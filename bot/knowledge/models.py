@@ -55,6 +55,22 @@ class Topic:
     fact_ids: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class MatchingVocabulary:
+    """How people ask about the knowledge base's subject (`matching.yaml`): data, so that
+    another community can point the bot at its own knowledge base without editing Python."""
+
+    subject: tuple[str, ...] = ()
+    """Words a question must use when it names the person it is about (empty: no check)."""
+    topic_words: frozenset[str] = frozenset()
+    """Words of questions whose figures are tied to a place, an employer or a level."""
+    synonyms: Mapping[str, str] = field(default_factory=dict)
+    """Phrase -> replacement, lower-case words separated by single spaces."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "synonyms", _frozen(self.synonyms))
+
+
 def _frozen(mapping: Mapping[str, object] | None) -> Mapping:
     return MappingProxyType(dict(mapping or {}))
 
@@ -66,6 +82,7 @@ class KnowledgeBase:
     sources: Mapping[str, Source] = field(default_factory=dict)
     topics: tuple[Topic, ...] = ()
     facts: Mapping[str, Fact] = field(default_factory=dict)
+    vocabulary: MatchingVocabulary = field(default_factory=MatchingVocabulary)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "sources", _frozen(self.sources))

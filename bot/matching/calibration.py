@@ -20,7 +20,7 @@ forms, scope and lead rules decline more. Where the bot speaks unprompted it nee
 percentile. Close calls, suggestions and the lead follow from the spread of the held-out facts'
 scores. A knowledge base with one phrasing per fact gets held-out facts all the same (the
 questions are its phrasings, and the rest of the knowledge base answers them), so it is
-calibrated like any other; one with fewer than `MIN_FACTS` facts keeps the defaults.
+calibrated like any other; one with fewer than `MIN_FACTS` facts gets `SMALL`.
 
 Cost: one match per sampled phrasing (at most `SAMPLE` phrasings; ~1-3 ms each), paid when the
 matcher is built.
@@ -31,10 +31,14 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from bot.matching.thresholds import Thresholds
+
+if TYPE_CHECKING:
+    from bot.matching.matcher import Matcher
 
 SAMPLE = 600
 """Phrasings asked at most (drawn with a fixed seed: the same knowledge base, the same result)."""
@@ -70,12 +74,21 @@ class Calibration:
         )
 
 
-def calibrate(matcher, *, sample: int = SAMPLE) -> Calibration | None:  # noqa: ANN001
-    """Thresholds for `matcher` from its own knowledge base (None: too small to learn from)."""
+SMALL = Thresholds(answer=0.60, lead=LEAD, floor=0.60, sure_lead=LEAD, strong=0.65,
+                   suggest=0.45)
+"""A knowledge base of fewer than `MIN_FACTS` facts has too little to learn from: these, the
+values calibrated on the shipped knowledge base (rounded)."""
+SMALL_UNPROMPTED = 0.70
+
+
+def calibrate(matcher: Matcher, *, sample: int = SAMPLE) -> Calibration:
+    """Thresholds for `matcher` from its own knowledge base."""
     started = time.perf_counter()
     facts = matcher.facts
     if len(facts) < MIN_FACTS:
-        return None
+        return Calibration(SMALL, SMALL_UNPROMPTED, 0, float("nan"),
+                           (SMALL.suggest, SMALL.answer, SMALL_UNPROMPTED),
+                           time.perf_counter() - started)
     pairs = [(f, p) for f, fact in enumerate(facts) for p in range(len(fact.phrasings))]
     random.Random(0).shuffle(pairs)
     covered: list[float] = []

@@ -44,9 +44,9 @@ from bot.matching.form_fit import FormFit
 from bot.matching.index import Index
 from bot.matching.normalize import MAX_QUESTION_CHARS, clean, is_figure, stem
 from bot.matching.question_forms import AskedAbout, thing_asked_about
-from bot.matching.scope import DOMAIN_SCOPE, Scope
+from bot.matching.scope import Scope
 from bot.matching.semantic import SemanticIndex, SemanticModel, semantic_model
-from bot.matching.synonyms import DOMAIN_SYNONYMS, STOP_WORDS, SynonymTable
+from bot.matching.synonyms import CHAT_SYNONYMS, STOP_WORDS, SynonymTable
 from bot.matching.thresholds import DEFAULT_THRESHOLDS, Thresholds
 
 PHRASING_WEIGHT = 0.35
@@ -66,6 +66,12 @@ UNPROMPTED_CONFIDENCE = 0.6
 """Lexical signals only: where the bot speaks unprompted, it needs this confidence."""
 DEFAULT_MODEL = object()
 """`Matcher(semantic=...)` default: the process's model (`semantic_model()`), if usable."""
+
+
+def scope_of(knowledge: KnowledgeBase) -> Scope | None:
+    """The knowledge base's scope (its `matching.yaml` subject), if it names one."""
+    vocabulary = knowledge.vocabulary
+    return Scope(vocabulary.subject, vocabulary.topic_words) if vocabulary.subject else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,16 +102,21 @@ class Matcher:
         self,
         knowledge: KnowledgeBase,
         *,
-        synonyms: Mapping[str, str] = DOMAIN_SYNONYMS,
-        scope: Scope | None = DOMAIN_SCOPE,
+        synonyms: Mapping[str, str] | None = None,
+        scope: Scope | object | None = DEFAULT_MODEL,
         thresholds: Thresholds | None = None,
-        semantic: SemanticModel | None | object = DEFAULT_MODEL,
+        semantic: SemanticModel | object | None = DEFAULT_MODEL,
     ) -> None:
         """`thresholds`: None to calibrate them on this knowledge base (with the meaning
         signal; see `bot.matching.calibration`), else these. `semantic`: the model of
-        meaning (default: the process's, if usable; None: lexical signals only)."""
+        meaning (default: the process's, if usable; None: lexical signals only). `synonyms`
+        and `scope` default to the knowledge base's own (`matching.yaml`), with chat spelling."""
         self.knowledge = knowledge
-        self.scope = scope
+        if synonyms is None:
+            synonyms = {**CHAT_SYNONYMS, **knowledge.vocabulary.synonyms}
+        if scope is DEFAULT_MODEL:
+            scope = scope_of(knowledge)
+        self.scope: Scope | None = scope  # type: ignore[assignment]
         self.facts: tuple[Fact, ...] = tuple(knowledge.facts.values())
         with collector_paused():
             self.analyzer, self.index = self._build(synonyms)
@@ -118,8 +129,7 @@ class Matcher:
         self.calibration: Calibration | None = None
         if thresholds is None and self.semantic is not None:
             self.calibration = calibrate(self)
-            if self.calibration is not None:
-                self.thresholds = self.calibration.thresholds
+            self.thresholds = self.calibration.thresholds
 
     @property
     def unprompted_confidence(self) -> float:

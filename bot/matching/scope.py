@@ -95,6 +95,3 @@ class Scope:
                     return f"it asks about {word!r}, which the sources say nothing about"
         return None
 
-
-DOMAIN_SCOPE = Scope(subject=("machine", "learning"), topic_words=frozenset({"pay", "outlook"}))
-"""CareerBot's subject: machine learning engineers (ML, MLE and the like become these words)."""

@@ -32,9 +32,12 @@ from bot.matching.embedding_cache import EmbeddingCache
 
 log = logging.getLogger(__name__)
 
+EMBEDDINGS_DIR = "embeddings"
+"""The cache's folder in the data directory."""
 PROGRESS_EVERY_S = 3.0
 """A cold build longer than this reports its progress (a bar on a terminal, else a log line)."""
 PROGRESS_CHUNK = 256
+RECENT_QUESTIONS = 64
 
 
 class SemanticModel:
@@ -44,6 +47,7 @@ class SemanticModel:
         self.embedder = embedder
         self.cache = EmbeddingCache(embedder.info.model_sha256, DIMENSION, cache_dir)
         self._lock = threading.Lock()
+        self._recent: dict[str, np.ndarray] = {}
 
     def vectors(self, texts: Sequence[str], *, save: bool = True) -> np.ndarray:
         """The vectors of `texts` (float16 rows), embedding only those not cached yet."""
@@ -77,7 +81,17 @@ class SemanticModel:
             log.info("embedded %d phrasings in %.1f s", len(texts), elapsed)
 
     def embed_question(self, text: str) -> np.ndarray:
-        return self.embedder.embed_one(text)
+        """The question's vector; the last few are remembered (an answer and its
+        suggestions, `rank` after `match`, ask the same question more than once)."""
+        with self._lock:
+            vector = self._recent.get(text)
+        if vector is None:
+            vector = self.embedder.embed_one(text)
+            with self._lock:
+                self._recent[text] = vector
+                while len(self._recent) > RECENT_QUESTIONS:
+                    del self._recent[next(iter(self._recent))]
+        return vector
 
 
 _models: dict[Path | None, SemanticModel | None] = {}

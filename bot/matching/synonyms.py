@@ -1,4 +1,5 @@
-"""Domain vocabulary: abbreviations and synonyms people use when asking about ML careers.
+"""Synonyms: chat spelling here (the language, any subject); the subject's own vocabulary
+("ml", "mle", "salary" -> "pay") is data, in the knowledge directory's `matching.yaml`.
 
 Applied to the knowledge base's phrasings and to questions alike, before stemming, so that
 "mle salary", "how much do ML engineers earn" and "machine learning engineer pay" share tokens.
@@ -15,77 +16,7 @@ from bot.matching.corpus import Texts, Vocabulary
 
 Phrase = tuple[str, ...]
 
-DOMAIN_SYNONYMS: Mapping[str, str] = {
-    # the field and the job
-    "ml": "machine learning",
-    "mle": "machine learning engineer",
-    "mles": "machine learning engineers",
-    "ai": "artificial intelligence",
-    "a i": "artificial intelligence",
-    "ds": "data science",
-    "cs": "computer science",
-    "compsci": "computer science",
-    "comp sci": "computer science",
-    "swe": "software engineer",
-    "nlp": "natural language processing",
-    "iot": "internet of things",
-    "bi": "business intelligence",
-    "eng": "engineer",
-    "engr": "engineer",
-    "dev": "developer",
-    "devs": "developers",
-    "stats": "statistics",
-    "maths": "math",
-    "mathematics": "math",
-    "algos": "algorithms",
-    "algo": "algorithm",
-    # degrees
-    "phd": "phd",
-    "phds": "phd",
-    "ph d": "phd",
-    "doctorate": "phd",
-    "doctoral": "phd",
-    "msc": "master",
-    "masters": "master",
-    "master s": "master",
-    "ms degree": "master degree",
-    "bsc": "bachelor",
-    "bachelors": "bachelor",
-    "bachelor s": "bachelor",
-    "undergrad": "bachelor",
-    "undergraduate": "bachelor",
-    "uni": "university",
-    "college": "university",
-    # pay
-    "salary": "pay",
-    "salaries": "pay",
-    "paid": "pay",
-    "pays": "pay",
-    "paying": "pay",
-    "earn": "pay",
-    "earns": "pay",
-    "earning": "pay",
-    "earnings": "pay",
-    "wage": "pay",
-    "wages": "pay",
-    "income": "pay",
-    "compensation": "pay",
-    "comp": "pay",
-    "paycheck": "pay",
-    "avg": "average",
-    "usa": "us",
-    "america": "us",
-    "united states": "us",
-    "u s": "us",
-    # the job itself
-    "jobs": "job",
-    "role": "job",
-    "roles": "job",
-    "position": "job",
-    "positions": "job",
-    "occupation": "job",
-    "gig": "job",
-    "entrylevel": "entry level",
+CHAT_SYNONYMS: Mapping[str, str] = {
     # chat spelling
     "u": "you",
     "ur": "your",
