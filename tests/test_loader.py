@@ -207,3 +207,34 @@ def test_phrasing_key_ignores_case_punctuation_and_spacing(text: str):
 
     assert phrasing_key(text) == re.sub(r"[^\w]+", " ", text.casefold()).strip()
     assert phrasing_key(f"  {text} ?!") == phrasing_key(text)
+
+
+def test_the_matching_vocabulary_is_read_and_checked(small_kb_dir):
+    from bot.knowledge.loader import load_report
+
+    (small_kb_dir / "matching.yaml").write_text(
+        "subject: Machine Learning\ntopic_words: [pay]\n"
+        "synonyms:\n  ml: machine learning\n  mle: ml engineer\n  '': x\nextra: 1\n",
+        encoding="utf-8",
+    )
+    problems = " | ".join(str(i) for i in load_report(small_kb_dir).issues)
+    assert "unknown keys: extra" in problems
+    assert "subject must be lower-case words" in problems
+    assert "'mle' uses 'ml', which is itself replaced" in problems
+    (small_kb_dir / "matching.yaml").write_text(
+        "subject: machine learning\ntopic_words: [pay]\nsynonyms:\n  ml: machine learning\n",
+        encoding="utf-8",
+    )
+    vocabulary = load_report(small_kb_dir).knowledge.vocabulary
+    assert vocabulary.subject == ("machine", "learning")
+    assert vocabulary.topic_words == {"pay"} and vocabulary.synonyms == {"ml": "machine learning"}
+
+
+def test_without_a_matching_vocabulary_there_is_no_scope(small_kb_dir):
+    from bot.knowledge.loader import load_knowledge_base
+    from bot.matching import Matcher
+
+    (small_kb_dir / "matching.yaml").unlink()
+    kb = load_knowledge_base(small_kb_dir)
+    assert kb.vocabulary.synonyms == {}
+    assert Matcher(kb, semantic=None).scope is None

@@ -40,7 +40,10 @@ from bot.matching.synonyms import (
     STOP_WORDS,
     SynonymTable,
 )
-from tests.shipped import DOMAIN_SYNONYMS
+from tests.shipped import DOMAIN_SYNONYMS, with_vocabulary
+
+pytestmark = pytest.mark.usefixtures("lexical_only")
+"""The lexical index and its twins (the meaning signal has its own tests)."""
 
 PIECES = [
     "can't", "cant", "won't", "wont", "I'm", "you're", "we've", "they'll", "he'd", "it's",
@@ -272,7 +275,7 @@ def reference_words(knowledge: KnowledgeBase, analyzer: Analyzer) -> dict[str, l
 
 @pytest.mark.parametrize("which", ["shipped", "synthetic", "odd"])
 def test_index_is_the_one_built_text_by_text(which, shipped, synthetic):
-    odd = KnowledgeBase.from_facts([
+    odd = with_vocabulary([
         Fact(id="a", question="Ünïcödé straße?", answer="x " * 900, keywords=("k1", "k2 k3")),
         Fact(id="b", question="How much does an MLE make?", answer="Money: $127,712.",
              alternates=("can't wont", "ML salary?", "mle salry in the u s")),
