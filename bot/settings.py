@@ -96,6 +96,8 @@ class Settings:
     cooldown_questions: int = 5
     cooldown_seconds: int = 30
     log_level: str = "INFO"
+    embedding_model: str | None = None
+    """A path to the model file, "off", or None for the installed package's."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, *, dotenv: bool = True) -> Settings:
@@ -138,4 +140,5 @@ class Settings:
             cooldown_questions=_int(env, "CAREERBOT_COOLDOWN_QUESTIONS", 5, 1, 1000),
             cooldown_seconds=_int(env, "CAREERBOT_COOLDOWN_SECONDS", 30, 1, 86400),
             log_level=level,
+            embedding_model=env.get("CAREERBOT_EMBEDDING_MODEL", "").strip() or None,
         )

@@ -237,3 +237,18 @@ def test_two_processes_writing_at_once_leave_a_whole_file(embedder, tmp_path):
     assert not list(Path(tmp_path).glob(".embeddings-*"))
     reread = EmbeddingCache(MODEL_SHA256, DIMENSION, tmp_path)
     assert reread.rejected is None and reread.loaded_from_disk in (1, 2)
+
+
+def test_the_setting_turns_the_model_off(fresh_models):
+    assert semantic_model(None, "off") is None
+
+
+def test_a_new_data_directory_gets_a_file_even_when_the_process_knows_the_vectors(
+    embedder, tmp_path
+):
+    shared: dict = {}
+    Matcher(small_kb(), semantic=SemanticModel(embedder, tmp_path / "a", shared))
+    counting = CountingEmbedder(embedder)
+    Matcher(small_kb(), semantic=SemanticModel(counting, tmp_path / "b", shared))
+    assert counting.texts == 0  # read from the process's memory
+    assert SemanticModel(embedder, tmp_path / "b").cache.loaded_from_disk == 4

@@ -63,7 +63,8 @@ def _matcher_knowledge(args: argparse.Namespace) -> KnowledgeBase:
 
 def _semantic() -> SemanticModel | None:
     """The model of meaning, its vectors cached in the data directory (as the bot's)."""
-    return semantic_model(_settings().data_dir / EMBEDDINGS_DIR)
+    settings = _settings()
+    return semantic_model(settings.data_dir / EMBEDDINGS_DIR, settings.embedding_model)
 
 
 def cmd_ask(args: argparse.Namespace) -> int:

@@ -42,9 +42,10 @@ class EmbeddingUnavailable(Exception):
     """The model can not be used; the message says why and what to do."""
 
 
-def default_model_path() -> Path | None:
-    """Where the model file is: `CAREERBOT_EMBEDDING_MODEL`, else the installed package's."""
-    configured = os.environ.get(MODEL_PATH_ENV, "").strip()
+def default_model_path(configured: str | None = None) -> Path | None:
+    """Where the model file is: `configured` (the setting), else `CAREERBOT_EMBEDDING_MODEL`
+    from the environment, else the installed package's; None when turned off."""
+    configured = (configured or os.environ.get(MODEL_PATH_ENV, "")).strip()
     if configured:
         return None if configured.lower() == "off" else Path(configured)
     try:

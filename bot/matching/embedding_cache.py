@@ -41,14 +41,20 @@ def _checksum(keys: np.ndarray, vectors: np.ndarray) -> str:
 class EmbeddingCache:
     """Text -> vector for one model, in memory and (with `directory`) on disk."""
 
-    def __init__(self, model_sha256: str, dimension: int, directory: Path | None = None) -> None:
+    def __init__(
+        self, model_sha256: str, dimension: int, directory: Path | None = None,
+        shared: dict[bytes, np.ndarray] | None = None,
+    ) -> None:
+        """`shared`: the in-memory vectors of the process, shared by the caches of every
+        data directory (tests and benchmarks run many bots in one process)."""
         self.model_sha256 = model_sha256
         self.dimension = dimension
         self.path = (
             directory / f"embeddings-{model_sha256[:16]}.npz" if directory is not None else None
         )
-        self._vectors: dict[bytes, np.ndarray] = {}
+        self._vectors: dict[bytes, np.ndarray] = {} if shared is None else shared
         self.loaded_from_disk = 0
+        self._on_disk: set[bytes] = set()
         self.rejected: str | None = None
         """Why the file on disk was not used, if it was not."""
         if self.path is not None:
@@ -83,8 +89,9 @@ class EmbeddingCache:
         if _checksum(keys, vectors) != checksum:
             self._reject("its checksum does not match (corrupt or truncated)")
             return
-        self._vectors = dict(zip(keys.tolist(), vectors, strict=True))
+        self._vectors.update(zip(keys.tolist(), vectors, strict=True))
         self.loaded_from_disk = len(keys)
+        self._on_disk = set(keys.tolist())
 
     def _reject(self, why: str) -> None:
         self.rejected = why
@@ -96,6 +103,10 @@ class EmbeddingCache:
     def missing(self, texts: Sequence[str]) -> list[str]:
         """The texts of `texts` with no vector yet (each once, in order)."""
         return [t for t in dict.fromkeys(texts) if text_key(t) not in self._vectors]
+
+    def on_disk(self, texts: Sequence[str]) -> bool:
+        """Whether the file on disk holds every text of `texts` (always, without a file)."""
+        return self.path is None or all(text_key(t) in self._on_disk for t in texts)
 
     def put(self, texts: Sequence[str], vectors: np.ndarray) -> None:
         for text, vector in zip(texts, vectors, strict=True):
@@ -134,6 +145,7 @@ class EmbeddingCache:
                 os.fsync(handle.fileno())
             os.replace(tmp, self.path)
             tmp = None
+            self._on_disk = set(keys.tolist())
         except OSError as exc:
             log.warning("embedding cache not saved to %s: %s", self.path, exc.strerror or exc)
         finally:

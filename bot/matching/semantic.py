@@ -26,6 +26,7 @@ from bot.matching.embedding import (
     DIMENSION,
     Embedder,
     EmbeddingUnavailable,
+    default_model_path,
     load_embedder,
 )
 from bot.matching.embedding_cache import EmbeddingCache
@@ -43,9 +44,12 @@ RECENT_QUESTIONS = 64
 class SemanticModel:
     """An embedder and its cache of vectors (on disk when given a directory)."""
 
-    def __init__(self, embedder: Embedder, cache_dir: Path | None = None) -> None:
+    def __init__(
+        self, embedder: Embedder, cache_dir: Path | None = None,
+        shared: dict[bytes, np.ndarray] | None = None,
+    ) -> None:
         self.embedder = embedder
-        self.cache = EmbeddingCache(embedder.info.model_sha256, DIMENSION, cache_dir)
+        self.cache = EmbeddingCache(embedder.info.model_sha256, DIMENSION, cache_dir, shared)
         self._lock = threading.Lock()
         self._recent: dict[str, np.ndarray] = {}
 
@@ -55,8 +59,8 @@ class SemanticModel:
             missing = self.cache.missing(texts)
             if missing:
                 self._embed_into_cache(missing)
-                if save:
-                    self.cache.save(keep=texts)
+            if save and not self.cache.on_disk(texts):
+                self.cache.save(keep=texts)
             return self.cache.vectors(texts)
 
     def _embed_into_cache(self, texts: list[str]) -> None:
@@ -98,10 +102,15 @@ _models: dict[Path | None, SemanticModel | None] = {}
 _models_lock = threading.Lock()
 _embedder: Embedder | None = None
 _unavailable: str | None = None
+_vectors: dict[bytes, np.ndarray] = {}
+"""The process's phrasing vectors, shared by the models of every cache directory."""
 
 
-def semantic_model(cache_dir: Path | None = None) -> SemanticModel | None:
-    """The process's model for `cache_dir` (loaded once; None, logged once, if unusable)."""
+def semantic_model(
+    cache_dir: Path | None = None, configured: str | None = None
+) -> SemanticModel | None:
+    """The process's model for `cache_dir` (loaded once; None, logged once, if unusable).
+    `configured`: the `CAREERBOT_EMBEDDING_MODEL` setting (a path, or "off")."""
     global _embedder, _unavailable
     with _models_lock:
         if cache_dir in _models:
@@ -109,13 +118,17 @@ def semantic_model(cache_dir: Path | None = None) -> SemanticModel | None:
         if _embedder is None and _unavailable is None:
             try:
                 started = time.monotonic()
-                _embedder = load_embedder()
+                path = default_model_path(configured)
+                if path is None:
+                    raise EmbeddingUnavailable("turned off (CAREERBOT_EMBEDDING_MODEL=off)")
+                _embedder = load_embedder(path)
                 log.debug("embedding model loaded in %.2f s", time.monotonic() - started)
             except EmbeddingUnavailable as exc:
                 _unavailable = str(exc)
                 log.warning("semantic matching off, answering with lexical signals only: %s",
                             exc)
-        model = SemanticModel(_embedder, cache_dir) if _embedder is not None else None
+        model = (SemanticModel(_embedder, cache_dir, _vectors)
+                 if _embedder is not None else None)
         _models[cache_dir] = model
         return model
 
