@@ -74,6 +74,10 @@ def scope_of(knowledge: KnowledgeBase) -> Scope | None:
     return Scope(vocabulary.subject, vocabulary.topic_words) if vocabulary.subject else None
 
 
+_CALIBRATIONS: dict[int, Calibration] = {}
+"""The last few calibrations of this process, by knowledge base (see `Matcher._calibrated`)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Suggestion:
     fact: Fact
@@ -128,8 +132,25 @@ class Matcher:
         self.thresholds = thresholds or DEFAULT_THRESHOLDS
         self.calibration: Calibration | None = None
         if thresholds is None and self.semantic is not None:
-            self.calibration = calibrate(self)
+            self.calibration = self._calibrated(synonyms)
             self.thresholds = self.calibration.thresholds
+
+    def _calibrated(self, synonyms: Mapping[str, str]) -> Calibration:
+        """The calibration of this knowledge base (the matcher is deterministic: one with the
+        same facts, vocabulary and model gets the same, so it is remembered per process)."""
+        assert self.semantic is not None
+        key = hash((
+            self.semantic.model.embedder.info.model_sha256,
+            tuple((f.id, f.phrasings, f.keywords, f.answer) for f in self.facts),
+            tuple(sorted(synonyms.items())), self.scope,
+        ))
+        calibration = _CALIBRATIONS.get(key)
+        if calibration is None:
+            calibration = calibrate(self)
+            _CALIBRATIONS[key] = calibration
+            while len(_CALIBRATIONS) > 16:
+                del _CALIBRATIONS[next(iter(_CALIBRATIONS))]
+        return calibration
 
     @property
     def unprompted_confidence(self) -> float:
