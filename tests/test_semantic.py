@@ -252,3 +252,27 @@ def test_a_new_data_directory_gets_a_file_even_when_the_process_knows_the_vector
     Matcher(small_kb(), semantic=SemanticModel(counting, tmp_path / "b", shared))
     assert counting.texts == 0  # read from the process's memory
     assert SemanticModel(embedder, tmp_path / "b").cache.loaded_from_disk == 4
+
+
+def test_a_held_out_phrasing_leaves_its_fact_entirely(shipped_semantic_matcher):
+    """Asked with itself held out, a phrasing is not found in its fact's meaning either: the
+    fact's closest phrasing and its centroid are those of its other phrasings."""
+    matcher = shipped_semantic_matcher
+    semantic = matcher.semantic
+    f = next(i for i, fact in enumerate(matcher.facts) if len(fact.phrasings) > 2)
+    row = int(semantic.first_phrasing[f])
+    vector = semantic.phrasings[row].astype(np.float32)
+    assert semantic.best_phrasing(vector, [f])[0] > 0.99  # itself
+    assert semantic.best_phrasing(vector, [f], held_out=row)[0] < 0.99
+    assert semantic.by_centroid(vector, row)[f] < semantic.by_centroid(vector)[f]
+    others = [i for i in range(len(matcher.facts)) if i != f]
+    assert np.array_equal(semantic.by_centroid(vector, row)[others],
+                          semantic.by_centroid(vector)[others])
+
+
+def test_a_fact_whose_only_phrasing_is_held_out_scores_nothing_by_meaning(embedder):
+    model = SemanticModel(embedder)
+    index = semantic_module.SemanticIndex(model, list(small_kb().facts.values()))
+    vector = index.phrasings[0].astype(np.float32)
+    assert index.best_phrasing(vector, [0, 1], held_out=0)[0] == 0.0
+    assert index.by_centroid(vector, 0)[0] == 0.0

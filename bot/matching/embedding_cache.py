@@ -97,9 +97,6 @@ class EmbeddingCache:
         self.rejected = why
         log.warning("embedding cache %s ignored and rebuilt: %s", self.path, why)
 
-    def get(self, text: str) -> np.ndarray | None:
-        return self._vectors.get(text_key(text))
-
     def missing(self, texts: Sequence[str]) -> list[str]:
         """The texts of `texts` with no vector yet (each once, in order)."""
         return [t for t in dict.fromkeys(texts) if text_key(t) not in self._vectors]

@@ -243,7 +243,7 @@ class Matcher:
         then each candidate's closest phrasing by meaning and by spelling."""
         semantic = self.semantic
         assert semantic is not None
-        by_centroid = semantic.by_centroid(meaning)
+        by_centroid = semantic.by_centroid(meaning, held_out)
         rough = (1 - SEMANTIC_WEIGHT) * lexical + SEMANTIC_WEIGHT * by_centroid
         candidates = np.arange(len(rough))
         if len(candidates) > RERANK_CANDIDATES:

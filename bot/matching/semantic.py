@@ -151,22 +151,33 @@ class SemanticIndex:
     def question(self, text: str) -> np.ndarray:
         return self.model.embed_question(text)
 
-    def by_centroid(self, vector: np.ndarray) -> np.ndarray:
-        """Cosine of the question with every fact's centroid."""
-        return self.centroids @ vector
+    def by_centroid(self, vector: np.ndarray, held_out: int | None = None) -> np.ndarray:
+        """Cosine of the question with every fact's centroid; with `held_out` (a phrasing
+        row), that fact's centroid is the mean of its other phrasings (0 if it has none)."""
+        scores = self.centroids @ vector
+        if held_out is not None:
+            fact = int(np.searchsorted(self.first_phrasing, held_out, side="right")) - 1
+            rows = np.arange(self.first_phrasing[fact], self.first_phrasing[fact + 1])
+            rest = self.phrasings[rows[rows != held_out]].astype(np.float32).sum(axis=0)
+            norm = float(np.linalg.norm(rest))
+            scores[fact] = float(rest @ vector) / norm if norm > 0 else 0.0
+        return scores
 
     def best_phrasing(
         self, vector: np.ndarray, facts: Sequence[int], held_out: int | None = None
     ) -> np.ndarray:
         """For each of `facts`, the cosine of the question with its closest phrasing (the
-        phrasing row `held_out` aside; a fact left with none scores its centroid's)."""
-        out = np.empty(len(facts), dtype=np.float32)
+        phrasing row `held_out` aside; a fact left with none scores 0)."""
         first = self.first_phrasing
-        for place, fact in enumerate(facts):
-            rows = self.phrasings[first[fact] : first[fact + 1]].astype(np.float32) @ vector
-            if held_out is not None and first[fact] <= held_out < first[fact + 1]:
-                rows[held_out - first[fact]] = -1.0
-            out[place] = rows.max() if len(rows) else -1.0
-            if out[place] <= -1.0:
-                out[place] = float(self.centroids[fact] @ vector)
+        facts = np.asarray(facts, dtype=np.int64)
+        counts = first[facts + 1] - first[facts]
+        starts = np.repeat(first[facts] - np.cumsum(counts) + counts, counts)
+        rows = starts + np.arange(int(counts.sum()))
+        cosines = self.phrasings[rows].astype(np.float32) @ vector
+        if held_out is not None:
+            cosines[rows == held_out] = -np.inf
+        out = np.zeros(len(facts), dtype=np.float32)
+        some = counts > 0
+        out[some] = np.maximum.reduceat(cosines, (np.cumsum(counts) - counts)[some])
+        out[~np.isfinite(out)] = 0.0
         return out
