@@ -45,9 +45,9 @@ def build_bot(settings: Settings, **options) -> CareerBot:
     semantic = semantic_model(settings.data_dir / EMBEDDINGS_DIR, settings.embedding_model)
     service = AnswerService(knowledge, database, semantic=semantic)
     calibration = service.matcher.calibration
-    if service.matcher.semantic is not None:
-        log.info("semantic index ready: %d phrasings; %s", len(service.matcher.index.phrasing_text),
-                 calibration.describe() if calibration else "default thresholds")
+    if calibration is not None:  # the matcher calibrated itself: the meaning signal is on
+        log.info("semantic index ready: %d phrasings; %s",
+                 len(service.matcher.index.phrasing_text), calibration.describe())
     if settings.metrics_port is not None:
         metrics = Metrics(service)
         metrics.serve(settings.metrics_port, settings.metrics_address)

@@ -84,3 +84,18 @@ def test_eval_prints_the_shares():
     assert "answered correctly" in result.stdout
     assert "right fact suggested" in result.stdout
     assert "out of scope declined" in result.stdout
+
+
+def test_eval_without_the_model_and_on_canonical_questions_only():
+    lexical = run("eval", "--lexical")
+    assert lexical.returncode == 0 and "lexical only" in lexical.stdout
+    cut = run("eval", "--questions-only")
+    assert cut.returncode == 0
+    assert "meaning + lexical, each fact's canonical question only" in cut.stdout
+
+    def correct(output: str) -> float:
+        line = next(x for x in output.splitlines() if "answered correctly" in x)
+        return float(line.split()[2].rstrip("%"))
+
+    # one phrasing per fact reaches far fewer questions than the full knowledge base
+    assert correct(cut.stdout) < correct(lexical.stdout) - 20

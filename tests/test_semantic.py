@@ -276,3 +276,17 @@ def test_a_fact_whose_only_phrasing_is_held_out_scores_nothing_by_meaning(embedd
     vector = index.phrasings[0].astype(np.float32)
     assert index.best_phrasing(vector, [0, 1], held_out=0)[0] == 0.0
     assert index.by_centroid(vector, 0)[0] == 0.0
+
+
+def test_where_the_bot_speaks_unprompted_it_needs_the_calibrated_confidence(shipped_kb):
+    from bot.service import AnswerService
+
+    service = AnswerService(shipped_kb)
+    level = service.unprompted_confidence
+    assert level == service.matcher.calibration.unprompted > service.matcher.thresholds.answer
+    question = "can machine learning be used in healthcare jobs"  # answered at ~0.62
+    addressed = service.ask(question, via="test", record=False)
+    assert addressed.answered and addressed.confidence < level
+    unprompted = service.ask(question, via="test", record=False, min_confidence=level)
+    assert not unprompted.answered
+    assert AnswerService(shipped_kb, semantic=None).unprompted_confidence == 0.6

@@ -130,13 +130,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    if args.questions_only or args.lexical:
-        knowledge = _matcher_knowledge(args)
-        if args.questions_only:
-            knowledge = questions_only(knowledge)
-        matcher = Matcher(knowledge, semantic=None if args.lexical else _semantic())
-    else:
-        matcher = _matcher(args)
+    knowledge = _matcher_knowledge(args)
+    if args.questions_only:
+        knowledge = questions_only(knowledge)
+    matcher = Matcher(knowledge, semantic=None if args.lexical else _semantic())
     try:
         questions = load_gold(args.file)
     except (YamlError, KnowledgeBaseError) as exc:

@@ -90,6 +90,7 @@ def test_same_files_change_nothing(store: KnowledgeStore, kb_dir: Path):
         ("pay.yaml", b"topic: pay\ntitle: [\n", "invalid YAML"),
         ("pay.yaml", b"topic: pay\ntitle: Pay\nfacts: []\n", "unknown related fact"),
         ("pay.yaml", b"topic: wrong\ntitle: Pay\nfacts: []\n", "'topic' must be 'pay'"),
+        ("matching.yaml", b"subject: cooking\n", "edited in the knowledge directory"),
     ],
 )
 def test_bad_uploads_are_refused_and_nothing_written(

@@ -189,6 +189,7 @@ def test_export_gives_the_files_as_stored(store: KnowledgeStore, kb_dir: Path):
     assert exported["sources.yaml"] == (kb_dir / "sources.yaml").read_bytes()
     assert exported["pay.yaml"] == (kb_dir / "topics/pay.yaml").read_bytes()
     assert set(exported) == {"sources.yaml", *(p.name for p in (kb_dir / "topics").iterdir())}
+    assert (kb_dir / "matching.yaml").exists()  # read by the bot, but edited in git only
 
 
 def test_no_temporary_files_left(store: KnowledgeStore, kb_dir: Path):
