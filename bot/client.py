@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import logging
@@ -71,8 +70,7 @@ class CareerBot(commands.Bot):
             self.watcher = KnowledgeWatcher(
                 self.settings.knowledge_dir, self._knowledge_changed, self._knowledge_broken,
                 self.settings.watch_interval, knowledge=self.service.knowledge,
-                loop=asyncio.get_running_loop(),
-            ).start()
+            ).start()  # callbacks on the watcher's thread: a rebuild never blocks the loop
 
     def _knowledge_changed(self, knowledge: KnowledgeBase) -> None:
         if knowledge != self.service.knowledge:

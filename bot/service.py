@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -46,6 +47,12 @@ class AnswerService:
         self.database = database
         self.observers: list[Callable[[Answer, float], None]] = []
         """Called with each answer and its latency in seconds (metrics subscribe here)."""
+        self._replacing = threading.Lock()
+        self._wanted_lock = threading.Lock()
+        self._wanted: tuple[int, KnowledgeBase] = (0, knowledge)
+        """The latest knowledge base asked for, numbered."""
+        self._built = 0
+        """The number of the one answering now."""
         self._current = self._load(knowledge)
 
     def _load(self, knowledge: KnowledgeBase) -> Loaded:
@@ -71,8 +78,24 @@ class AnswerService:
         return self._current.loaded_at
 
     def replace(self, knowledge: KnowledgeBase) -> None:
-        """Answer from `knowledge` from now on (built first, then swapped in one step)."""
-        self._current = self._load(knowledge)
+        """Answer from `knowledge` from now on (built first, then swapped in one step).
+
+        Building embeds the new phrasings and calibrates the matcher (about a second for the
+        shipped knowledge base): call it off the event loop. Builds are serialised, and calls
+        that queue up behind a build are served by one build of the latest knowledge base (a
+        burst of edits costs two builds, not one each); the last call's knowledge base is the
+        one that answers, and every call returns once a build at least as new as its own is
+        in place."""
+        with self._wanted_lock:
+            self._wanted = (self._wanted[0] + 1, knowledge)
+            mine = self._wanted[0]
+        with self._replacing:
+            if self._built >= mine:
+                return  # a build that began after this call already includes it
+            with self._wanted_lock:
+                generation, latest = self._wanted
+            self._current = self._load(latest)
+            self._built = generation
 
     def ask(
         self,

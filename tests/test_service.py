@@ -31,3 +31,33 @@ def test_unprompted_answers_need_a_clear_winner():
     assert asked.answered and asked.related[0].fact_id != asked.fact_id
     unprompted = service.ask(both, via="test", record=False, min_confidence=0.0)
     assert not unprompted.answered
+
+
+def test_a_burst_of_replacements_is_served_by_few_builds_of_the_latest(monkeypatch):
+    """Calls queued behind a build are served by one build of the newest knowledge base, and
+    each returns only once a build at least as new as its own is in place."""
+    import threading
+    import time
+
+    def kb(n: int):
+        return with_vocabulary([Fact(id=f"f{n}", question=f"question {n}", answer="a")])
+
+    service = AnswerService(kb(0), thresholds=Thresholds())
+    builds: list[str] = []
+    load = service._load
+
+    def slow_load(knowledge):
+        builds.append(next(iter(knowledge.facts)))
+        time.sleep(0.05)
+        return load(knowledge)
+
+    monkeypatch.setattr(service, "_load", slow_load)
+    threads = [threading.Thread(target=service.replace, args=(kb(n),)) for n in range(1, 21)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(builds) < 10
+    assert set(service.knowledge.facts) == {builds[-1]}
+    service.replace(kb(99))
+    assert set(service.knowledge.facts) == {"f99"}

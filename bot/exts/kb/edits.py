@@ -83,7 +83,7 @@ class EditCommands(KbPlumbing):
             except EDIT_ERRORS as exc:
                 await update(click, content=clip(f"Not removed: {exc}", 2000), view=view)
                 return
-            self.bot.service.replace(result.knowledge)
+            await self._answer_from(click, result.knowledge)
             await update(
                 click,
                 content=f"Removed `{fact}` (change #{result.change.id}; `/kb revert` undoes it).",

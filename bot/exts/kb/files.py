@@ -70,7 +70,7 @@ class FileCommands(KbPlumbing):
                 await update(click, content=clip(f"Not imported: {exc}", 2000), view=view)
                 return
             if applied.knowledge is not None:
-                self.bot.service.replace(applied.knowledge)
+                await self._answer_from(click, applied.knowledge)
             await update(click, content="Imported.", view=view)
             if applied.change is not None:
                 await self.post_modlog(applied.change)

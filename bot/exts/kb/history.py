@@ -57,7 +57,7 @@ class HistoryCommands(KbPlumbing):
                 report.issues, "The files on disk are invalid: still answering from the last "
                                "good knowledge base. Problems:"))
             return
-        self.bot.service.replace(report.knowledge)
+        await self._answer_from(interaction, report.knowledge)
         kb = report.knowledge
         await self._say(interaction, f"Reloaded: {len(kb.facts)} facts in {len(kb.topics)} "
                                      "topics.")

@@ -17,7 +17,7 @@ from bot.editing import Change, EditRejected, EditResult
 from bot.exts.kb import gate
 from bot.exts.kb.forms import FactForm, RetryView
 from bot.knowledge.errors import Issue
-from bot.knowledge.models import Fact
+from bot.knowledge.models import Fact, KnowledgeBase
 from bot.matching.overlaps import reads_like
 from bot.settings import Settings
 from bot.ui.deadline import respond, within_deadline
@@ -56,6 +56,12 @@ class KbPlumbing:
         """Run a store operation off the event loop, within Discord's deadline."""
         return await within_deadline(interaction, asyncio.to_thread(func, *args, **kwargs))
 
+    async def _answer_from(self, interaction: discord.Interaction,
+                           knowledge: KnowledgeBase) -> None:
+        """Answer from `knowledge` from now on: the matcher is rebuilt (new phrasings
+        embedded, thresholds calibrated) off the event loop, within Discord's deadline."""
+        await self._run(interaction, self.bot.service.replace, knowledge)
+
     async def _say(self, interaction: discord.Interaction, content: str | None = None,
                    **kwargs: Any) -> None:
         kwargs.setdefault("ephemeral", True)
@@ -66,7 +72,7 @@ class KbPlumbing:
         """An edit landed: answer from it now, tell the moderator, post it to the mod log.
         With `new_phrasing` (fact id, phrasing), also say if the phrasing reads more like
         another fact."""
-        self.bot.service.replace(result.knowledge)
+        await self._answer_from(interaction, result.knowledge)
         text = f"{message} (change #{result.change.id})"
         if new_phrasing is not None:
             other = reads_like(self.bot.service.matcher, *new_phrasing)
