@@ -97,32 +97,33 @@ class EmbeddingCache:
         self.rejected = why
         log.warning("embedding cache %s ignored and rebuilt: %s", self.path, why)
 
-    def missing(self, texts: Sequence[str]) -> list[str]:
-        """The texts of `texts` with no vector yet (each once, in order)."""
-        return [t for t in dict.fromkeys(texts) if text_key(t) not in self._vectors]
+    def missing(self, keys: Sequence[bytes]) -> list[int]:
+        """The places in `keys` (see `text_key`) with no vector yet."""
+        return [i for i, key in enumerate(keys) if key not in self._vectors]
 
-    def on_disk(self, texts: Sequence[str]) -> bool:
-        """Whether the file on disk holds every text of `texts` (always, without a file)."""
-        return self.path is None or all(text_key(t) in self._on_disk for t in texts)
+    def on_disk(self, keys: Sequence[bytes]) -> bool:
+        """Whether the file on disk holds every key of `keys` (always, without a file)."""
+        return self.path is None or self._on_disk.issuperset(keys)
 
     def put(self, texts: Sequence[str], vectors: np.ndarray) -> None:
         for text, vector in zip(texts, vectors, strict=True):
             self._vectors[text_key(text)] = vector.astype(np.float16)
 
-    def vectors(self, texts: Sequence[str]) -> np.ndarray:
-        """The vectors of `texts` (all must be present), as float16 rows."""
-        out = np.empty((len(texts), self.dimension), dtype=np.float16)
-        for row, text in enumerate(texts):
-            out[row] = self._vectors[text_key(text)]
+    def vectors(self, keys: Sequence[bytes]) -> np.ndarray:
+        """The vectors of `keys` (all must be present), as float16 rows."""
+        out = np.empty((len(keys), self.dimension), dtype=np.float16)
+        for row, key in enumerate(keys):
+            out[row] = self._vectors[key]
         return out
 
-    def save(self, keep: Sequence[str] | None = None) -> None:
-        """Write the cache (only the vectors of `keep`, if given) atomically. A failure to
-        write (a full disk, a read-only directory) is logged; the vectors stay in memory."""
+    def save(self, keep: Sequence[bytes] | None = None) -> None:
+        """Write the cache (only the vectors of the keys `keep`, if given) atomically. A
+        failure to write (a full disk, a read-only directory) is logged; the vectors stay in
+        memory."""
         if self.path is None:
             return
         if keep is not None:
-            wanted = {text_key(t) for t in keep}
+            wanted = set(keep)
             items = [(k, v) for k, v in self._vectors.items() if k in wanted]
         else:
             items = list(self._vectors.items())

@@ -66,6 +66,8 @@ UNPROMPTED_CONFIDENCE = 0.6
 """Lexical signals only: where the bot speaks unprompted, it needs this confidence."""
 DEFAULT_MODEL = object()
 """`Matcher(semantic=...)` default: the process's model (`semantic_model()`), if usable."""
+FROM_KNOWLEDGE = object()
+"""`Matcher(scope=...)` default: the knowledge base's own (`scope_of`)."""
 
 
 def scope_of(knowledge: KnowledgeBase) -> Scope | None:
@@ -107,7 +109,7 @@ class Matcher:
         knowledge: KnowledgeBase,
         *,
         synonyms: Mapping[str, str] | None = None,
-        scope: Scope | object | None = DEFAULT_MODEL,
+        scope: Scope | object | None = FROM_KNOWLEDGE,
         thresholds: Thresholds | None = None,
         semantic: SemanticModel | object | None = DEFAULT_MODEL,
     ) -> None:
@@ -118,7 +120,7 @@ class Matcher:
         self.knowledge = knowledge
         if synonyms is None:
             synonyms = {**CHAT_SYNONYMS, **knowledge.vocabulary.synonyms}
-        if scope is DEFAULT_MODEL:
+        if scope is FROM_KNOWLEDGE:
             scope = scope_of(knowledge)
         self.scope: Scope | None = scope  # type: ignore[assignment]
         self.facts: tuple[Fact, ...] = tuple(knowledge.facts.values())

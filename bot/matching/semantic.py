@@ -29,7 +29,7 @@ from bot.matching.embedding import (
     default_model_path,
     load_embedder,
 )
-from bot.matching.embedding_cache import EmbeddingCache
+from bot.matching.embedding_cache import EmbeddingCache, text_key
 
 log = logging.getLogger(__name__)
 
@@ -55,13 +55,14 @@ class SemanticModel:
 
     def vectors(self, texts: Sequence[str], *, save: bool = True) -> np.ndarray:
         """The vectors of `texts` (float16 rows), embedding only those not cached yet."""
+        keys = [text_key(t) for t in texts]
         with self._lock:
-            missing = self.cache.missing(texts)
+            missing = list(dict.fromkeys(texts[i] for i in self.cache.missing(keys)))
             if missing:
                 self._embed_into_cache(missing)
-            if save and not self.cache.on_disk(texts):
-                self.cache.save(keep=texts)
-            return self.cache.vectors(texts)
+            if save and not self.cache.on_disk(keys):
+                self.cache.save(keep=keys)
+            return self.cache.vectors(keys)
 
     def _embed_into_cache(self, texts: list[str]) -> None:
         started = last = time.monotonic()
