@@ -53,10 +53,12 @@ class AnswerService:
         """The latest knowledge base asked for, numbered."""
         self._built = 0
         """The number of the one answering now."""
-        self._current = self._load(knowledge)
+        self._current = self._load(knowledge, None)
 
-    def _load(self, knowledge: KnowledgeBase) -> Loaded:
-        matcher = Matcher(knowledge, thresholds=self.thresholds, semantic=self.semantic)
+    def _load(self, knowledge: KnowledgeBase, previous: Loaded | None) -> Loaded:
+        """`knowledge` built into a matcher (reusing `previous`'s calibration if it fits)."""
+        matcher = Matcher(knowledge, thresholds=self.thresholds, semantic=self.semantic,
+                          calibrated=previous.matcher.calibration if previous else None)
         return Loaded(knowledge, matcher, time.time())
 
     @property
@@ -94,7 +96,7 @@ class AnswerService:
                 return  # a build that began after this call already includes it
             with self._wanted_lock:
                 generation, latest = self._wanted
-            self._current = self._load(latest)
+            self._current = self._load(latest, self._current)
             self._built = generation
 
     def ask(

@@ -290,3 +290,24 @@ def test_where_the_bot_speaks_unprompted_it_needs_the_calibrated_confidence(ship
     unprompted = service.ask(question, via="test", record=False, min_confidence=level)
     assert not unprompted.answered
     assert AnswerService(shipped_kb, semantic=None).unprompted_confidence == 0.6
+
+
+def test_an_edit_reuses_the_calibration_until_the_knowledge_base_drifts(shipped_kb):
+    """A moderator's edit does not pay for a new calibration; edits that together change
+    more than `DRIFT` of the phrasings do."""
+    from bot.matching.calibration import DRIFT
+    from bot.service import AnswerService
+
+    service = AnswerService(shipped_kb)
+    first = service.matcher.calibration
+    fact = next(iter(shipped_kb.facts.values()))
+    edited = replace(fact, alternates=(*fact.alternates, "a phrasing a moderator just added"))
+    service.replace(replace(shipped_kb, facts={**shipped_kb.facts, fact.id: edited}))
+    assert service.matcher.calibration is first
+    phrasings = sum(len(f.phrasings) for f in shipped_kb.facts.values())
+    many = int(2 * DRIFT * phrasings)  # well past the drift allowed
+    added = tuple(f"new phrasing {i}" for i in range(many))
+    grown = replace(fact, alternates=(*fact.alternates, *added))
+    service.replace(replace(shipped_kb, facts={**shipped_kb.facts, fact.id: grown}))
+    assert service.matcher.calibration is not first
+    assert service.matcher.calibration.asked > 0

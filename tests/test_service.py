@@ -46,10 +46,10 @@ def test_a_burst_of_replacements_is_served_by_few_builds_of_the_latest(monkeypat
     builds: list[str] = []
     load = service._load
 
-    def slow_load(knowledge):
+    def slow_load(knowledge, previous):
         builds.append(next(iter(knowledge.facts)))
         time.sleep(0.05)
-        return load(knowledge)
+        return load(knowledge, previous)
 
     monkeypatch.setattr(service, "_load", slow_load)
     threads = [threading.Thread(target=service.replace, args=(kb(n),)) for n in range(1, 21)]

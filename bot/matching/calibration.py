@@ -30,7 +30,8 @@ from __future__ import annotations
 
 import random
 import time
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -38,6 +39,7 @@ import numpy as np
 from bot.matching.thresholds import Thresholds
 
 if TYPE_CHECKING:
+    from bot.knowledge.models import Fact
     from bot.matching.matcher import Matcher
 
 SAMPLE = 600
@@ -45,6 +47,9 @@ SAMPLE = 600
 MIN_FACTS = 4
 ANSWER_QUANTILE = 0.5
 UNPROMPTED_QUANTILE = 0.9
+DRIFT = 0.05
+"""A calibration still fits a knowledge base whose phrasings differ from those it was learned
+on by at most this share: a moderator's edit reuses it instead of paying for a new one."""
 LEAD = 1.02
 """The best must beat the runner-up by this ratio (the meaning signal lifts every score, so
 the lexical matcher's 1.10 would decline most close but right answers)."""
@@ -62,6 +67,19 @@ class Calibration:
     uncovered: tuple[float, float, float]
     """Best other fact's score with the whole fact held out: 10th, 50th, 90th percentile."""
     seconds: float
+    basis: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64), compare=False,
+                              repr=False)
+    """The (fact, phrasing) pairs it was learned on, hashed and sorted (empty: fixed values)."""
+
+    def fits(self, facts: Sequence[Fact]) -> bool:
+        """Whether it may serve `facts` too: at most `DRIFT` of their phrasings differ from
+        those it was learned on (edits add up: each is measured against the basis, and
+        a calibration that has drifted too far is learned anew)."""
+        if not len(self.basis) or len(facts) < MIN_FACTS:
+            return False
+        new = _basis(facts)
+        differing = len(np.setxor1d(self.basis, new, assume_unique=True))
+        return differing <= DRIFT * max(len(self.basis), len(new))
 
     def describe(self) -> str:
         t = self.thresholds
@@ -117,4 +135,10 @@ def calibrate(matcher: Matcher, *, sample: int = SAMPLE) -> Calibration:
         covered_median=float(np.median(covered)) if covered else float("nan"),
         uncovered=(low, mid, high),
         seconds=time.perf_counter() - started,
+        basis=_basis(facts),
     )
+
+
+def _basis(facts: Sequence[Fact]) -> np.ndarray:
+    return np.unique(np.fromiter(
+        (hash((f.id, p)) for f in facts for p in f.phrasings), dtype=np.int64))

@@ -112,11 +112,14 @@ class Matcher:
         scope: Scope | object | None = FROM_KNOWLEDGE,
         thresholds: Thresholds | None = None,
         semantic: SemanticModel | object | None = DEFAULT_MODEL,
+        calibrated: Calibration | None = None,
     ) -> None:
         """`thresholds`: None to calibrate them on this knowledge base (with the meaning
         signal; see `bot.matching.calibration`), else these. `semantic`: the model of
         meaning (default: the process's, if usable; None: lexical signals only). `synonyms`
-        and `scope` default to the knowledge base's own (`matching.yaml`), with chat spelling."""
+        and `scope` default to the knowledge base's own (`matching.yaml`), with chat spelling.
+        `calibrated`: the calibration of the matcher this one replaces, reused if it still
+        fits this knowledge base (`Calibration.fits`: an edit does not recalibrate)."""
         self.knowledge = knowledge
         if synonyms is None:
             synonyms = {**CHAT_SYNONYMS, **knowledge.vocabulary.synonyms}
@@ -134,7 +137,8 @@ class Matcher:
         self.thresholds = thresholds or DEFAULT_THRESHOLDS
         self.calibration: Calibration | None = None
         if thresholds is None and self.semantic is not None:
-            self.calibration = self._calibrated(synonyms)
+            fits = calibrated is not None and calibrated.fits(self.facts)
+            self.calibration = calibrated if fits else self._calibrated(synonyms)
             self.thresholds = self.calibration.thresholds
 
     def _calibrated(self, synonyms: Mapping[str, str]) -> Calibration:
