@@ -311,3 +311,17 @@ def test_an_edit_reuses_the_calibration_until_the_knowledge_base_drifts(shipped_
     service.replace(replace(shipped_kb, facts={**shipped_kb.facts, fact.id: grown}))
     assert service.matcher.calibration is not first
     assert service.matcher.calibration.asked > 0
+
+
+def test_a_key_ending_in_a_zero_byte_survives_the_file(tmp_path):
+    """numpy's fixed-size byte strings drop trailing NULs: the keys are stored as bytes rows."""
+    text = "question 224"  # its key ends with b"\0"
+    from bot.matching.embedding_cache import text_key
+
+    assert text_key(text).endswith(b"\0")
+    cache = EmbeddingCache(MODEL_SHA256, DIMENSION, tmp_path)
+    cache.put([text, "question 1"], np.ones((2, DIMENSION), dtype=np.float32))
+    cache.save()
+    reread = EmbeddingCache(MODEL_SHA256, DIMENSION, tmp_path)
+    keys = [text_key(text), text_key("question 1")]
+    assert reread.missing(keys) == [] and reread.on_disk(keys)

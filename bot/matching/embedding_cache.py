@@ -24,7 +24,8 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 KEY_BYTES = 16
-FORMAT = 1
+FORMAT = 2
+"""2: keys stored as rows of bytes (numpy's fixed-size byte strings drop trailing NULs)."""
 
 
 def text_key(text: str) -> bytes:
@@ -81,17 +82,18 @@ class EmbeddingCache:
             self._reject("it was written for another model or format")
             return
         if (
-            keys.dtype != np.dtype(f"S{KEY_BYTES}") or vectors.dtype != np.float16
-            or vectors.shape != (len(keys), self.dimension)
+            keys.dtype != np.uint8 or keys.ndim != 2 or keys.shape[1] != KEY_BYTES
+            or vectors.dtype != np.float16 or vectors.shape != (len(keys), self.dimension)
         ):
             self._reject("its arrays have the wrong shape")
             return
         if _checksum(keys, vectors) != checksum:
             self._reject("its checksum does not match (corrupt or truncated)")
             return
-        self._vectors.update(zip(keys.tolist(), vectors, strict=True))
+        as_bytes = [row.tobytes() for row in keys]
+        self._vectors.update(zip(as_bytes, vectors, strict=True))
         self.loaded_from_disk = len(keys)
-        self._on_disk = set(keys.tolist())
+        self._on_disk = set(as_bytes)
 
     def _reject(self, why: str) -> None:
         self.rejected = why
@@ -127,7 +129,8 @@ class EmbeddingCache:
             items = [(k, v) for k, v in self._vectors.items() if k in wanted]
         else:
             items = list(self._vectors.items())
-        keys = np.array([k for k, _ in items], dtype=f"S{KEY_BYTES}")
+        keys = np.frombuffer(b"".join(k for k, _ in items), dtype=np.uint8).reshape(
+            len(items), KEY_BYTES)
         vectors = (
             np.stack([v for _, v in items]).astype(np.float16)
             if items else np.zeros((0, self.dimension), dtype=np.float16)
@@ -143,7 +146,7 @@ class EmbeddingCache:
                 os.fsync(handle.fileno())
             os.replace(tmp, self.path)
             tmp = None
-            self._on_disk = set(keys.tolist())
+            self._on_disk = {k for k, _ in items}
         except OSError as exc:
             log.warning("embedding cache not saved to %s: %s", self.path, exc.strerror or exc)
         finally:
