@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 EXIT_OK, EXIT_USAGE = 0, 2
@@ -49,7 +50,7 @@ def cmd_speed(args: argparse.Namespace) -> int:
         return _error(f"--facts must be between 1 and {max_facts():,}, not {args.facts}")
     if args.queries < 1:
         return _error(f"--queries must be at least 1, not {args.queries}")
-    report = run_speed(args.facts, seed=args.seed, queries=args.queries)
+    report = run_speed(args.facts, seed=args.seed, queries=args.queries, cache=args.cache)
     if args.json:
         _dump(report.to_json())
     else:
@@ -80,4 +81,8 @@ def register(subparsers: Any) -> None:
         "--queries", type=int, default=DEFAULT_QUERIES, metavar="Q", help="questions to time"
     )
     speed.add_argument("--json", action="store_true", help="print the figures as JSON")
+    speed.add_argument(
+        "--cache", type=Path, metavar="DIR",
+        help="keep the phrasing vectors in DIR: the first run times a cold build, the next a "
+             "warm start (without it, every run is cold)")
     speed.set_defaults(func=cmd_speed)

@@ -52,6 +52,8 @@ class SemanticModel:
         self.cache = EmbeddingCache(embedder.info.model_sha256, DIMENSION, cache_dir, shared)
         self._lock = threading.Lock()
         self._recent: dict[str, np.ndarray] = {}
+        self.embedded = 0
+        """Texts this model has embedded (not found in its cache)."""
 
     def vectors(self, texts: Sequence[str], *, save: bool = True) -> np.ndarray:
         """The vectors of `texts` (float16 rows), embedding only those not cached yet."""
@@ -70,6 +72,7 @@ class SemanticModel:
         for start in range(0, len(texts), PROGRESS_CHUNK):
             chunk = texts[start : start + PROGRESS_CHUNK]
             self.cache.put(chunk, self.embedder.embed(chunk))
+            self.embedded += len(chunk)
             done, now = start + len(chunk), time.monotonic()
             if bar:
                 filled = 30 * done // len(texts)
