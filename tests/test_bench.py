@@ -397,3 +397,14 @@ def test_bm25_reproduces_the_published_clinc_figures():
     right = sum(answered(o, threshold) and o.top in o.expected for o in inside) / len(inside)
     declined = sum(not answered(o, threshold) for o in outside) / len(outside)
     assert (round(right, 3), round(declined, 3)) == (0.559, 0.867)
+
+
+def test_speed_with_a_cache_times_a_cold_build_then_a_warm_start(tmp_path):
+    cold = run_speed(20, seed=5, queries=10, cache=tmp_path)
+    assert cold.meaning and cold.embedded == cold.phrasings
+    warm = run_speed(20, seed=5, queries=10, cache=tmp_path)
+    assert warm.embedded == 0
+    start = next(t for t in warm.targets if t.label == "start, warm cache")
+    assert start.value == pytest.approx(warm.load_s)
+    assert next(t for t in cold.targets if t.label == "start, warm cache").value is None
+    assert "warm: every vector from the cache" in format_speed(warm)

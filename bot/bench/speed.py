@@ -179,7 +179,7 @@ def _run(n: int, seed: int, count: int, factory: Callable, cores: str) -> SpeedR
         cores=cores,
         notes=tuple(notes),
         meaning=semantic is not None,
-        embedded=semantic.model.embedded if semantic is not None else 0,
+        embedded=semantic.embedded if semantic is not None else 0,
     )
     return _with_targets(report)
 

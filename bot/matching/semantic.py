@@ -147,7 +147,10 @@ class SemanticIndex:
         counts = np.fromiter((len(f.phrasings) for f in facts), dtype=np.int64, count=len(facts))
         self.first_phrasing = np.zeros(len(facts) + 1, dtype=np.int64)
         np.cumsum(counts, out=self.first_phrasing[1:])
+        before = model.embedded
         self.phrasings = model.vectors(texts, save=save)  # float16 rows
+        self.embedded = model.embedded - before
+        """Phrasings the model had to embed for this index (the rest came from the cache)."""
         sums = np.add.reduceat(self.phrasings.astype(np.float32), self.first_phrasing[:-1])
         sums /= np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
         self.centroids = np.ascontiguousarray(sums, dtype=np.float32)
