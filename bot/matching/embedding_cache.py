@@ -34,8 +34,8 @@ def text_key(text: str) -> bytes:
 
 def _checksum(keys: np.ndarray, vectors: np.ndarray) -> str:
     digest = hashlib.sha256()
-    digest.update(np.ascontiguousarray(keys).tobytes())
-    digest.update(np.ascontiguousarray(vectors).tobytes())
+    digest.update(memoryview(np.ascontiguousarray(keys)).cast("B"))  # no copy of the arrays
+    digest.update(memoryview(np.ascontiguousarray(vectors)).cast("B"))
     return digest.hexdigest()
 
 

@@ -151,7 +151,9 @@ class SemanticIndex:
         self.phrasings = model.vectors(texts, save=save)  # float16 rows
         self.embedded = model.embedded - before
         """Phrasings the model had to embed for this index (the rest came from the cache)."""
-        sums = np.add.reduceat(self.phrasings.astype(np.float32), self.first_phrasing[:-1])
+        # summed in float32 without a float32 copy of every vector (154 MB at 10,000 facts)
+        sums = np.add.reduceat(self.phrasings, self.first_phrasing[:-1], axis=0,
+                               dtype=np.float32)
         sums /= np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
         self.centroids = np.ascontiguousarray(sums, dtype=np.float32)
 
