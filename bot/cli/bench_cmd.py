@@ -1,10 +1,12 @@
-"""`bench quality` and `bench speed`: the matcher against public data sets and at scale."""
+"""`bench quality`, `bench speed`, `bench ablation`: the matcher on public data sets, at scale,
+and without each of its hand rules."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +60,43 @@ def cmd_speed(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_ablation(args: argparse.Namespace) -> int:
+    """Every data set with all hand rules on, then with each off in turn."""
+    from bot.bench.ablation import GoldSet, format_ablation, run_ablation
+    from bot.bench.datasets import DatasetError, load_dataset
+    from bot.evaluation import DEFAULT_GOLD, load_gold
+    from bot.knowledge.errors import KnowledgeBaseError
+    from bot.knowledge.loader import load_report
+    from bot.knowledge.yaml_io import YamlError
+    from bot.matching.rules import RULES
+    from bot.settings import Settings, SettingsError
+
+    rules = [r for r in (args.rules or ",".join(RULES)).split(",") if r]
+    unknown = [r for r in rules if r not in RULES]
+    if unknown:
+        return _error(f"unknown rule(s): {', '.join(unknown)} (known: {', '.join(RULES)})")
+    try:
+        folder = args.knowledge or Settings.from_env().knowledge_dir
+    except SettingsError as exc:
+        return _error(str(exc))
+    report = load_report(folder)
+    if report.knowledge is None:
+        return _error(f"the knowledge base in {folder} is not valid (run `python -m bot validate`)")
+    try:
+        gold = [GoldSet(str(path), load_gold(path)) for path in args.gold or [DEFAULT_GOLD]]
+        datasets = [load_dataset(path) for path in args.dataset or []]
+    except (YamlError, KnowledgeBaseError, DatasetError, OSError) as exc:
+        return _error(str(exc))
+    rows = run_ablation(report.knowledge, gold, datasets, rules=rules)
+    names = [g.name for g in gold] + [d.name for d in datasets]
+    if args.json:
+        _dump([{"rule": row.rule, "sets": dict(zip(names, map(asdict, row.figures),
+                                                   strict=True))} for row in rows])
+    else:
+        print(format_ablation(rows, names))
+    return EXIT_OK
+
+
 def register(subparsers: Any) -> None:
     """Add `bench quality` and `bench speed` to the main parser's sub-commands."""
     bench = subparsers.add_parser("bench", help="benchmark the matcher (quality, speed)")
@@ -86,3 +125,15 @@ def register(subparsers: Any) -> None:
         help="keep the phrasing vectors in DIR: the first run times a cold build, the next a "
              "warm start (without it, every run is cold)")
     speed.set_defaults(func=cmd_speed)
+
+    ablation = kinds.add_parser(
+        "ablation", help="each hand rule of the matcher off in turn, on every data set given")
+    ablation.add_argument("--knowledge", type=Path, metavar="DIR",
+                          help="knowledge directory (default: CAREERBOT_KNOWLEDGE or the bundled)")
+    ablation.add_argument("--gold", type=Path, action="append", metavar="FILE",
+                          help="a gold-style YAML set (repeatable; default: the gold set)")
+    ablation.add_argument("--dataset", type=Path, action="append", metavar="FILE",
+                          help="a benchmark JSON file (repeatable)")
+    ablation.add_argument("--rules", metavar="A,B", help="only these rules (default: every one)")
+    ablation.add_argument("--json", action="store_true", help="print the figures as JSON")
+    ablation.set_defaults(func=cmd_ablation)

@@ -44,6 +44,7 @@ from bot.matching.form_fit import FormFit
 from bot.matching.index import Index
 from bot.matching.normalize import MAX_QUESTION_CHARS, clean, is_figure, stem
 from bot.matching.question_forms import AskedAbout, thing_asked_about
+from bot.matching.rules import ALL_RULES, Rules
 from bot.matching.scope import Scope
 from bot.matching.semantic import SemanticIndex, SemanticModel, semantic_model
 from bot.matching.synonyms import CHAT_SYNONYMS, STOP_WORDS, SynonymTable
@@ -113,16 +114,20 @@ class Matcher:
         thresholds: Thresholds | None = None,
         semantic: SemanticModel | object | None = DEFAULT_MODEL,
         calibrated: Calibration | None = None,
+        rules: Rules = ALL_RULES,
     ) -> None:
         """`thresholds`: None to calibrate them on this knowledge base (with the meaning
         signal; see `bot.matching.calibration`), else these. `semantic`: the model of
         meaning (default: the process's, if usable; None: lexical signals only). `synonyms`
         and `scope` default to the knowledge base's own (`matching.yaml`), with chat spelling.
         `calibrated`: the calibration of the matcher this one replaces, reused if it still
-        fits this knowledge base (`Calibration.fits`: an edit does not recalibrate)."""
+        fits this knowledge base (`Calibration.fits`: an edit does not recalibrate).
+        `rules`: the hand rules on (all but to measure one: `bot.matching.rules`)."""
         self.knowledge = knowledge
+        self.rules = rules
         if synonyms is None:
-            synonyms = {**CHAT_SYNONYMS, **knowledge.vocabulary.synonyms}
+            domain = knowledge.vocabulary.synonyms if "domain-synonyms" in rules else {}
+            synonyms = {**CHAT_SYNONYMS, **domain}
         if scope is FROM_KNOWLEDGE:
             scope = scope_of(knowledge)
         self.scope: Scope | None = scope  # type: ignore[assignment]
@@ -148,7 +153,7 @@ class Matcher:
         key = hash((
             self.semantic.model.embedder.info.model_sha256,
             tuple((f.id, f.phrasings, f.keywords, f.answer) for f in self.facts),
-            tuple(sorted(synonyms.items())), self.scope,
+            tuple(sorted(synonyms.items())), self.scope, self.rules,
         ))
         calibration = _CALIBRATIONS.get(key)
         if calibration is None:
@@ -212,7 +217,7 @@ class Matcher:
             return []
         unknown = sum(
             1 for t in unique if t not in index.terms and t not in STOP_WORDS and " " not in t
-        )
+        ) if "unknown-words" in self.rules else 0
         weights = index.idf[ids]
         unknown_weight = UNKNOWN_WEIGHT * index.idf_unknown
         norm = math.sqrt(float((weights**2).sum()) + unknown * unknown_weight**2)
@@ -302,7 +307,7 @@ class Matcher:
     def _rank(self, raw: list[str], limit: int, question: str = ""
               ) -> tuple[list[tuple[int, float]], list[str]]:
         """(fact index, score) of the best facts, and the question's words."""
-        words = self.analyzer.words_of(raw)
+        words = self.analyzer.words_of(raw, correct_typos="typo-correction" in self.rules)
         meaning = self.semantic.question(question) if self.semantic and question else None
         return self._scores([stem(w) for w in words], meaning=meaning)[:limit], words
 
@@ -338,10 +343,14 @@ class Matcher:
         scored, words = self._rank(raw, RERANK_CANDIDATES, question)
         if not scored:
             return MatchResult(question, None, 0.0)
-        outside = self.scope.outside(words, self._named_with_topic) if self.scope else None
-        if outside is None and self._has_subject(words):
-            fitting = self._fitting(scored, thing_asked_about(words))
-            chosen = self._chosen(fitting, t, words, promoted=fitting[:1] != scored[:1])
+        rules = self.rules
+        outside = (self.scope.outside(words, self._named_with_topic)
+                   if self.scope and "scope" in rules else None)
+        if outside is None and ("subject-word" not in rules or self._has_subject(words)):
+            fitting = (self._fitting(scored, thing_asked_about(words))
+                       if "question-form" in rules else scored)
+            promoted = "promotion" in rules and fitting[:1] != scored[:1]
+            chosen = self._chosen(fitting, t, words, promoted=promoted)
             if chosen is not None:
                 (fact, score), others = fitting[chosen], fitting[:chosen] + fitting[chosen + 1 :]
                 close = tuple(
@@ -394,9 +403,17 @@ class Matcher:
         """Whether the best fact is far enough ahead of the runner-up, or scores `strong`
         and is asked the way the question asks."""
         (best, confidence), runner_up = scored[0], (scored[1][1] if len(scored) > 1 else 0.0)
-        return t.clearly_ahead(confidence, runner_up) or (
-            confidence >= t.strong and self.fit.asked_that_way(best, words)
+        rules = self.rules
+        if "sure-lead" in rules:
+            ahead = t.clearly_ahead(confidence, runner_up)
+        else:
+            ahead = confidence >= t.answer and confidence >= t.lead * runner_up
+        return ahead or (
+            "close-calls" in rules and confidence >= t.strong and self._asked_that_way(best, words)
         )
+
+    def _asked_that_way(self, fact: int, words: list[str]) -> bool:
+        return "answer-type" not in self.rules or self.fit.asked_that_way(fact, words)
 
     def _quoted(self, words: list[str], scored: list[tuple[int, float]],
                 t: Thresholds) -> int | None:
@@ -407,13 +424,13 @@ class Matcher:
         give it, however chatty the rest of the question. Only where close calls are
         answered: another fact may be close, or ahead."""
         figures = {term for term in map(stem, words) if is_figure(term)}
-        if not figures or not t.answers_close_calls:
+        if not figures or not t.answers_close_calls or "quoted-figures" not in self.rules:
             return None
         holders = reduce(np.intersect1d, map(self.index.facts_with, figures))
         if not 0 < len(holders) <= MAX_FIGURE_FACTS:
             return None
         for place, (fact, score) in enumerate(scored):
-            if fact in holders and score >= t.floor and self.fit.asked_that_way(fact, words):
+            if fact in holders and score >= t.floor and self._asked_that_way(fact, words):
                 return place
         return None
 
