@@ -23,16 +23,26 @@ questions are its phrasings, and the rest of the knowledge base answers them), s
 calibrated like any other; one with fewer than `MIN_FACTS` facts gets `SMALL`.
 
 Cost: one match per sampled phrasing (at most `SAMPLE` phrasings; ~1-3 ms each), paid when the
-matcher is built.
+matcher is built, and only once for a knowledge base: `CalibrationStore` keeps the result beside
+the embedding cache, keyed by everything it depends on (`calibration_key`), so a restart on the
+same knowledge base reads it back instead.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
+import math
+import os
 import random
+import tempfile
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -41,6 +51,8 @@ from bot.matching.thresholds import Thresholds
 if TYPE_CHECKING:
     from bot.knowledge.models import Fact
     from bot.matching.matcher import Matcher
+
+log = logging.getLogger(__name__)
 
 SAMPLE = 600
 """Phrasings asked at most (drawn with a fixed seed: the same knowledge base, the same result)."""
@@ -70,6 +82,8 @@ class Calibration:
     basis: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64), compare=False,
                               repr=False)
     """The (fact, phrasing) pairs it was learned on, hashed and sorted (empty: fixed values)."""
+    stored: bool = field(default=False, compare=False)
+    """Read back from disk (`CalibrationStore`), not learned by this process."""
 
     def fits(self, facts: Sequence[Fact]) -> bool:
         """Whether it may serve `facts` too: at most `DRIFT` of their phrasings differ from
@@ -83,8 +97,10 @@ class Calibration:
 
     def describe(self) -> str:
         t = self.thresholds
+        where = " (read from disk)" if self.stored else ""
         return (
-            f"calibrated on {self.asked} held-out phrasings in {self.seconds:.1f} s: covered "
+            f"calibrated on {self.asked} held-out phrasings in {self.seconds:.1f} s{where}: "
+            f"covered "
             f"median {self.covered_median:.2f}, uncovered p10/p50/p90 "
             f"{self.uncovered[0]:.2f}/{self.uncovered[1]:.2f}/{self.uncovered[2]:.2f}; "
             f"answer {t.answer:.2f}, strong {t.strong:.2f}, suggest {t.suggest:.2f}, "
@@ -142,3 +158,134 @@ def calibrate(matcher: Matcher, *, sample: int = SAMPLE) -> Calibration:
 def _basis(facts: Sequence[Fact]) -> np.ndarray:
     return np.unique(np.fromiter(
         (hash((f.id, p)) for f in facts for p in f.phrasings), dtype=np.int64))
+
+
+# -- kept on disk ------------------------------------------------------------------------------
+
+KEEP_ON_DISK = 8
+"""Calibrations kept in the directory (the most recently written): a knowledge base edited
+back and forth, or several bots sharing a data directory, find theirs."""
+
+
+@cache
+def _code_fingerprint() -> bytes:
+    """The source of the matching package: a calibration learned by other code (another
+    weight, another rule) is not this code's."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.digest()
+
+
+def calibration_key(
+    model_sha256: str, facts: Iterable[Fact], synonyms: Mapping[str, str],
+    settings: Iterable[str],
+) -> str:
+    """What a calibration depends on, as one hex digest: the model, the matching code, every
+    text the matcher reads of each fact, the synonyms and `settings` (the scope, the rules,
+    each as a stable string). The same inputs give the same key in every process."""
+    digest = hashlib.sha256(_code_fingerprint())
+    digest.update(model_sha256.encode())
+    for part in (
+        *(x for f in facts for x in ("\x1e", f.id, *f.phrasings, "\x1f", *f.keywords, "\x1f",
+                                     f.answer)),
+        "\x1d", *(x for pair in sorted(synonyms.items()) for x in pair),
+        "\x1d", *settings,
+    ):
+        digest.update(part.encode("utf-8", "surrogatepass"))
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+class CalibrationStore:
+    """Calibrations on disk, one small JSON file per key (`calibration-<key>.json`), written
+    atomically; a file that does not parse or does not hold a calibration is logged and
+    learned anew, never trusted, never a crash. Without a directory, nothing is kept."""
+
+    def __init__(self, directory: Path | None) -> None:
+        self.directory = directory
+
+    def _path(self, key: str) -> Path | None:
+        return None if self.directory is None else self.directory / f"calibration-{key[:32]}.json"
+
+    def get(self, key: str, facts: Sequence[Fact]) -> Calibration | None:
+        path = self._path(key)
+        if path is None or not path.exists():
+            return None
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if data.get("key") != key:
+                raise ValueError("written for another knowledge base")
+            calibration = _from_json(data, facts)
+        except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+            log.warning("calibration %s ignored and learned anew: %s", path, exc)
+            return None
+        return calibration
+
+    def put(self, key: str, calibration: Calibration) -> None:
+        """Write it (a full disk or a read-only directory: logged, kept in memory only)."""
+        path = self._path(key)
+        if path is None:
+            return
+        data = {"key": key, **_to_json(calibration)}
+        tmp = None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".calibration-", suffix=".tmp", dir=path.parent)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(data, handle)
+            os.replace(tmp, path)
+            tmp = None
+            self._prune()
+        except OSError as exc:
+            log.warning("calibration not saved to %s: %s", path, exc.strerror or exc)
+        finally:
+            if tmp is not None:
+                Path(tmp).unlink(missing_ok=True)
+
+    def _prune(self) -> None:
+        assert self.directory is not None
+        files = sorted(self.directory.glob("calibration-*.json"),
+                       key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in files[KEEP_ON_DISK:]:
+            old.unlink(missing_ok=True)
+
+
+def _to_json(calibration: Calibration) -> dict[str, Any]:
+    return {
+        "thresholds": asdict(calibration.thresholds),
+        "unprompted": calibration.unprompted,
+        "asked": calibration.asked,
+        "covered_median": None if math.isnan(calibration.covered_median)
+        else calibration.covered_median,
+        "uncovered": list(calibration.uncovered),
+        "seconds": calibration.seconds,
+    }
+
+
+def _from_json(data: dict[str, Any], facts: Sequence[Fact]) -> Calibration:
+    def number(value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(
+                value):
+            raise ValueError(f"not a number: {value!r}")
+        return float(value)
+
+    limits = data["thresholds"]
+    fields = set(Thresholds.__dataclass_fields__)
+    if set(limits) != fields:
+        raise ValueError("its thresholds are not this version's")
+    uncovered = tuple(number(x) for x in data["uncovered"])
+    if len(uncovered) != 3:
+        raise ValueError("uncovered needs three quantiles")
+    covered = data["covered_median"]
+    return Calibration(
+        thresholds=Thresholds(**{name: number(limits[name]) for name in fields}),
+        unprompted=number(data["unprompted"]),
+        asked=int(number(data["asked"])),
+        covered_median=float("nan") if covered is None else number(covered),
+        uncovered=uncovered,  # type: ignore[arg-type]
+        seconds=number(data["seconds"]),
+        basis=_basis(facts) if len(facts) >= MIN_FACTS else np.zeros(0, np.int64),
+        stored=True,
+    )

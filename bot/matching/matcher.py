@@ -32,7 +32,12 @@ from rapidfuzz import fuzz, process
 from bot.gc_pause import collector_paused
 from bot.knowledge.models import Fact, KnowledgeBase
 from bot.matching.analyzer import Analyzer
-from bot.matching.calibration import Calibration, calibrate
+from bot.matching.calibration import (
+    Calibration,
+    CalibrationStore,
+    calibrate,
+    calibration_key,
+)
 from bot.matching.corpus import (
     Texts,
     Vocabulary,
@@ -77,7 +82,7 @@ def scope_of(knowledge: KnowledgeBase) -> Scope | None:
     return Scope(vocabulary.subject, vocabulary.topic_words) if vocabulary.subject else None
 
 
-_CALIBRATIONS: dict[int, Calibration] = {}
+_CALIBRATIONS: dict[str, Calibration] = {}
 """The last few calibrations of this process, by knowledge base (see `Matcher._calibrated`)."""
 
 
@@ -147,17 +152,25 @@ class Matcher:
             self.thresholds = self.calibration.thresholds
 
     def _calibrated(self, synonyms: Mapping[str, str]) -> Calibration:
-        """The calibration of this knowledge base (the matcher is deterministic: one with the
-        same facts, vocabulary and model gets the same, so it is remembered per process)."""
-        assert self.semantic is not None
-        key = hash((
-            self.semantic.model.embedder.info.model_sha256,
-            tuple((f.id, f.phrasings, f.keywords, f.answer) for f in self.facts),
-            tuple(sorted(synonyms.items())), self.scope, self.rules,
-        ))
+        """The calibration of this knowledge base. The matcher is deterministic: one with the
+        same facts, vocabulary, rules, model and code gets the same, so it is remembered per
+        process and on disk beside the embedding cache (a restart reads it back)."""
+        semantic = self.semantic
+        assert semantic is not None
+        scope = self.scope
+        key = calibration_key(
+            semantic.model.embedder.info.model_sha256, self.facts, synonyms,
+            (f"scope {scope.subject} {sorted(scope.topic_words)}" if scope else "no scope",
+             f"rules off {sorted(self.rules.off)}"),
+        )
         calibration = _CALIBRATIONS.get(key)
         if calibration is None:
-            calibration = calibrate(self)
+            cache_file = semantic.model.cache.path
+            store = CalibrationStore(cache_file.parent if cache_file is not None else None)
+            calibration = store.get(key, self.facts)
+            if calibration is None:
+                calibration = calibrate(self)
+                store.put(key, calibration)
             _CALIBRATIONS[key] = calibration
             while len(_CALIBRATIONS) > 16:
                 del _CALIBRATIONS[next(iter(_CALIBRATIONS))]
