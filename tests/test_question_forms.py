@@ -182,17 +182,6 @@ def test_a_fact_that_does_not_fit_the_form_is_out_of_the_running():
     assert [s.fact.id for s in result.suggestions] in ([], ["pay"])  # never the unfit fact
 
 
-def test_a_promoted_fact_must_score_answer():
-    """Left alone once the fact that reads best is ruled out, the job fact still needs words
-    that point at it: "the job of a data engineer" does not, much (declined)."""
-    matcher = _job_matcher()
-    question = "whats the job of a data engineer in simple terms"
-    (first, _), (second, score), (_, third) = matcher.rank(question)[:3]
-    assert (first.id, second.id) == ("what-is-ml", "the-job")
-    assert matcher.thresholds.clearly_ahead(score, third) and score < matcher.thresholds.answer
-    assert not matcher.match(question).answered
-
-
 def test_when_no_fact_fits_the_x_of_y_the_words_decide():
     """"the total of ..." names a word no fact is asked with: it says little on its own, and
     the question is read by its words (the pay fact)."""

@@ -75,19 +75,22 @@ def run_ablation(
     datasets: Sequence[Dataset],
     *,
     rules: Sequence[str] = tuple(RULES),
+    lexical: bool = False,
     progress: Callable[[str], None] = lambda line: print(line, file=sys.stderr, flush=True),
 ) -> list[Row]:
-    """All rules on, then each of `rules` off in turn, over every set."""
+    """All rules on, then each of `rules` off in turn, over every set (`lexical`: without the
+    meaning signal, as when the model can not be loaded)."""
+    semantic = {"semantic": None} if lexical else {}
     benchmark_kbs = [dataset.knowledge_base() for dataset in datasets]
     rows = []
     for rule in (ALL_ON, *rules):
         started = time.perf_counter()
         config = Rules() if rule == ALL_ON else Rules(off=frozenset({rule}))
         figures = []
-        matcher = Matcher(knowledge, rules=config)
+        matcher = Matcher(knowledge, rules=config, **semantic)
         figures += [_gold_figures(matcher, gold.questions) for gold in gold_sets]
         for dataset, kb in zip(datasets, benchmark_kbs, strict=True):
-            figures.append(_dataset_figures(Matcher(kb, rules=config), dataset))
+            figures.append(_dataset_figures(Matcher(kb, rules=config, **semantic), dataset))
         rows.append(Row(rule, tuple(figures)))
         progress(f"{rule}: measured in {time.perf_counter() - started:.0f} s")
     return rows
@@ -97,10 +100,15 @@ def _pct(share: float | None) -> str:
     return "-" if share is None else f"{100 * share:.1f}"
 
 
+def _label(name: str) -> str:
+    """A short column name: a file's stem ("gold"), a data set's first word ("CLINC150")."""
+    return Path(name).stem if name.endswith((".yaml", ".yml")) else name.split()[0]
+
+
 def format_ablation(rows: Sequence[Row], names: Sequence[str]) -> str:
     """A Markdown table: right / wrong / out of scope declined per set, and each figure's change
     from all rules on (a rule earns its place where turning it off makes things worse)."""
-    head = ["rule off", *(f"{Path(name).stem} right / wrong / declined out" for name in names)]
+    head = ["rule off", *(f"{_label(name)} right / wrong / declined out" for name in names)]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     base = rows[0].figures
     for row in rows:

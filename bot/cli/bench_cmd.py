@@ -87,7 +87,7 @@ def cmd_ablation(args: argparse.Namespace) -> int:
         datasets = [load_dataset(path) for path in args.dataset or []]
     except (YamlError, KnowledgeBaseError, DatasetError, OSError) as exc:
         return _error(str(exc))
-    rows = run_ablation(report.knowledge, gold, datasets, rules=rules)
+    rows = run_ablation(report.knowledge, gold, datasets, rules=rules, lexical=args.lexical)
     names = [g.name for g in gold] + [d.name for d in datasets]
     if args.json:
         _dump([{"rule": row.rule, "sets": dict(zip(names, map(asdict, row.figures),
@@ -135,5 +135,7 @@ def register(subparsers: Any) -> None:
     ablation.add_argument("--dataset", type=Path, action="append", metavar="FILE",
                           help="a benchmark JSON file (repeatable)")
     ablation.add_argument("--rules", metavar="A,B", help="only these rules (default: every one)")
+    ablation.add_argument("--lexical", action="store_true",
+                          help="without the meaning signal (as when the model can not be loaded)")
     ablation.add_argument("--json", action="store_true", help="print the figures as JSON")
     ablation.set_defaults(func=cmd_ablation)

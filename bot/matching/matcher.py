@@ -362,8 +362,7 @@ class Matcher:
         if outside is None and ("subject-word" not in rules or self._has_subject(words)):
             fitting = (self._fitting(scored, thing_asked_about(words))
                        if "question-form" in rules else scored)
-            promoted = "promotion" in rules and fitting[:1] != scored[:1]
-            chosen = self._chosen(fitting, t, words, promoted=promoted)
+            chosen = self._chosen(fitting, t, words)
             if chosen is not None:
                 (fact, score), others = fitting[chosen], fitting[:chosen] + fitting[chosen + 1 :]
                 close = tuple(
@@ -384,8 +383,8 @@ class Matcher:
         """The facts of `scored` that can answer a "what is ..." question (see `FormFit.about_it`):
         those that cannot are out of the running, and the best of the rest must win against the rest
         alone. "what's the job of an MLE in simple terms" reads most like "what is ML in simple
-        terms", a fact never asked about a job: the job fact answers if clearly ahead of the others
-        (and scores `answer`: see `_chosen`). When no fact fits "the X of Y", X may say little on
+        terms", a fact never asked about a job: the job fact answers if clearly ahead of the
+        others. When no fact fits "the X of Y", X may say little on
         its own ("the number of", "the process for"): the words alone decide. Asked what a thing is,
         though, the best fact must define it (or none answers): a fact that merely names the thing
         in some "what is ..." phrasing ("what is the role of an MLE in a data science team") does
@@ -398,16 +397,12 @@ class Matcher:
         return fitting if fitting or not asked.of else scored
 
     def _chosen(
-        self, scored: list[tuple[int, float]], t: Thresholds, words: list[str],
-        *, promoted: bool = False,
+        self, scored: list[tuple[int, float]], t: Thresholds, words: list[str]
     ) -> int | None:
         """The place in `scored` of the fact that answers, if any: the one that gives a figure
-        the question quotes, or the best if confident. A best fact `promoted` to first place
-        by leaving out a better-scored one that does not fit the question's form must also
-        score `answer`: the form rules out that fact, but the words still have to point here."""
+        the question quotes, or the best if confident."""
         chosen = self._quoted(words, scored, t)
-        if (chosen is None and scored and self._confident(scored, t, words)
-                and (not promoted or scored[0][1] >= t.answer)):
+        if chosen is None and scored and self._confident(scored, t, words):
             chosen = 0
         return chosen
 

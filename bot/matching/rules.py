@@ -15,7 +15,6 @@ RULES: dict[str, str] = {
              "names, is declined (matching.yaml's subject and topic words)",
     "subject-word": "a question with no content word the knowledge base knows is declined",
     "question-form": "a \"what is X\" question is decided among the facts asked about X",
-    "promotion": "a fact promoted by the question-form rule must score the answer threshold",
     "answer-type": "an answer without a clear lead (or by a quoted figure) must be asked the "
                    "way the question asks (who, where, when, why, how long...)",
     "quoted-figures": "a figure the question quotes (\"is 127k still the average\") picks "
