@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.knowledge.models import Fact, KnowledgeBase
 from bot.matching import Matcher
@@ -450,3 +453,18 @@ def test_only_the_latest_calibrations_are_kept(embedder, tmp_path, new_process):
         Matcher(replace(kb, facts={**kb.facts, "f0": edited}),
                 semantic=SemanticModel(embedder, tmp_path))
     assert len(list(tmp_path.glob("calibration-*.json"))) == KEEP_ON_DISK
+
+
+@given(st.lists(st.integers(min_value=1, max_value=7), min_size=1, max_size=40),
+       st.integers(min_value=1, max_value=16))
+def test_centroids_are_each_facts_normalised_mean_whatever_the_blocks(counts, block):
+    from bot.matching import semantic as semantic_mod
+
+    rng = np.random.default_rng(len(counts) * 31 + block)
+    vectors = rng.standard_normal((sum(counts), 8)).astype(np.float16)
+    first = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    expected = np.stack([vectors[a:b].astype(np.float64).sum(axis=0)
+                         for a, b in pairwise(first)])
+    expected /= np.maximum(np.linalg.norm(expected, axis=1, keepdims=True), 1e-12)
+    got = semantic_mod._centroids(vectors, first, block)
+    assert got.dtype == np.float32 and np.allclose(got, expected, atol=1e-5)

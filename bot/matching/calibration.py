@@ -185,16 +185,15 @@ def calibration_key(
     """What a calibration depends on, as one hex digest: the model, the matching code, every
     text the matcher reads of each fact, the synonyms and `settings` (the scope, the rules,
     each as a stable string). The same inputs give the same key in every process."""
-    digest = hashlib.sha256(_code_fingerprint())
-    digest.update(model_sha256.encode())
-    for part in (
+    parts = (
         *(x for f in facts for x in ("\x1e", f.id, *f.phrasings, "\x1f", *f.keywords, "\x1f",
                                      f.answer)),
         "\x1d", *(x for pair in sorted(synonyms.items()) for x in pair),
         "\x1d", *settings,
-    ):
-        digest.update(part.encode("utf-8", "surrogatepass"))
-        digest.update(b"\0")
+    )
+    digest = hashlib.sha256(_code_fingerprint())
+    digest.update(model_sha256.encode())
+    digest.update("\0".join(parts).encode("utf-8", "surrogatepass"))  # one pass, not one a text
     return digest.hexdigest()
 
 
