@@ -137,7 +137,10 @@ def _run(n: int, seed: int, count: int, factory: Callable, cores: str) -> SpeedR
 
     semantic = getattr(matcher, "semantic", None)
     if semantic is not None:
-        notes.append(f"calibration: {matcher.calibration.seconds:.2f} s of the build")
+        calibration = matcher.calibration
+        notes.append(
+            f"calibration read from disk (learned in {calibration.seconds:.2f} s)"
+            if calibration.stored else f"calibration: {calibration.seconds:.2f} s of the build")
     results: list[Any] = []
     match = measure(lambda q: results.append(matcher.match(q)), [q.text for q in asked], warm_q)
     complete = measure(lambda p: matcher.complete(p, limit=25), prefixes, warm_p)
