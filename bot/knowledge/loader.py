@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.gc_pause import collector_paused
-from bot.knowledge.bulk import parse_facts
 from bot.knowledge.errors import Issue, KnowledgeBaseError
 from bot.knowledge.models import Fact, KnowledgeBase, MatchingVocabulary, Source, Topic
 from bot.knowledge.schema import (
@@ -17,6 +16,7 @@ from bot.knowledge.schema import (
     Located,
     _text,
     _unknown_keys,
+    parse_fact,
     parse_source,
 )
 from bot.knowledge.yaml_io import YamlError, read_yaml_file
@@ -205,7 +205,8 @@ def _load_topic(path: Path, root: Path, issues: list[Issue]) -> tuple[Topic, lis
             if data.get("topic") != topic_id:
                 loc.add(f"'topic' must be '{topic_id}' (the file name)", data, "topic")
             title = _text(loc, data, "title", limit=MAX_SHORT_TEXT, required=True) or topic_id
-            facts = parse_facts(loc, data["facts"], topic_id)
+            facts = [(fact, node) for node in data["facts"]
+                     if (fact := parse_fact(loc, node, topic_id)) is not None]
     issues.extend(loc.issues)
     return Topic(topic_id, title, tuple(f.id for f, _ in facts)), facts, loc
 
