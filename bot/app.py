@@ -11,16 +11,16 @@ import signal
 import discord
 import yarl
 
-from bot.client import DATABASE_FILE, CareerBot, ShardedCareerBot
-from bot.editing import EDIT_ERRORS, KnowledgeStore
-from bot.knowledge.errors import KnowledgeBaseError
-from bot.knowledge.loader import load_knowledge_base
+from bot.core.editing import EDIT_ERRORS, KnowledgeStore
+from bot.core.knowledge.errors import KnowledgeBaseError
+from bot.core.knowledge.loader import load_knowledge_base
+from bot.core.matching.semantic import EMBEDDINGS_DIR, semantic_model
+from bot.core.service import AnswerService
+from bot.core.storage.database import Database
+from bot.discord.client import DATABASE_FILE, CareerBot, ShardedCareerBot
 from bot.logs import configure_logging
-from bot.matching.semantic import EMBEDDINGS_DIR, semantic_model
 from bot.metrics import Metrics, MetricsUnavailable
-from bot.service import AnswerService
 from bot.settings import Settings
-from bot.storage.database import Database
 
 log = logging.getLogger(__name__)
 

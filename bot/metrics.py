@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import logging
 
-from bot.answers import Answer
-from bot.service import AnswerService
+from bot.core.answers import Answer
+from bot.core.service import AnswerService
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
-from bot.knowledge.loader import bundled_knowledge_dir
+from bot.core.knowledge.loader import bundled_knowledge_dir
 
 
 class SettingsError(ValueError):

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.knowledge.loader import bundled_knowledge_dir, load_knowledge_base
-from bot.matching import Matcher
+from bot.core.knowledge.loader import bundled_knowledge_dir, load_knowledge_base
+from bot.core.matching import Matcher
 from tests.kb_samples import PATH, PAY, SOURCES, write_kb
 
 pytest_plugins = ["tests.discord_harness.fixtures"]
@@ -44,4 +44,4 @@ def shipped_semantic_matcher(shipped_kb) -> Matcher:
 def lexical_only(monkeypatch):
     """Matchers built in the test use the lexical signals alone (as when the model can not be
     loaded): for the tests of the lexical rules, whose scores they construct by hand."""
-    monkeypatch.setattr("bot.matching.matcher.semantic_model", lambda *a, **k: None)
+    monkeypatch.setattr("bot.core.matching.matcher.semantic_model", lambda *a, **k: None)

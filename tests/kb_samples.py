@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from bot.knowledge.loader import bundled_knowledge_dir
+from bot.core.knowledge.loader import bundled_knowledge_dir
 
 SOURCES = """\
 sources:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.knowledge.loader import bundled_knowledge_dir, load_knowledge_base
-from bot.knowledge.models import KnowledgeBase
-from bot.matching.matcher import scope_of
-from bot.matching.synonyms import CHAT_SYNONYMS
+from bot.core.knowledge.loader import bundled_knowledge_dir, load_knowledge_base
+from bot.core.knowledge.models import KnowledgeBase
+from bot.core.matching.matcher import scope_of
+from bot.core.matching.synonyms import CHAT_SYNONYMS
 
 SHIPPED = load_knowledge_base(bundled_knowledge_dir())
 DOMAIN_SYNONYMS = {**CHAT_SYNONYMS, **SHIPPED.vocabulary.synonyms}

@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 import urllib.request
 
+from bot.core.service import AnswerService
 from bot.logs import REDACTED, RedactSecrets, configure_logging
 from bot.metrics import Metrics
-from bot.service import AnswerService
 from bot.settings import Settings
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.evaluation import DEFAULT_GOLD, evaluate, load_gold
-from bot.knowledge.loader import bundled_knowledge_dir, load_report, phrasing_key
-from bot.knowledge.quotes import check_quotes
+from bot.core.knowledge.loader import bundled_knowledge_dir, load_report, phrasing_key
+from bot.core.knowledge.quotes import check_quotes
+from bot.devtools.evaluation import DEFAULT_GOLD, evaluate, load_gold
 from tests.conftest import SHARED_DOCUMENTS
 
 MIN_PHRASINGS = 6

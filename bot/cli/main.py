@@ -12,10 +12,18 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from bot.answers import answer_question
-from bot.cli import bench_cmd
 from bot.cli.render import render_answer, render_overlaps
-from bot.evaluation import (
+from bot.core.answers import answer_question
+from bot.core.knowledge.errors import KnowledgeBaseError
+from bot.core.knowledge.loader import load_report
+from bot.core.knowledge.models import KnowledgeBase
+from bot.core.knowledge.quotes import check_quotes
+from bot.core.knowledge.yaml_io import YamlError
+from bot.core.matching import Matcher
+from bot.core.matching.overlaps import find_overlaps
+from bot.core.matching.semantic import EMBEDDINGS_DIR, SemanticModel, semantic_model
+from bot.devtools import commands as bench_cmd
+from bot.devtools.evaluation import (
     DEFAULT_GOLD,
     TARGET_CORRECT,
     TARGET_OUT_OF_SCOPE_DECLINED,
@@ -24,14 +32,6 @@ from bot.evaluation import (
     load_gold,
     questions_only,
 )
-from bot.knowledge.errors import KnowledgeBaseError
-from bot.knowledge.loader import load_report
-from bot.knowledge.models import KnowledgeBase
-from bot.knowledge.quotes import check_quotes
-from bot.knowledge.yaml_io import YamlError
-from bot.matching import Matcher
-from bot.matching.overlaps import find_overlaps
-from bot.matching.semantic import EMBEDDINGS_DIR, SemanticModel, semantic_model
 from bot.settings import Settings, SettingsError
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import textwrap
 
-from bot.answers import Answer, CitedSource
-from bot.matching.overlaps import OverlapReport
+from bot.core.answers import Answer, CitedSource
+from bot.core.matching.overlaps import OverlapReport
 
 WIDTH = 88
 

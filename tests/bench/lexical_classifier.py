@@ -7,9 +7,9 @@ Trains a logistic regression on each entry's phrasings (TF-IDF over character 2-
 words and word 1-2-grams, sublinear term frequencies: the usual strong lexical text classifier)
 and scores the queries as `bench quality` does: raw top-1, and the most in-scope top-1 a
 threshold on the winning class's probability gets while declining the issue's share of out of
-scope (`bot.bench.baselines.threshold_declining`). It asks whether a better lexical scorer than
-CareerBot's would reach a target that no threshold on CareerBot's score reaches. The classifier
-sees only the entries; the regularisation `C` is fixed, not tuned on the queries.
+scope (`bot.devtools.bench.baselines.threshold_declining`). It asks whether a better lexical
+scorer than CareerBot's would reach a target that no threshold on CareerBot's score reaches. The
+classifier sees only the entries; the regularisation `C` is fixed, not tuned on the queries.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bot.bench.baselines import Outcome, answered, threshold_declining
-from bot.bench.datasets import load_dataset
-from bot.bench.quality import CLINC150_DECLINED_GOAL, decline_goal
+from bot.devtools.bench.baselines import Outcome, answered, threshold_declining
+from bot.devtools.bench.datasets import load_dataset
+from bot.devtools.bench.quality import CLINC150_DECLINED_GOAL, decline_goal
 
 
 def main(argv: list[str] | None = None) -> int:

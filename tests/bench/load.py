@@ -8,7 +8,7 @@ Two processes, as in production (Discord is another machine): this one runs the 
 ``FakeDiscord`` on 127.0.0.1 and the load driver; the real CareerBot runs in a child process
 (``tests.bench.load_bot``), pointed at the server the way a production bot is pointed at a
 proxy, answering from a synthetic knowledge base of ``--facts`` facts (10 phrasings each,
-``bot.bench.synthetic``). ``--users`` guild members then send ``--questions`` mentions
+``bot.devtools.bench.synthetic``). ``--users`` guild members then send ``--questions`` mentions
 (perturbed phrasings of the synthetic facts and unrelated questions), at most
 ``--concurrency`` waiting for their reply at a time. The same run is then repeated against the
 same bot process, to see whether its memory keeps growing. ``--in-process`` runs the bot on
@@ -64,8 +64,8 @@ from typing import Any
 import discord
 import yarl
 
-from bot.bench.synthetic import generate_facts, generate_queries
-from bot.knowledge.models import Fact
+from bot.core.knowledge.models import Fact
+from bot.devtools.bench.synthetic import generate_facts, generate_queries
 from tests.bench.load_bot import (
     MARKER,
     READY_WAIT,

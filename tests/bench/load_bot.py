@@ -6,7 +6,7 @@
 
 Started by ``tests.bench.load`` (not meant to be run by hand), with ``DISCORD_TOKEN`` in its
 environment. It builds the synthetic knowledge base of ``--facts`` facts
-(``bot.bench.synthetic``, the same seed as the load driver) and the real CareerBot as the
+(``bot.devtools.bench.synthetic``, the same seed as the load driver) and the real CareerBot as the
 in-process benchmark and the e2e tests do (``tests.e2e.careerbot.make_settings``, no file
 watcher), freezes what start-up built as ``bot/app.py`` does (``gc.collect(); gc.freeze()``,
 unless ``--no-gc-freeze``), connects the bot to the local Discord server (the two settings a
@@ -45,11 +45,11 @@ from typing import Any
 import discord
 import yarl
 
-from bot.bench.synthetic import generate_facts
-from bot.client import CareerBot
-from bot.knowledge.models import Fact, KnowledgeBase
-from bot.service import AnswerService
-from bot.storage.database import Database
+from bot.core.knowledge.models import Fact, KnowledgeBase
+from bot.core.service import AnswerService
+from bot.core.storage.database import Database
+from bot.devtools.bench.synthetic import generate_facts
+from bot.discord.client import CareerBot
 from tests.e2e.careerbot import READY_TIMEOUT, make_settings
 
 MONITOR_INTERVAL = 0.005

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from bot.client import CareerBot
-from bot.knowledge.loader import bundled_knowledge_dir, load_knowledge_base
-from bot.matching import Thresholds
-from bot.service import AnswerService
+from bot.core.knowledge.loader import bundled_knowledge_dir, load_knowledge_base
+from bot.core.matching import Thresholds
+from bot.core.service import AnswerService
+from bot.core.storage.database import Database
+from bot.discord.client import CareerBot
 from bot.settings import Settings
-from bot.storage.database import Database
 
 READY_TIMEOUT = 0.05
 

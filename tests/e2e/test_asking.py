@@ -10,8 +10,8 @@ from dataclasses import replace
 import discord
 import pytest
 
-from bot.knowledge.models import KnowledgeBase
-from bot.matching import Thresholds
+from bot.core.knowledge.models import KnowledgeBase
+from bot.core.matching import Thresholds
 from tests.e2e.careerbot import make_bot, make_settings
 
 PAY_QUESTION = "how much do ML engineers earn?"
@@ -374,7 +374,7 @@ async def test_topics_pages_through_a_big_topic(start_bot, tmp_path):
 
     import yaml
 
-    from bot.knowledge.loader import bundled_knowledge_dir
+    from bot.core.knowledge.loader import bundled_knowledge_dir
 
     knowledge = tmp_path / "knowledge"
     shutil.copytree(bundled_knowledge_dir(), knowledge)
@@ -410,8 +410,8 @@ async def test_topics_pages_through_a_big_topic(start_bot, tmp_path):
 async def test_close_runner_up_is_the_first_follow_up(start_bot, tmp_path):
     """A strong match with a close runner-up is answered, and the runner-up is the first
     follow-up button (it may be what was meant)."""
-    from bot.knowledge.loader import bundled_knowledge_dir, load_knowledge_base
-    from bot.matching import Matcher
+    from bot.core.knowledge.loader import bundled_knowledge_dir, load_knowledge_base
+    from bot.core.matching import Matcher
 
     question = "what do ml engineers work on"
     (best, score), (runner_up, _) = Matcher(

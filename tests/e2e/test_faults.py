@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.knowledge.loader import bundled_knowledge_dir, load_knowledge_base
+from bot.core.knowledge.loader import bundled_knowledge_dir, load_knowledge_base
 from tests.discord_harness import BotMessage, FakeChannel, FakeUser, Harness
 from tests.e2e.careerbot import make_bot, make_settings
 
@@ -249,7 +249,7 @@ def locked_database(tmp_path):
 
 async def test_locked_database_questions_answered_votes_refused_politely(
         start_bot, tmp_path, discord_errors, locked_database):
-    discord_errors.allow(DB_ERROR, logger="bot.storage.database")
+    discord_errors.allow(DB_ERROR, logger="bot.core.storage.database")
     h = await start_bot(make_bot(settings_for(tmp_path)))
     alice, general = h.user("alice"), h.channel("general")
     answer = await mention(h, alice, general, PAY_QUESTION)
@@ -263,19 +263,19 @@ async def test_locked_database_questions_answered_votes_refused_politely(
     assert time.monotonic() - started < 1.5  # answering never waits for the database
     assert fact_of(replies[0]) == PAY and all(r.embeds for r in replies)
     assert h.bot.database.failures >= 1
-    assert len(records(discord_errors, "bot.storage.database")) == 1
-    assert "locked" in records(discord_errors, "bot.storage.database")[0].getMessage()
+    assert len(records(discord_errors, "bot.core.storage.database")) == 1
+    assert "locked" in records(discord_errors, "bot.core.storage.database")[0].getMessage()
 
     blocker.rollback()  # the lock goes away: the queued writes and new votes work again
     await h.bot.database.flush()
     counted = await vote(h, h.user("bob"), answer)
     assert "Noted as helpful" in counted.content
-    assert len(records(discord_errors, "bot.storage.database")) == 1
+    assert len(records(discord_errors, "bot.core.storage.database")) == 1
 
 
 async def test_vote_is_answered_within_discords_3_seconds_while_the_database_is_locked(
         start_bot, tmp_path, discord_errors, locked_database):
-    discord_errors.allow(DB_ERROR, logger="bot.storage.database")
+    discord_errors.allow(DB_ERROR, logger="bot.core.storage.database")
     h = await start_bot(make_bot(settings_for(tmp_path)))
     alice, general = h.user("alice"), h.channel("general")
     answer = await mention(h, alice, general, PAY_QUESTION)
@@ -296,7 +296,7 @@ async def test_unusable_database_one_error_line_not_one_per_message(start_bot, t
                                                                     discord_errors):
     """The database path is a directory: nothing can be stored, everything is answered,
     votes get a polite reply, and the log gets one ERROR line for all of it."""
-    discord_errors.allow(DB_ERROR, logger="bot.storage.database")
+    discord_errors.allow(DB_ERROR, logger="bot.core.storage.database")
     (tmp_path / "data" / DB_FILE).mkdir(parents=True)
     h = await start_bot(make_bot(settings_for(tmp_path)))
     alice, bob, general = h.user("alice"), h.user("bob"), h.channel("general")
@@ -310,7 +310,7 @@ async def test_unusable_database_one_error_line_not_one_per_message(start_bot, t
         assert refused.ephemeral and "couldn't save your vote" in refused.content
     await h.bot.database.flush()
     assert h.bot.database.failures >= len(QUESTIONS) + 4
-    errors = records(discord_errors, "bot.storage.database")
+    errors = records(discord_errors, "bot.core.storage.database")
     assert len(errors) == 1, [r.getMessage() for r in errors]
     assert "unavailable" in errors[0].getMessage()
     assert records(discord_errors, "bot") == errors  # nothing else complained
@@ -368,7 +368,7 @@ class PollCounter:
 @pytest.mark.parametrize("breakage", sorted(BREAKAGES))
 async def test_broken_knowledge_files_keep_the_last_good_knowledge(
         start_bot, tmp_path, knowledge_dir, discord_errors, caplog, breakage):
-    discord_errors.allow(KB_BROKEN, logger="bot.client")
+    discord_errors.allow(KB_BROKEN, logger="bot.discord.client")
     caplog.set_level(logging.WARNING, logger="bot")
     h = await start_bot(make_bot(settings_for(tmp_path, knowledge_dir=knowledge_dir,
                                               watch_interval=0.05)))
@@ -378,12 +378,12 @@ async def test_broken_knowledge_files_keep_the_last_good_knowledge(
     good = h.bot.service.knowledge
 
     BREAKAGES[breakage](knowledge_dir)
-    await until(lambda: records(discord_errors, "bot.client"), "the ERROR line")
+    await until(lambda: records(discord_errors, "bot.discord.client"), "the ERROR line")
     await polls.wait(6)  # the watcher keeps looking; the problem is not reported again
-    errors = records(discord_errors, "bot.client")
+    errors = records(discord_errors, "bot.discord.client")
     assert len(errors) == 1
     assert "still answering from the last good knowledge base" in errors[0].getMessage()
-    warnings = [r for r in caplog.records if r.name == "bot.editing.watch"]
+    warnings = [r for r in caplog.records if r.name == "bot.core.editing.watch"]
     assert len(warnings) == 1
     assert h.bot.service.knowledge is good
     replies = [await mention(h, alice, general, q) for q in QUESTIONS[:3]]
@@ -396,11 +396,12 @@ async def test_broken_knowledge_files_keep_the_last_good_knowledge(
     shutil.copytree(bundled_knowledge_dir(), knowledge_dir)
     await until(lambda: h.bot.watcher.knowledge is not good, "the repaired files to load")
     assert h.bot.watcher.knowledge == load_knowledge_base(knowledge_dir)
-    assert len(records(discord_errors, "bot.client")) == 1
+    assert len(records(discord_errors, "bot.discord.client")) == 1
     BREAKAGES[breakage](knowledge_dir)
-    await until(lambda: len(records(discord_errors, "bot.client")) == 2, "a second ERROR line")
+    await until(lambda: len(records(discord_errors, "bot.discord.client")) == 2,
+                "a second ERROR line")
     await polls.wait(4)
-    assert len(records(discord_errors, "bot.client")) == 2
+    assert len(records(discord_errors, "bot.discord.client")) == 2
     assert fact_of(await mention(h, alice, general, PAY_QUESTION)) == PAY
 
 
@@ -419,7 +420,7 @@ def kb_settings(tmp_path, knowledge_dir, fake_discord):
 
 async def test_moderator_edits_refused_when_the_history_is_unusable(
         start_bot, tmp_path, knowledge_dir, kb_settings, discord_errors):
-    discord_errors.allow(DB_ERROR, logger="bot.storage.database")
+    discord_errors.allow(DB_ERROR, logger="bot.core.storage.database")
     (tmp_path / "data" / DB_FILE).mkdir(parents=True)
     h = await start_bot(make_bot(kb_settings))
     mod, general = h.user("mod"), h.channel("general")
@@ -462,7 +463,7 @@ async def test_moderator_edits_refused_when_the_history_is_unusable(
 async def test_moderator_edit_refused_when_the_history_is_locked(
         start_bot, tmp_path, knowledge_dir, kb_settings, discord_errors, locked_database):
     """The history waits up to 5 s for the lock, then the edit is refused: nothing written."""
-    discord_errors.allow(DB_ERROR, logger="bot.storage.database")  # the question's record
+    discord_errors.allow(DB_ERROR, logger="bot.core.storage.database")  # the question's record
     h = await start_bot(make_bot(kb_settings))
     await h.bot.database.flush()
     before = snapshot(knowledge_dir)

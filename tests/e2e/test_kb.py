@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from discord.ext import commands
 
-from bot.knowledge.loader import bundled_knowledge_dir, load_knowledge_base
+from bot.core.knowledge.loader import bundled_knowledge_dir, load_knowledge_base
 from tests.discord_harness import BotMessage, Perm, World
 from tests.e2e.careerbot import make_bot, make_settings
 

@@ -117,7 +117,7 @@ async def test_sigterm_during_a_burst_of_edits_loses_no_acknowledged_edit(secret
     and the files load."""
     import shutil
 
-    from bot.knowledge.loader import bundled_knowledge_dir, load_knowledge_base
+    from bot.core.knowledge.loader import bundled_knowledge_dir, load_knowledge_base
 
     server = secret_server
     knowledge = tmp_path / "knowledge"

@@ -11,7 +11,7 @@ import shutil
 
 import pytest
 
-from bot.knowledge.loader import bundled_knowledge_dir, load_knowledge_base
+from bot.core.knowledge.loader import bundled_knowledge_dir, load_knowledge_base
 from tests.discord_harness import BotMessage, FakeChannel, FakeGuild, FakeRole, Harness, Perm, World
 from tests.e2e.test_process import START_TIMEOUT, bot_env, read_until, start_process
 

@@ -1,0 +1,109 @@
+"""A question's outcome in a form every front can show: the answer, its sources, suggestions.
+
+No Discord here: the CLI prints it, the bot turns it into an embed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+
+from bot.core.knowledge.models import Fact, KnowledgeBase
+from bot.core.matching import Matcher, MatchResult
+
+
+@dataclass(frozen=True, slots=True)
+class CitedSource:
+    source_id: str
+    title: str
+    publisher: str | None
+    published: str | None
+    url: str | None
+    quote: str
+    via: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestedFact:
+    fact_id: str
+    question: str
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    question: str
+    answered: bool
+    fact_id: str | None
+    confidence: float
+    answer: str | None
+    citations: tuple[CitedSource, ...] = ()
+    suggestions: tuple[SuggestedFact, ...] = ()
+    matched_question: str | None = None
+    related: tuple[SuggestedFact, ...] = ()
+
+    def to_json(self) -> dict:
+        """The CLI's JSON shape (`ask --json`)."""
+        data = asdict(self)
+        data["confidence"] = round(self.confidence, 4)
+        for key in ("matched_question", "related"):
+            data.pop(key)
+        return data
+
+
+def cite(knowledge: KnowledgeBase, fact: Fact) -> tuple[CitedSource, ...]:
+    cited = []
+    for citation in fact.citations:
+        source = knowledge.sources.get(citation.source)
+        cited.append(
+            CitedSource(
+                source_id=citation.source,
+                title=source.title if source else citation.source,
+                publisher=source.publisher if source else None,
+                published=source.published if source else None,
+                url=source.url if source else None,
+                quote=citation.quote,
+                via=citation.via,
+            )
+        )
+    return tuple(cited)
+
+
+def fact_answer(knowledge: KnowledgeBase, fact: Fact, question: str, confidence: float) -> Answer:
+    """The answer of one known fact (a match, a follow-up button, a "did you mean" click)."""
+    related = tuple(
+        SuggestedFact(r, knowledge.facts[r].question) for r in fact.related if r in knowledge.facts
+    )
+    return Answer(
+        question=question,
+        answered=True,
+        fact_id=fact.id,
+        confidence=confidence,
+        answer=fact.answer.strip(),
+        citations=cite(knowledge, fact),
+        matched_question=fact.question,
+        related=related,
+    )
+
+
+def from_match(knowledge: KnowledgeBase, result: MatchResult) -> Answer:
+    if result.fact is not None:
+        answer = fact_answer(knowledge, result.fact, result.question, result.confidence)
+        # A close runner-up comes first among the follow-ups: it may be what was meant.
+        if result.suggestions:
+            close = [SuggestedFact(s.fact.id, s.fact.question) for s in result.suggestions]
+            offered = {c.fact_id for c in close}
+            kept = [r for r in answer.related if r.fact_id not in offered]
+            answer = replace(answer, related=(*close, *kept))
+        return answer
+    return Answer(
+        question=result.question,
+        answered=False,
+        fact_id=None,
+        confidence=result.confidence,
+        answer=None,
+        suggestions=tuple(SuggestedFact(s.fact.id, s.fact.question) for s in result.suggestions),
+    )
+
+
+def answer_question(matcher: Matcher, question: str) -> Answer:
+    """Match `question` against the matcher's knowledge base and cite the result."""
+    return from_match(matcher.knowledge, matcher.match(question))

@@ -1,0 +1,1 @@
+"""The knowledge base: its models, reading and validating the YAML files, quote checks."""

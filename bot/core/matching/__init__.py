@@ -1,0 +1,13 @@
+"""Matching questions to facts: normalisation, synonyms, scoring, confidence (no Discord)."""
+
+from bot.core.matching.matcher import MAX_QUESTION_CHARS, Matcher, MatchResult, Suggestion
+from bot.core.matching.thresholds import DEFAULT_THRESHOLDS, Thresholds
+
+__all__ = [
+    "DEFAULT_THRESHOLDS",
+    "MAX_QUESTION_CHARS",
+    "MatchResult",
+    "Matcher",
+    "Suggestion",
+    "Thresholds",
+]

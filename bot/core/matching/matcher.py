@@ -1,0 +1,477 @@
+"""The one matching function behind every entry point: a question in, a fact or a decline out.
+
+A question is scored against each fact with three signals in [0, 1]:
+
+- *phrasing*: cosine similarity (IDF-weighted terms) with the fact's closest phrasing: a
+  question worded like one of the fact's known phrasings scores high;
+- *centroid*: cosine similarity with the fact's centroid (all its phrasings, keywords and,
+  weakly, its answer): the words a fact is usually asked with count most;
+- *fuzzy*: RapidFuzz's `token_sort_ratio` between the question's terms and the closest
+  phrasing's, computed for the few best candidates only (near-spellings the terms miss).
+
+A word of the question that the knowledge base has never seen counts against every fact
+(cosine's norm): a question about a nurse's pay is not a question about an ML engineer's.
+The confidence is the weighted mix. The matcher answers when the confidence and its lead over
+the runner-up clear `Thresholds` (see there), or with the fact that gives a figure the question
+quotes ("is 127k still the average"); otherwise it declines and offers up to `max_suggestions`
+facts that reach `Thresholds.suggest`. A "what is ..." question is decided among the facts that
+fit its form (`Matcher._fitting`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property, reduce
+from itertools import chain
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from bot.core.gc_pause import collector_paused
+from bot.core.knowledge.models import Fact, KnowledgeBase
+from bot.core.matching.analyzer import Analyzer
+from bot.core.matching.calibration import (
+    Calibration,
+    CalibrationStore,
+    calibrate,
+    calibration_key,
+)
+from bot.core.matching.corpus import (
+    Texts,
+    Vocabulary,
+    distinct_ids,
+    read_texts,
+    words_of,
+)
+from bot.core.matching.form_fit import FormFit
+from bot.core.matching.index import Index
+from bot.core.matching.normalize import MAX_QUESTION_CHARS, clean, is_figure, stem
+from bot.core.matching.question_forms import AskedAbout, thing_asked_about
+from bot.core.matching.rules import ALL_RULES, Rules
+from bot.core.matching.scope import Scope
+from bot.core.matching.semantic import SemanticIndex, SemanticModel, semantic_model
+from bot.core.matching.synonyms import CHAT_SYNONYMS, STOP_WORDS, SynonymTable
+from bot.core.matching.thresholds import DEFAULT_THRESHOLDS, Thresholds
+
+PHRASING_WEIGHT = 0.35
+CENTROID_WEIGHT = 0.35
+FUZZY_WEIGHT = 0.3
+UNKNOWN_WEIGHT = 1.5
+"""A word the knowledge base has never seen weighs this times the rarest known word."""
+MAX_FIGURE_FACTS = 2
+"""A figure quoted in a question ("127k") that more facts than this hold singles out none."""
+RERANK_CANDIDATES = 12
+"""How many of the best facts by term overlap get the (costlier) fuzzy comparison."""
+SEMANTIC_WEIGHT = 0.6
+"""The meaning signal's share of the score (the lexical signals share the rest)."""
+SEMANTIC_PHRASING_SHARE = 0.7
+"""Of the meaning signal: the closest phrasing's cosine; the centroid's has the rest."""
+UNPROMPTED_CONFIDENCE = 0.6
+"""Lexical signals only: where the bot speaks unprompted, it needs this confidence."""
+DEFAULT_MODEL = object()
+"""`Matcher(semantic=...)` default: the process's model (`semantic_model()`), if usable."""
+FROM_KNOWLEDGE = object()
+"""`Matcher(scope=...)` default: the knowledge base's own (`scope_of`)."""
+
+
+def scope_of(knowledge: KnowledgeBase) -> Scope | None:
+    """The knowledge base's scope (its `matching.yaml` subject), if it names one."""
+    vocabulary = knowledge.vocabulary
+    return Scope(vocabulary.subject, vocabulary.topic_words) if vocabulary.subject else None
+
+
+_CALIBRATIONS: dict[str, Calibration] = {}
+"""The last few calibrations of this process, by knowledge base (see `Matcher._calibrated`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    fact: Fact
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class MatchResult:
+    question: str
+    """The question as read (bounded to MAX_QUESTION_CHARS)."""
+    fact: Fact | None
+    """The answer, or None when the matcher declines."""
+    confidence: float
+    suggestions: tuple[Suggestion, ...] = ()
+    """A decline's "did you mean"; an answer's close runner-up, if any."""
+
+    @property
+    def answered(self) -> bool:
+        return self.fact is not None
+
+
+class Matcher:
+    """An index over one knowledge base. Immutable once built; safe to share between tasks."""
+
+    def __init__(
+        self,
+        knowledge: KnowledgeBase,
+        *,
+        synonyms: Mapping[str, str] | None = None,
+        scope: Scope | object | None = FROM_KNOWLEDGE,
+        thresholds: Thresholds | None = None,
+        semantic: SemanticModel | object | None = DEFAULT_MODEL,
+        calibrated: Calibration | None = None,
+        rules: Rules = ALL_RULES,
+    ) -> None:
+        """`thresholds`: None to calibrate them on this knowledge base (with the meaning
+        signal; see `bot.core.matching.calibration`), else these. `semantic`: the model of
+        meaning (default: the process's, if usable; None: lexical signals only). `synonyms`
+        and `scope` default to the knowledge base's own (`matching.yaml`), with chat spelling.
+        `calibrated`: the calibration of the matcher this one replaces, reused if it still
+        fits this knowledge base (`Calibration.fits`: an edit does not recalibrate).
+        `rules`: the hand rules on (all but to measure one: `bot.core.matching.rules`)."""
+        self.knowledge = knowledge
+        self.rules = rules
+        if synonyms is None:
+            domain = knowledge.vocabulary.synonyms if "domain-synonyms" in rules else {}
+            synonyms = {**CHAT_SYNONYMS, **domain}
+        if scope is FROM_KNOWLEDGE:
+            scope = scope_of(knowledge)
+        self.scope: Scope | None = scope  # type: ignore[assignment]
+        self.facts: tuple[Fact, ...] = tuple(knowledge.facts.values())
+        with collector_paused():
+            self.analyzer, self.index = self._build(synonyms)
+        self.fit = FormFit(self.facts, self.index, self.analyzer)
+        model = semantic_model() if semantic is DEFAULT_MODEL else semantic
+        self.semantic: SemanticIndex | None = (
+            SemanticIndex(model, self.facts) if isinstance(model, SemanticModel) else None
+        )
+        self.thresholds = thresholds or DEFAULT_THRESHOLDS
+        self.calibration: Calibration | None = None
+        if thresholds is None and self.semantic is not None:
+            fits = calibrated is not None and calibrated.fits(self.facts)
+            self.calibration = calibrated if fits else self._calibrated(synonyms)
+            self.thresholds = self.calibration.thresholds
+
+    def _calibrated(self, synonyms: Mapping[str, str]) -> Calibration:
+        """The calibration of this knowledge base. The matcher is deterministic: one with the
+        same facts, vocabulary, rules, model and code gets the same, so it is remembered per
+        process and on disk beside the embedding cache (a restart reads it back)."""
+        semantic = self.semantic
+        assert semantic is not None
+        scope = self.scope
+        key = calibration_key(
+            semantic.model.embedder.info.model_sha256, self.facts, synonyms,
+            (f"scope {scope.subject} {sorted(scope.topic_words)}" if scope else "no scope",
+             f"rules off {sorted(self.rules.off)}"),
+        )
+        calibration = _CALIBRATIONS.get(key)
+        if calibration is None:
+            cache_file = semantic.model.cache.path
+            store = CalibrationStore(cache_file.parent if cache_file is not None else None)
+            calibration = store.get(key, self.facts)
+            if calibration is None:
+                calibration = calibrate(self)
+                store.put(key, calibration)
+            _CALIBRATIONS[key] = calibration
+            while len(_CALIBRATIONS) > 16:
+                del _CALIBRATIONS[next(iter(_CALIBRATIONS))]
+        return calibration
+
+    @property
+    def unprompted_confidence(self) -> float:
+        """The confidence needed to answer where the bot speaks unprompted."""
+        return self.calibration.unprompted if self.calibration else UNPROMPTED_CONFIDENCE
+
+    def _build(self, synonyms: Mapping[str, str]) -> tuple[Analyzer, Index]:
+        """Read every text of the knowledge base (all at once: see `bot.core.matching.corpus`)."""
+        # Canonical questions, keywords and answers are edited text: their words are trusted.
+        # Alternates imitate chat, typos included ("machien"): their unknown words are
+        # corrected towards the trusted ones, so a typo in the knowledge base does not become
+        # a word of its own that a question's typo would then be "corrected" to.
+        trusted = dict.fromkeys(
+            chain.from_iterable((f.question, *f.keywords, f.answer) for f in self.facts)
+        )
+        alternates = [
+            text for text in dict.fromkeys(chain.from_iterable(f.alternates for f in self.facts))
+            if text not in trusted
+        ]
+        texts = [*trusted, *alternates]
+        vocabulary = Vocabulary()
+        read = read_texts(texts, vocabulary)  # words(clean(text)) of every text, numbered
+        edited = read.part(0, len(trusted))
+        analyzer = Analyzer(
+            SynonymTable(synonyms), words_of(vocabulary, distinct_ids(edited, len(vocabulary)))
+        )
+        chat = analyzer.corrected_texts(vocabulary, read.part(len(trusted), len(texts)))
+        read = Texts.concatenated([edited, chat])
+        analyzer.extend(words_of(vocabulary, distinct_ids(read, len(vocabulary))))
+        # Terms: synonyms applied, then each distinct word stemmed once.
+        read = analyzer.synonyms.apply_texts(vocabulary, read)
+        stems: dict[str, int] = {}
+        stem_of = np.zeros(len(vocabulary), dtype=np.int32)
+        present = distinct_ids(read, len(vocabulary))
+        stem_of[present] = [
+            stems.setdefault(stem(word), len(stems)) for word in words_of(vocabulary, present)
+        ]
+        terms = Texts(stem_of[read.ids], read.offsets)
+        text_index = dict(zip(texts, range(len(texts)), strict=True))
+        return analyzer, Index(self.facts, terms, list(stems), text_index)
+
+    def _scores(
+        self, terms: list[str], extra: list[str] = (), held_out: int | None = None,
+        meaning: np.ndarray | None = None,
+    ) -> list[tuple[int, float]]:
+        """(fact index, score) for the best candidates, best first; the phrasing row
+        `held_out`, if any, is left out of the phrasing and fuzzy signals. `meaning`: the
+        question's sentence vector, when the meaning signal is on."""
+        index = self.index
+        unique = list(dict.fromkeys([*self.analyzer.with_bigrams(terms), *extra]))
+        ids = [index.terms[t] for t in unique if t in index.terms]
+        if not ids:
+            return []
+        unknown = sum(
+            1 for t in unique if t not in index.terms and t not in STOP_WORDS and " " not in t
+        ) if "unknown-words" in self.rules else 0
+        weights = index.idf[ids]
+        unknown_weight = UNKNOWN_WEIGHT * index.idf_unknown
+        norm = math.sqrt(float((weights**2).sum()) + unknown * unknown_weight**2)
+        query = weights / norm
+
+        by_phrasing = index.phrasings.dot(ids, query)
+        if held_out is not None:
+            by_phrasing[held_out] = 0.0
+        # A fact's phrasings are consecutive rows: the best of each run (scores are >= 0, so
+        # a fact no phrasing of which shares a term gets 0).
+        best_phrasing = np.maximum.reduceat(by_phrasing, index.first_phrasing)
+        by_centroid = index.centroids.dot(ids, query)
+
+        lexical = PHRASING_WEIGHT * best_phrasing + CENTROID_WEIGHT * by_centroid
+        if meaning is not None and self.semantic is not None:
+            return self._with_meaning(terms, lexical, meaning, held_out)
+        candidates = np.flatnonzero(lexical)
+        if len(candidates) > RERANK_CANDIDATES:
+            top = np.argpartition(-lexical[candidates], RERANK_CANDIDATES)[:RERANK_CANDIDATES]
+            candidates = candidates[top]
+        facts = candidates.tolist()
+        scored = []
+        fuzzy_scores = self._fuzzy(" ".join(terms), facts, held_out)
+        for f_index, fuzzy in zip(facts, fuzzy_scores, strict=True):
+            score = float(lexical[f_index] + FUZZY_WEIGHT * fuzzy / 100.0)
+            scored.append((f_index, min(1.0, max(0.0, score))))
+        scored.sort(key=lambda pair: (-pair[1], pair[0]))
+        return scored
+
+    def _with_meaning(
+        self, terms: list[str], lexical: np.ndarray, meaning: np.ndarray, held_out: int | None
+    ) -> list[tuple[int, float]]:
+        """The scores with the meaning signal: candidates by words and centroid meaning,
+        then each candidate's closest phrasing by meaning and by spelling."""
+        semantic = self.semantic
+        assert semantic is not None
+        by_centroid = semantic.by_centroid(meaning, held_out)
+        rough = (1 - SEMANTIC_WEIGHT) * lexical + SEMANTIC_WEIGHT * by_centroid
+        candidates = np.arange(len(rough))
+        if len(candidates) > RERANK_CANDIDATES:
+            candidates = np.argpartition(-rough, RERANK_CANDIDATES)[:RERANK_CANDIDATES]
+        facts = candidates.tolist()
+        fuzzy = np.asarray(self._fuzzy(" ".join(terms), facts, held_out)) / 100.0
+        closest = semantic.best_phrasing(meaning, facts, held_out)
+        words = lexical[candidates] + FUZZY_WEIGHT * fuzzy
+        sense = (SEMANTIC_PHRASING_SHARE * closest
+                 + (1 - SEMANTIC_PHRASING_SHARE) * by_centroid[candidates])
+        scores = np.clip((1 - SEMANTIC_WEIGHT) * words + SEMANTIC_WEIGHT * sense, 0.0, 1.0)
+        scored = list(zip(facts, scores.tolist(), strict=True))
+        scored.sort(key=lambda pair: (-pair[1], pair[0]))
+        return scored
+
+    def _fuzzy(
+        self, query_text: str, facts: list[int], held_out: int | None = None
+    ) -> Sequence[float]:
+        """Each fact's `token_sort_ratio` with the question: that of its closest phrasing
+        (the row `held_out` aside; a fact left with no phrasing scores 0).
+
+        All phrasings of all candidates go to RapidFuzz in one call (the question is read
+        once); float64 keeps the scores `fuzz.token_sort_ratio` returns, to the last bit."""
+        if not facts:
+            return ()
+        phrasings = [self.index.phrasings_of[f] for f in facts]
+        if held_out is not None:
+            phrasings = [[p for p in rows if p != held_out] for rows in phrasings]
+        lengths = np.fromiter(map(len, phrasings), dtype=np.int64, count=len(phrasings))
+        best = np.zeros(len(facts))
+        if lengths.any():
+            texts = self.index.phrasing_text
+            scores = process.cdist(
+                [query_text], [texts[p] for rows in phrasings for p in rows],
+                scorer=fuzz.token_sort_ratio, dtype=np.float64,
+            )[0]
+            firsts = np.cumsum(lengths) - lengths
+            present = lengths > 0
+            best[present] = np.maximum.reduceat(scores, firsts[present])
+        return best
+
+    # -- public API --------------------------------------------------------------------------
+
+    def rank(self, question: str, *, limit: int = 10) -> list[tuple[Fact, float]]:
+        """The best facts for `question`, best first, with their scores (no thresholds)."""
+        question = question[:MAX_QUESTION_CHARS]
+        scored, _ = self._rank(self.analyzer.raw_words(question), limit, question)
+        return [(self.facts[i], score) for i, score in scored]
+
+    def _rank(self, raw: list[str], limit: int, question: str = ""
+              ) -> tuple[list[tuple[int, float]], list[str]]:
+        """(fact index, score) of the best facts, and the question's words."""
+        words = self.analyzer.words_of(raw, correct_typos="typo-correction" in self.rules)
+        meaning = self.semantic.question(question) if self.semantic and question else None
+        return self._scores([stem(w) for w in words], meaning=meaning)[:limit], words
+
+    def rank_held_out(
+        self, fact_index: int, phrasing: int, *, limit: int = 2
+    ) -> list[tuple[Fact, float]]:
+        """The best facts for phrasing number `phrasing` of fact number `fact_index`, as if
+        that fact did not list it (left out of its phrasing and fuzzy signals; it still
+        counts in the fact's centroid and the term weights): how a user's question worded
+        that way would fare."""
+        scored = self.scores_held_out(fact_index, phrasing)
+        return [(self.facts[i], s) for i, s in scored[:limit]]
+
+    def scores_held_out(self, fact_index: int, phrasing: int) -> list[tuple[int, float]]:
+        """`rank_held_out`'s (fact index, score) pairs, every candidate."""
+        row = self.index.phrasings_of[fact_index][phrasing]
+        terms = self.analyzer.terms(self.facts[fact_index].phrasings[phrasing])
+        meaning = (self.semantic.phrasings[row].astype(np.float32)
+                   if self.semantic is not None else None)
+        return self._scores(terms, held_out=row, meaning=meaning)
+
+    def match(
+        self,
+        question: str,
+        *,
+        thresholds: Thresholds | None = None,
+        max_suggestions: int = 3,
+    ) -> MatchResult:
+        """Answer `question` with a fact when confident; otherwise decline with suggestions."""
+        t = thresholds or self.thresholds
+        question = question[:MAX_QUESTION_CHARS]
+        raw = self.analyzer.raw_words(question)
+        scored, words = self._rank(raw, RERANK_CANDIDATES, question)
+        if not scored:
+            return MatchResult(question, None, 0.0)
+        rules = self.rules
+        outside = (self.scope.outside(words, self._named_with_topic)
+                   if self.scope and "scope" in rules else None)
+        if outside is None and ("subject-word" not in rules or self._has_subject(words)):
+            fitting = (self._fitting(scored, thing_asked_about(words))
+                       if "question-form" in rules else scored)
+            chosen = self._chosen(fitting, t, words)
+            if chosen is not None:
+                (fact, score), others = fitting[chosen], fitting[:chosen] + fitting[chosen + 1 :]
+                close = tuple(
+                    Suggestion(self.facts[other], other_score)
+                    for other, other_score in others[:1]
+                    if t.close_call(score, other_score)
+                )
+                return MatchResult(question, self.facts[fact], score, close)
+        suggestions = tuple(
+            Suggestion(self.facts[fact], score) for fact, score in scored[:max_suggestions]
+            if score >= t.suggest
+        )
+        return MatchResult(question, None, scored[0][1], suggestions)
+
+    def _fitting(
+        self, scored: list[tuple[int, float]], asked: AskedAbout | None
+    ) -> list[tuple[int, float]]:
+        """The facts of `scored` that can answer a "what is ..." question (see `FormFit.about_it`):
+        those that cannot are out of the running, and the best of the rest must win against the rest
+        alone. "what's the job of an MLE in simple terms" reads most like "what is ML in simple
+        terms", a fact never asked about a job: the job fact answers if clearly ahead of the
+        others. When no fact fits "the X of Y", X may say little on
+        its own ("the number of", "the process for"): the words alone decide. Asked what a thing is,
+        though, the best fact must define it (or none answers): a fact that merely names the thing
+        in some "what is ..." phrasing ("what is the role of an MLE in a data science team") does
+        not say what data science is."""
+        if asked is None:
+            return scored
+        if asked.definition:
+            return scored if self.fit.about_it(scored[0][0], asked) else []
+        fitting = [pair for pair in scored if self.fit.about_it(pair[0], asked)]
+        return fitting if fitting or not asked.of else scored
+
+    def _chosen(
+        self, scored: list[tuple[int, float]], t: Thresholds, words: list[str]
+    ) -> int | None:
+        """The place in `scored` of the fact that answers, if any: the one that gives a figure
+        the question quotes, or the best if confident."""
+        chosen = self._quoted(words, scored, t)
+        if chosen is None and scored and self._confident(scored, t, words):
+            chosen = 0
+        return chosen
+
+    def _confident(self, scored: list[tuple[int, float]], t: Thresholds,
+                   words: list[str]) -> bool:
+        """Whether the best fact is far enough ahead of the runner-up, or scores `strong`
+        and is asked the way the question asks."""
+        (best, confidence), runner_up = scored[0], (scored[1][1] if len(scored) > 1 else 0.0)
+        rules = self.rules
+        if "sure-lead" in rules:
+            ahead = t.clearly_ahead(confidence, runner_up)
+        else:
+            ahead = confidence >= t.answer and confidence >= t.lead * runner_up
+        return ahead or (
+            "close-calls" in rules and confidence >= t.strong and self._asked_that_way(best, words)
+        )
+
+    def _asked_that_way(self, fact: int, words: list[str]) -> bool:
+        return "answer-type" not in self.rules or self.fit.asked_that_way(fact, words)
+
+    def _quoted(self, words: list[str], scored: list[tuple[int, float]],
+                t: Thresholds) -> int | None:
+        """The place in `scored` of the best fact that holds every figure the question
+        quotes ("is 127k still the average", "that 14k bonus"), if at most
+        `MAX_FIGURE_FACTS` facts hold them all and it scores `floor` or more, and is asked
+        the way the question asks: a figure from the sources singles out the facts that
+        give it, however chatty the rest of the question. Only where close calls are
+        answered: another fact may be close, or ahead."""
+        figures = {term for term in map(stem, words) if is_figure(term)}
+        if not figures or not t.answers_close_calls or "quoted-figures" not in self.rules:
+            return None
+        holders = reduce(np.intersect1d, map(self.index.facts_with, figures))
+        if not 0 < len(holders) <= MAX_FIGURE_FACTS:
+            return None
+        for place, (fact, score) in enumerate(scored):
+            if fact in holders and score >= t.floor and self._asked_that_way(fact, words):
+                return place
+        return None
+
+    @cached_property
+    def _topic_facts(self) -> np.ndarray:
+        """For each fact, whether it is asked with one of the scope's topic words (the pay
+        facts, the outlook facts); worked out on the first question that needs it."""
+        asked = np.zeros(len(self.facts), dtype=bool)
+        for word in self.scope.topic_words if self.scope else ():
+            asked[self.index.facts_asked_with(stem(word))] = True
+        return asked
+
+    def _named_with_topic(self, word: str) -> bool:
+        """Whether a fact asked about one of the scope's topics (pay, outlook) is asked with
+        `word` too: "salary at meta" or "salary for a junior" asks for a figure the sources
+        give only if a pay fact names Meta or juniors; that some other fact does is not
+        enough."""
+        return bool(self._topic_facts[self.index.facts_asked_with(stem(word))].any())
+
+    def _has_subject(self, words: list[str]) -> bool:
+        """Whether the question holds a word the knowledge base knows that is not a function
+        word: "who are you" matches no fact, however well its "who" does."""
+        return any(w not in STOP_WORDS and self.analyzer.is_known(w) for w in words)
+
+    def complete(self, partial: str, *, limit: int = 25) -> list[Fact]:
+        """Facts whose questions fit what is being typed (autocomplete), best first."""
+        partial = partial[:MAX_QUESTION_CHARS]
+        text = clean(partial).strip()
+        if not text:
+            return list(self.facts[:limit])
+        raw = Analyzer.raw_words(partial)
+        extra: list[str] = []
+        if raw and not partial[-1:].isspace():
+            extra = self.analyzer.prefix_terms(raw[-1])
+        terms = self.analyzer.terms(partial)
+        return [self.facts[i] for i, _ in self._scores(terms, extra)[:limit]]

@@ -1,0 +1,97 @@
+"""Knowing what the knowledge base is about: a question about another job is not ours.
+
+A knowledge base about one occupation shares most words with questions about every other
+one: "how much does a nurse make" differs from "how much does an ML engineer make" in a single
+word. Word overlap alone cannot tell them apart, so the matcher asks a second question: when the
+text names the person the question is about ("become a ___", "how much does a ___ make", "what
+does a ___ do", "salary for a ___"), is that person the knowledge base's subject? Likewise, a pay
+question tied to a place, an employer or a level that no pay question of the knowledge base names
+("... salary in London", "... at Meta", "... for a junior") asks for a figure the sources do not
+give, even when another fact uses the word ("are there junior ML jobs").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from itertools import chain
+
+from bot.core.matching.synonyms import STOP_WORDS
+
+ROLE_WORDS_MAX = 4
+_ROLE_END = frozenset(
+    "make pay do does doing earn get gets got have has need needs work works start in at for"
+    " with and or but if to from on job position after before by who that which than as".split()
+)
+_DETERMINERS = frozenset({"a", "an", "the"})
+_PRONOUNS = frozenset(
+    "i me you we they them he she it one someone somebody anyone person people this that these"
+    " those my your our their his her".split()
+)
+_ROLE_CUES = (
+    # "become a ___", "to be an ___"
+    re.compile(r"\b(?:become|becoming|be|being)\s+(?:a|an)\s+(?P<role>.+)"),
+    # "how much does a ___ make" ("make", "earn" and the like read "pay" after synonyms)
+    re.compile(r"\bhow much (?:do|does|can|will|would)\s+(?:(?:a|an|the)\s+)?"
+               r"(?P<role>(?:\w+ ){1,4})pay\b"),
+    # "what does a ___ do"
+    re.compile(r"\bwhat (?:do|does)\s+(?:a|an)\s+(?P<role>(?:\w+ ){1,4})do\b"),
+)
+_QUALIFIER = re.compile(r"\b(?:in|at|for|of)\s+(?:(?:the|a|an)\s+)?(?P<word>[^\W\d_]+)")
+
+
+@cache
+def _before_topic(topics: frozenset[str]) -> re.Pattern[str]:
+    """A word right before a topic word: "nurse pay", "lawyer outlook" (built once per set)."""
+    alternatives = "|".join(map(re.escape, sorted(topics)))
+    return re.compile(rf"(?P<word>[^\W\d_]+)\s+(?:{alternatives})\b")
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Who the knowledge base is about, in the words left after synonyms (before stemming)."""
+
+    subject: tuple[str, ...]
+    """Words of the subject's name that a question must use when it names someone
+    ("machine learning" for "a machine learning engineer", "an ML eng", "MLEs")."""
+    topic_words: frozenset[str] = frozenset()
+    """Words of the questions whose figures are tied to a place and a job (pay, outlook): such a
+    question about a person, place or employer the knowledge base never names asks for a
+    figure the sources do not give."""
+
+    def roles_named(self, words: list[str]) -> list[str]:
+        """The people the question names ("a data analyst", "ML engineers"), as text."""
+        text = " ".join(words)
+        roles = []
+        for cue in _ROLE_CUES:
+            for match in cue.finditer(text):
+                role = []
+                for word in match.group("role").split()[:ROLE_WORDS_MAX]:
+                    if word in _ROLE_END or word in _DETERMINERS:
+                        break
+                    role.append(word)
+                if role:
+                    roles.append(" ".join(role))
+        return roles
+
+    def outside(self, words: list[str], named_with_topic: Callable[[str], bool]) -> str | None:
+        """Why the question is about something else than the knowledge base, or None.
+
+        `named_with_topic(word)`: whether the knowledge base asks about its topics (pay,
+        outlook) with that word."""
+        roles = self.roles_named(words)
+        subject = " ".join(self.subject)
+        ours = [r for r in roles if subject in r or not _PRONOUNS.isdisjoint(r.split())]
+        if roles and not ours:
+            return f"it asks about {roles[0]!r}, not the knowledge base's subject"
+        if self.topic_words and not self.topic_words.isdisjoint(words):
+            text = " ".join(words)
+            before_topic = _before_topic(self.topic_words)
+            for match in chain(_QUALIFIER.finditer(text), before_topic.finditer(text)):
+                word = match.group("word")
+                if word not in _PRONOUNS and word not in STOP_WORDS and not named_with_topic(word):
+                    return f"it asks about {word!r}, which the sources say nothing about"
+        return None
+

@@ -1,0 +1,161 @@
+"""What every front asks of the core: answer a question, answer a fact, complete a question.
+
+The service holds the current knowledge base and its matcher (swapped whole on reload, never
+mutated) and records each outcome in the database, off the event loop. No Discord here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from bot.core.answers import Answer, fact_answer, from_match
+from bot.core.knowledge.errors import FactNotFound
+from bot.core.knowledge.models import Fact, KnowledgeBase, Topic
+from bot.core.matching import Matcher, Thresholds
+from bot.core.matching.matcher import DEFAULT_MODEL
+from bot.core.matching.semantic import SemanticModel
+from bot.core.storage.database import Database, QuestionRecord, StorageUnavailable
+
+log = logging.getLogger(__name__)
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    knowledge: KnowledgeBase
+    matcher: Matcher
+    loaded_at: float
+
+
+class AnswerService:
+    def __init__(
+        self,
+        knowledge: KnowledgeBase,
+        database: Database | None = None,
+        *,
+        thresholds: Thresholds | None = None,
+        semantic: SemanticModel | object | None = DEFAULT_MODEL,
+    ) -> None:
+        self.semantic = semantic
+        """The model of meaning each matcher is built with (see `Matcher`)."""
+        self.thresholds = thresholds
+        """None: each knowledge base's matcher calibrates its own (see `Matcher`)."""
+        self.database = database
+        self.observers: list[Callable[[Answer, float], None]] = []
+        """Called with each answer and its latency in seconds (metrics subscribe here)."""
+        self._replacing = threading.Lock()
+        self._wanted_lock = threading.Lock()
+        self._wanted: tuple[int, KnowledgeBase] = (0, knowledge)
+        """The latest knowledge base asked for, numbered."""
+        self._built = 0
+        """The number of the one answering now."""
+        self._current = self._load(knowledge, None)
+
+    def _load(self, knowledge: KnowledgeBase, previous: Loaded | None) -> Loaded:
+        """`knowledge` built into a matcher (reusing `previous`'s calibration if it fits)."""
+        matcher = Matcher(knowledge, thresholds=self.thresholds, semantic=self.semantic,
+                          calibrated=previous.matcher.calibration if previous else None)
+        return Loaded(knowledge, matcher, time.time())
+
+    @property
+    def knowledge(self) -> KnowledgeBase:
+        return self._current.knowledge
+
+    @property
+    def matcher(self) -> Matcher:
+        return self._current.matcher
+
+    @property
+    def unprompted_confidence(self) -> float:
+        """In channels where the bot answers unprompted, it speaks only at this confidence or
+        more (calibrated on the knowledge base with the meaning signal on)."""
+        return self._current.matcher.unprompted_confidence
+
+    @property
+    def loaded_at(self) -> float:
+        return self._current.loaded_at
+
+    def replace(self, knowledge: KnowledgeBase) -> None:
+        """Answer from `knowledge` from now on (built first, then swapped in one step).
+
+        Building embeds the new phrasings and calibrates the matcher (about a second for the
+        shipped knowledge base): call it off the event loop. Builds are serialised, and calls
+        that queue up behind a build are served by one build of the latest knowledge base (a
+        burst of edits costs two builds, not one each); the last call's knowledge base is the
+        one that answers, and every call returns once a build at least as new as its own is
+        in place."""
+        with self._wanted_lock:
+            self._wanted = (self._wanted[0] + 1, knowledge)
+            mine = self._wanted[0]
+        with self._replacing:
+            if self._built >= mine:
+                return  # a build that began after this call already includes it
+            with self._wanted_lock:
+                generation, latest = self._wanted
+            self._current = self._load(latest, self._current)
+            self._built = generation
+
+    def ask(
+        self,
+        question: str,
+        *,
+        via: str,
+        guild_id: int | None = None,
+        min_confidence: float | None = None,
+        record: bool = True,
+    ) -> Answer:
+        """Match a question; with `min_confidence`, answer only at that confidence or more."""
+        started = time.perf_counter()
+        current = self._current
+        thresholds = None
+        if min_confidence is not None:
+            base = current.matcher.thresholds
+            # Speaking unprompted needs a clear winner too: no close calls.
+            thresholds = replace(base, answer=max(base.answer, min_confidence),
+                                 floor=max(base.floor, min_confidence), strong=math.inf)
+        result = current.matcher.match(question, thresholds=thresholds)
+        answer = from_match(current.knowledge, result)
+        latency = time.perf_counter() - started
+        log.info(
+            "question via=%s answered=%s fact=%s confidence=%.2f latency_ms=%.2f",
+            via, answer.answered, answer.fact_id, answer.confidence, latency * 1000,
+        )
+        for observe in self.observers:
+            try:
+                observe(answer, latency)
+            except Exception:
+                log.exception("an answer observer failed")
+        if record:
+            self._record(QuestionRecord(
+                question=result.question, via=via, fact_id=answer.fact_id,
+                confidence=answer.confidence, answered=answer.answered, guild_id=guild_id,
+            ))
+        return answer
+
+    def answer_fact(self, fact_id: str, *, question: str | None = None) -> Answer:
+        """The answer of a known fact (follow-up and "did you mean" buttons)."""
+        fact = self.fact(fact_id)
+        return fact_answer(self.knowledge, fact, question or fact.question, 1.0)
+
+    def fact(self, fact_id: str) -> Fact:
+        fact = self.knowledge.facts.get(fact_id)
+        if fact is None:
+            raise FactNotFound(fact_id)
+        return fact
+
+    def complete(self, partial: str, *, limit: int = 25) -> list[Fact]:
+        return self.matcher.complete(partial, limit=limit)
+
+    @property
+    def topics(self) -> tuple[Topic, ...]:
+        return self.knowledge.topics
+
+    def _record(self, record: QuestionRecord) -> None:
+        if self.database is None:
+            return
+        with contextlib.suppress(StorageUnavailable):  # the database logs its own failures
+            self.database.record_question(record)

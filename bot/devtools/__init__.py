@@ -1,0 +1,1 @@
+"""Developer tools the running bot never imports: the gold-set evaluation and the benchmarks."""

@@ -1,0 +1,127 @@
+"""What each hand rule earns: every data set measured with all rules on, then with each off.
+
+A row per configuration, a column group per data set: the gold-style sets
+(`bot.devtools.evaluation`: right, wrong, out of scope declined) and the benchmark files
+(`bot.devtools.bench.datasets`: in scope answered right, out of scope declined where the file
+has such queries). The matcher is the bot's own (calibrated, with the meaning signal when the
+model loads), its decisions unchanged but for the one rule turned off.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.core.knowledge.models import KnowledgeBase
+from bot.core.matching import Matcher
+from bot.core.matching.rules import RULES, Rules
+from bot.devtools.bench.datasets import Dataset
+from bot.devtools.evaluation import GoldQuestion, evaluate
+
+ALL_ON = "(all rules on)"
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """One data set under one configuration, as shares in [0, 1] (None: not measured)."""
+
+    right: float
+    wrong: float
+    declined_out: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    rule: str
+    """The rule turned off, or `ALL_ON`."""
+    figures: tuple[Figures, ...]
+    """One per data set, in the order given."""
+
+
+@dataclass(frozen=True, slots=True)
+class GoldSet:
+    name: str
+    questions: Sequence[GoldQuestion]
+
+
+def _gold_figures(matcher: Matcher, questions: Sequence[GoldQuestion]) -> Figures:
+    report = evaluate(matcher, list(questions))
+    return Figures(report.correct_share, report.wrong_share,
+                   report.out_of_scope_declined_share if report.out_of_scope else None)
+
+
+def _dataset_figures(matcher: Matcher, dataset: Dataset) -> Figures:
+    right = wrong = in_scope = declined_out = out = 0
+    for query in dataset.queries:
+        result = matcher.match(query.text)
+        got = result.fact.id if result.fact is not None else None
+        if query.in_scope:
+            in_scope += 1
+            right += got in query.expected
+        else:
+            out += 1
+            declined_out += got is None
+        wrong += got is not None and got not in query.expected
+    return Figures(right / max(in_scope, 1), wrong / max(len(dataset.queries), 1),
+                   declined_out / out if out else None)
+
+
+def run_ablation(
+    knowledge: KnowledgeBase,
+    gold_sets: Sequence[GoldSet],
+    datasets: Sequence[Dataset],
+    *,
+    rules: Sequence[str] = tuple(RULES),
+    lexical: bool = False,
+    progress: Callable[[str], None] = lambda line: print(line, file=sys.stderr, flush=True),
+) -> list[Row]:
+    """All rules on, then each of `rules` off in turn, over every set (`lexical`: without the
+    meaning signal, as when the model can not be loaded)."""
+    semantic = {"semantic": None} if lexical else {}
+    benchmark_kbs = [dataset.knowledge_base() for dataset in datasets]
+    rows = []
+    for rule in (ALL_ON, *rules):
+        started = time.perf_counter()
+        config = Rules() if rule == ALL_ON else Rules(off=frozenset({rule}))
+        figures = []
+        matcher = Matcher(knowledge, rules=config, **semantic)
+        figures += [_gold_figures(matcher, gold.questions) for gold in gold_sets]
+        for dataset, kb in zip(datasets, benchmark_kbs, strict=True):
+            figures.append(_dataset_figures(Matcher(kb, rules=config, **semantic), dataset))
+        rows.append(Row(rule, tuple(figures)))
+        progress(f"{rule}: measured in {time.perf_counter() - started:.0f} s")
+    return rows
+
+
+def _pct(share: float | None) -> str:
+    return "-" if share is None else f"{100 * share:.1f}"
+
+
+def _label(name: str) -> str:
+    """A short column name: a file's stem ("gold"), a data set's first word ("CLINC150")."""
+    return Path(name).stem if name.endswith((".yaml", ".yml")) else name.split()[0]
+
+
+def format_ablation(rows: Sequence[Row], names: Sequence[str]) -> str:
+    """A Markdown table: right / wrong / out of scope declined per set, and each figure's change
+    from all rules on (a rule earns its place where turning it off makes things worse)."""
+    head = ["rule off", *(f"{_label(name)} right / wrong / declined out" for name in names)]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    base = rows[0].figures
+    for row in rows:
+        cells = [row.rule]
+        for figures, before in zip(row.figures, base, strict=True):
+            text = " / ".join(_pct(v) for v in (figures.right, figures.wrong, figures.declined_out))
+            if row is not rows[0]:
+                deltas = [
+                    "-" if v is None or b is None else f"{100 * (v - b):+.1f}"
+                    for v, b in ((figures.right, before.right), (figures.wrong, before.wrong),
+                                 (figures.declined_out, before.declined_out))
+                ]
+                text += f" ({' / '.join(deltas)})"
+            cells.append(text)
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)

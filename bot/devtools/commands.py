@@ -1,0 +1,141 @@
+"""`bench quality`, `bench speed`, `bench ablation`: the matcher on public data sets, at scale,
+and without each of its hand rules."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+EXIT_OK, EXIT_USAGE = 0, 2
+DEFAULT_SEED = 0
+DEFAULT_QUERIES = 1000
+
+
+def _error(message: str) -> int:
+    print(f"careerbot bench: error: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _dump(data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def cmd_quality(args: argparse.Namespace) -> int:
+    """Score CareerBot and the lexical baselines on one benchmark file."""
+    from bot.devtools.bench.datasets import DatasetError, load_dataset
+    from bot.devtools.bench.quality import format_report, run_quality
+
+    if args.limit is not None and args.limit < 1:
+        return _error(f"--limit must be at least 1, not {args.limit}")
+    try:
+        dataset = load_dataset(args.dataset).limited(args.limit)
+    except DatasetError as exc:
+        return _error(str(exc))
+    report = run_quality(dataset)
+    if args.json:
+        _dump(report.to_json())
+    else:
+        print(format_report(report))
+    return EXIT_OK
+
+
+def cmd_speed(args: argparse.Namespace) -> int:
+    """Time loading, matching and autocomplete on a synthetic knowledge base."""
+    from bot.devtools.bench.speed import format_speed, run_speed
+    from bot.devtools.bench.synthetic import max_facts
+
+    if not 1 <= args.facts <= max_facts():
+        return _error(f"--facts must be between 1 and {max_facts():,}, not {args.facts}")
+    if args.queries < 1:
+        return _error(f"--queries must be at least 1, not {args.queries}")
+    report = run_speed(args.facts, seed=args.seed, queries=args.queries, cache=args.cache)
+    if args.json:
+        _dump(report.to_json())
+    else:
+        print(format_speed(report))
+    return EXIT_OK
+
+
+def cmd_ablation(args: argparse.Namespace) -> int:
+    """Every data set with all hand rules on, then with each off in turn."""
+    from bot.core.knowledge.errors import KnowledgeBaseError
+    from bot.core.knowledge.loader import load_report
+    from bot.core.knowledge.yaml_io import YamlError
+    from bot.core.matching.rules import RULES
+    from bot.devtools.bench.ablation import GoldSet, format_ablation, run_ablation
+    from bot.devtools.bench.datasets import DatasetError, load_dataset
+    from bot.devtools.evaluation import DEFAULT_GOLD, load_gold
+    from bot.settings import Settings, SettingsError
+
+    rules = [r for r in (args.rules or ",".join(RULES)).split(",") if r]
+    unknown = [r for r in rules if r not in RULES]
+    if unknown:
+        return _error(f"unknown rule(s): {', '.join(unknown)} (known: {', '.join(RULES)})")
+    try:
+        folder = args.knowledge or Settings.from_env().knowledge_dir
+    except SettingsError as exc:
+        return _error(str(exc))
+    report = load_report(folder)
+    if report.knowledge is None:
+        return _error(f"the knowledge base in {folder} is not valid (run `python -m bot validate`)")
+    try:
+        gold = [GoldSet(str(path), load_gold(path)) for path in args.gold or [DEFAULT_GOLD]]
+        datasets = [load_dataset(path) for path in args.dataset or []]
+    except (YamlError, KnowledgeBaseError, DatasetError, OSError) as exc:
+        return _error(str(exc))
+    rows = run_ablation(report.knowledge, gold, datasets, rules=rules, lexical=args.lexical)
+    names = [g.name for g in gold] + [d.name for d in datasets]
+    if args.json:
+        _dump([{"rule": row.rule, "sets": dict(zip(names, map(asdict, row.figures),
+                                                   strict=True))} for row in rows])
+    else:
+        print(format_ablation(rows, names))
+    return EXIT_OK
+
+
+def register(subparsers: Any) -> None:
+    """Add `bench quality` and `bench speed` to the main parser's sub-commands."""
+    bench = subparsers.add_parser("bench", help="benchmark the matcher (quality, speed)")
+    bench.set_defaults(func=lambda _args: _error("choose `bench quality` or `bench speed`"))
+    kinds = bench.add_subparsers(dest="bench_command")
+
+    quality = kinds.add_parser(
+        "quality", help="CareerBot vs lexical baselines on a benchmark JSON file"
+    )
+    quality.add_argument("--dataset", required=True, metavar="FILE", help="benchmark JSON file")
+    quality.add_argument("--json", action="store_true", help="print the figures as JSON")
+    quality.add_argument(
+        "--limit", type=int, metavar="N", help="use N queries, spread evenly over the file"
+    )
+    quality.set_defaults(func=cmd_quality)
+
+    speed = kinds.add_parser("speed", help="latency, load time and memory at N synthetic facts")
+    speed.add_argument("--facts", type=int, required=True, metavar="N", help="facts to generate")
+    speed.add_argument("--seed", type=int, default=DEFAULT_SEED, metavar="S", help="data seed")
+    speed.add_argument(
+        "--queries", type=int, default=DEFAULT_QUERIES, metavar="Q", help="questions to time"
+    )
+    speed.add_argument("--json", action="store_true", help="print the figures as JSON")
+    speed.add_argument(
+        "--cache", type=Path, metavar="DIR",
+        help="keep the phrasing vectors in DIR: the first run times a cold build, the next a "
+             "warm start (without it, every run is cold)")
+    speed.set_defaults(func=cmd_speed)
+
+    ablation = kinds.add_parser(
+        "ablation", help="each hand rule of the matcher off in turn, on every data set given")
+    ablation.add_argument("--knowledge", type=Path, metavar="DIR",
+                          help="knowledge directory (default: CAREERBOT_KNOWLEDGE or the bundled)")
+    ablation.add_argument("--gold", type=Path, action="append", metavar="FILE",
+                          help="a gold-style YAML set (repeatable; default: the gold set)")
+    ablation.add_argument("--dataset", type=Path, action="append", metavar="FILE",
+                          help="a benchmark JSON file (repeatable)")
+    ablation.add_argument("--rules", metavar="A,B", help="only these rules (default: every one)")
+    ablation.add_argument("--lexical", action="store_true",
+                          help="without the meaning signal (as when the model can not be loaded)")
+    ablation.add_argument("--json", action="store_true", help="print the figures as JSON")
+    ablation.set_defaults(func=cmd_ablation)

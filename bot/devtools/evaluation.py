@@ -1,0 +1,129 @@
+"""The gold set: questions as people type them, each with the facts that should answer it.
+
+`evaluate` scores the matcher against it; `python -m bot eval` prints the figures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from bot.core.knowledge.errors import Issue, KnowledgeBaseError
+from bot.core.knowledge.models import KnowledgeBase
+from bot.core.knowledge.yaml_io import read_yaml_file
+from bot.core.matching import Matcher
+
+DEFAULT_GOLD = Path(__file__).resolve().parents[2] / "tests" / "data" / "gold.yaml"
+
+TARGET_CORRECT = 0.95
+TARGET_WRONG = 0.02
+TARGET_OUT_OF_SCOPE_DECLINED = 0.95
+
+
+@dataclass(frozen=True, slots=True)
+class GoldQuestion:
+    text: str
+    expect: tuple[str, ...]  # empty: the knowledge base does not answer it
+
+
+@dataclass(frozen=True, slots=True)
+class Miss:
+    question: GoldQuestion
+    got: str | None
+    confidence: float
+
+
+@dataclass
+class EvalReport:
+    answerable: int = 0
+    correct: int = 0
+    wrong: int = 0
+    declined: int = 0
+    declined_suggested: int = 0
+    """Declined, but an expected fact was among the "did you mean" suggestions."""
+    out_of_scope: int = 0
+    out_of_scope_declined: int = 0
+    misses: list[Miss] = field(default_factory=list)
+
+    def share(self, count: int, total: int) -> float:
+        return count / total if total else 0.0
+
+    @property
+    def correct_share(self) -> float:
+        return self.share(self.correct, self.answerable)
+
+    @property
+    def wrong_share(self) -> float:
+        return self.share(self.wrong, self.answerable)
+
+    @property
+    def declined_share(self) -> float:
+        return self.share(self.declined, self.answerable)
+
+    @property
+    def declined_suggested_share(self) -> float:
+        return self.share(self.declined_suggested, self.answerable)
+
+    @property
+    def out_of_scope_declined_share(self) -> float:
+        return self.share(self.out_of_scope_declined, self.out_of_scope)
+
+    @property
+    def targets_met(self) -> bool:
+        return (
+            self.correct_share >= TARGET_CORRECT
+            and self.wrong_share <= TARGET_WRONG
+            and self.out_of_scope_declined_share >= TARGET_OUT_OF_SCOPE_DECLINED
+        )
+
+
+def questions_only(knowledge: KnowledgeBase) -> KnowledgeBase:
+    """`knowledge` with each fact cut to its canonical question (alternates and keywords
+    dropped): how the bot fares on a knowledge base written with one phrasing per fact."""
+    facts = {
+        fid: replace(fact, alternates=(), keywords=()) for fid, fact in knowledge.facts.items()
+    }
+    return replace(knowledge, facts=facts)
+
+
+def load_gold(path: Path) -> list[GoldQuestion]:
+    data = read_yaml_file(path)
+    name = str(path)
+    if not isinstance(data, dict):
+        raise KnowledgeBaseError([Issue(name, "must have 'answerable' and 'out_of_scope' lists")])
+    questions: list[GoldQuestion] = []
+    for section, needs_ids in (("answerable", True), ("out_of_scope", False)):
+        for n, item in enumerate(data.get(section) or [], 1):
+            text = item.get("q") if isinstance(item, dict) else None
+            expect = item.get("expect", []) if isinstance(item, dict) else None
+            if not isinstance(text, str) or not isinstance(expect, list):
+                raise KnowledgeBaseError([Issue(name, f"{section} item {n}: needs q (and expect)")])
+            if needs_ids and not expect:
+                raise KnowledgeBaseError([Issue(name, f"{section} item {n}: expect is empty")])
+            questions.append(GoldQuestion(text, tuple(expect) if needs_ids else ()))
+    return questions
+
+
+def evaluate(matcher: Matcher, questions: list[GoldQuestion]) -> EvalReport:
+    report = EvalReport()
+    for question in questions:
+        result = matcher.match(question.text)
+        got = result.fact.id if result.fact else None
+        if question.expect:
+            report.answerable += 1
+            if got in question.expect:
+                report.correct += 1
+                continue
+            if got is None:
+                report.declined += 1
+                suggested = {s.fact.id for s in result.suggestions}
+                report.declined_suggested += not suggested.isdisjoint(question.expect)
+            else:
+                report.wrong += 1
+        else:
+            report.out_of_scope += 1
+            if got is None:
+                report.out_of_scope_declined += 1
+                continue
+        report.misses.append(Miss(question, got, result.confidence))
+    return report

@@ -1,0 +1,1 @@
+"""The Discord front: the client, its extensions, views, embeds and delivery."""

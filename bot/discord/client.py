@@ -1,0 +1,150 @@
+"""The Discord client: intents, extensions, persistent buttons, and command sync when needed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from pathlib import Path
+
+import discord
+from discord.ext import commands
+
+from bot.core.editing import KnowledgeStore, KnowledgeWatcher
+from bot.core.knowledge.errors import Issue
+from bot.core.knowledge.models import KnowledgeBase
+from bot.core.service import AnswerService
+from bot.core.storage.database import Database
+from bot.discord.ui.views import DYNAMIC_ITEMS
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = (
+    "bot.discord.exts.questions", "bot.discord.exts.browse", "bot.discord.exts.owner",
+    "bot.discord.exts.kb",
+)
+SYNC_STATE_FILE = "command-sync.json"
+DATABASE_FILE = "careerbot.sqlite3"
+
+
+def make_intents(settings: Settings) -> discord.Intents:
+    """The fewest intents that work: guild and DM messages to hear mentions and DMs, and
+    message content only when channels are set aside for unprompted answers (without it,
+    Discord sends the text of a message only when it mentions the bot or is a DM)."""
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.guild_messages = True
+    intents.dm_messages = True
+    intents.message_content = bool(settings.qa_channels)
+    return intents
+
+
+class CareerBot(commands.Bot):
+    def __init__(
+        self,
+        settings: Settings,
+        service: AnswerService,
+        database: Database | None = None,
+        store: KnowledgeStore | None = None,
+        **options,
+    ) -> None:
+        options.setdefault("intents", make_intents(settings))
+        super().__init__(
+            command_prefix=commands.when_mentioned_or("!"),
+            allowed_mentions=discord.AllowedMentions.none(),
+            help_command=None,
+            **options,
+        )
+        self.settings = settings
+        self.service = service
+        self.database = database
+        self.store = store or KnowledgeStore(
+            settings.knowledge_dir, settings.data_dir / DATABASE_FILE
+        )
+        self.watcher: KnowledgeWatcher | None = None
+
+    async def setup_hook(self) -> None:
+        self.add_dynamic_items(*DYNAMIC_ITEMS)
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        await self.sync_commands()
+        if self.settings.watch_interval > 0:
+            self.watcher = KnowledgeWatcher(
+                self.settings.knowledge_dir, self._knowledge_changed, self._knowledge_broken,
+                self.settings.watch_interval, knowledge=self.service.knowledge,
+            ).start()  # callbacks on the watcher's thread: a rebuild never blocks the loop
+
+    def _knowledge_changed(self, knowledge: KnowledgeBase) -> None:
+        if knowledge != self.service.knowledge:
+            self.service.replace(knowledge)
+            log.info("knowledge files changed on disk: now answering from %d facts",
+                     len(knowledge.facts))
+
+    def _knowledge_broken(self, issues: list[Issue]) -> None:
+        first = issues[0] if issues else "?"
+        log.error("the knowledge files on disk are invalid (%d problem(s), first: %s); still "
+                  "answering from the last good knowledge base", len(issues), first)
+
+    # -- command sync ------------------------------------------------------------------------
+
+    def _scopes(self) -> list[discord.Object | None]:
+        return [discord.Object(g) for g in sorted(self.settings.dev_guilds)] or [None]
+
+    def commands_digest(self, guild: discord.Object | None) -> str:
+        payload = [c.to_dict(self.tree) for c in self.tree.get_commands(guild=guild)]
+        text = json.dumps(payload, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def _sync_state_path(self) -> Path:
+        return self.settings.data_dir / SYNC_STATE_FILE
+
+    def _read_sync_state(self) -> dict[str, str]:
+        try:
+            data = json.loads(self._sync_state_path().read_text())
+            return data if isinstance(data, dict) else {}
+        except (OSError, ValueError):
+            return {}
+
+    async def sync_commands(self, *, force: bool = False) -> list[str]:
+        """Sync application commands where they changed since the last sync (or all, forced).
+        Returns the scopes synced ("global" or guild ids)."""
+        state = self._read_sync_state()
+        synced: list[str] = []
+        for guild in self._scopes():
+            if guild is not None:
+                self.tree.copy_global_to(guild=guild)
+            scope = "global" if guild is None else str(guild.id)
+            digest = self.commands_digest(guild)
+            if not force and state.get(scope) == digest:
+                log.info("application commands unchanged for %s: not syncing", scope)
+                continue
+            await self.tree.sync(guild=guild)
+            state[scope] = digest
+            synced.append(scope)
+            log.info("synced application commands for %s", scope)
+        if synced:
+            try:
+                path = self._sync_state_path()
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(json.dumps(state, indent=2))
+            except OSError as exc:
+                log.warning("cannot record the command sync in %s: %s", self._sync_state_path(),
+                            exc.strerror or exc)
+        return synced
+
+    async def on_ready(self) -> None:
+        log.info("connected as %s (id %s) to %d server(s)", self.user,
+                 self.user.id if self.user else "?", len(self.guilds))
+
+    async def close(self) -> None:
+        if self.watcher is not None:
+            self.watcher.stop()
+        await super().close()
+        if self.database is not None:
+            self.database.close()
+
+
+class ShardedCareerBot(CareerBot, commands.AutoShardedBot):
+    """The same bot over several gateway connections (shards): `CAREERBOT_SHARD_COUNT`, and
+    `CAREERBOT_SHARD_IDS` to run only some of them in this process."""

@@ -1,0 +1,113 @@
+"""`/kb add`, `/kb edit`, `/kb remove`, `/kb alias`: changing the facts themselves."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+
+from bot.core.editing import EDIT_ERRORS
+from bot.core.knowledge.models import Fact
+from bot.discord import checks as gate
+from bot.discord.exts.kb.plumbing import KbPlumbing, actor_of
+from bot.discord.ui.deadline import update
+from bot.discord.ui.embeds import clip
+from bot.discord.ui.fact_form import FactForm, FormValues, new_fact_id
+from bot.discord.ui.kb_views import ConfirmView
+
+
+class EditCommands(KbPlumbing):
+    """Changing the facts: a form to add or edit one, a confirmation to remove one, one
+    phrasing attached by command."""
+
+    def _add_form(self, topic_id: str, values: FormValues) -> FactForm:
+        async def submit(interaction: discord.Interaction, submitted: FormValues) -> None:
+            if not await gate.check(self.settings, interaction):
+                return
+            taken = set(self.bot.service.knowledge.facts)
+            fact = submitted.to_fact(new_fact_id(submitted.question, taken))
+            try:
+                result = await self._run(interaction, self.store.add_fact, topic_id, fact,
+                                         actor=actor_of(interaction.user))
+            except EDIT_ERRORS as exc:
+                await self._refused(interaction, exc, lambda: self._add_form(topic_id, submitted))
+                return
+            await self._applied(interaction, result,
+                                f"Added `{fact.id}` to topic `{topic_id}`: it answers now.")
+
+        return FactForm("New fact", values, submit)
+
+    @app_commands.command(name="add", description="Add a fact (opens a form)")
+    @app_commands.describe(topic="The topic the fact belongs to")
+    async def add(self, interaction: discord.Interaction, topic: str) -> None:
+        if self.bot.service.knowledge.topic(topic) is None:
+            await self._say(interaction, f"There is no topic `{clip(topic, 64)}`.")
+            return
+        await interaction.response.send_modal(self._add_form(topic, FormValues()))
+
+    add.autocomplete("topic")(KbPlumbing.topic_autocomplete)
+
+    def _edit_form(self, base: Fact, values: FormValues) -> FactForm:
+        async def submit(interaction: discord.Interaction, submitted: FormValues) -> None:
+            if not await gate.check(self.settings, interaction):
+                return
+            new = submitted.to_fact(base.id, base=base)
+            try:
+                result = await self._run(interaction, self.store.edit_fact, base.id, new,
+                                         actor=actor_of(interaction.user), base=base)
+            except EDIT_ERRORS as exc:
+                await self._refused(interaction, exc, lambda: self._edit_form(base, submitted))
+                return
+            await self._applied(interaction, result, f"Saved `{base.id}`.")
+
+        return FactForm(f"Edit {base.id}", values, submit)
+
+    @app_commands.command(name="edit", description="Edit a fact (opens the form, filled in)")
+    async def edit(self, interaction: discord.Interaction, fact: str) -> None:
+        current = await self._fact_or_say(interaction, fact)
+        if current is None:
+            return
+        await interaction.response.send_modal(self._edit_form(current, FormValues.of(current)))
+
+    edit.autocomplete("fact")(KbPlumbing.fact_autocomplete)
+
+    @app_commands.command(name="remove", description="Remove a fact (asks to confirm)")
+    async def remove(self, interaction: discord.Interaction, fact: str) -> None:
+        current = await self._fact_or_say(interaction, fact)
+        if current is None:
+            return
+
+        async def confirmed(click: discord.Interaction) -> None:
+            try:
+                result = await self._run(click, self.store.remove_fact, fact,
+                                         actor=actor_of(click.user))
+            except EDIT_ERRORS as exc:
+                await update(click, content=clip(f"Not removed: {exc}", 2000), view=view)
+                return
+            await self._answer_from(click, result.knowledge)
+            await update(
+                click,
+                content=f"Removed `{fact}` (change #{result.change.id}; `/kb revert` undoes it).",
+                view=view)
+            await self.post_modlog(result.change)
+
+        view = ConfirmView(self.settings, interaction.user.id, confirmed, label="Remove")
+        await self._say(interaction, f"Remove `{fact}`: *{clip(current.question, 200)}*?",
+                        view=view)
+
+    remove.autocomplete("fact")(KbPlumbing.fact_autocomplete)
+
+    @app_commands.command(name="alias", description="Attach another phrasing to a fact")
+    @app_commands.describe(phrasing="How people asked it, e.g. a question the bot missed")
+    async def alias(self, interaction: discord.Interaction, fact: str,
+                    phrasing: app_commands.Range[str, 1, 200]) -> None:
+        try:
+            result = await self._run(interaction, self.store.add_alias, fact, phrasing,
+                                     actor=actor_of(interaction.user))
+        except EDIT_ERRORS as exc:
+            await self._refused(interaction, exc)
+            return
+        await self._applied(interaction, result,
+                            f"`{fact}` now also answers *{clip(phrasing, 200)}*.",
+                            new_phrasing=(fact, phrasing))
+
+    alias.autocomplete("fact")(KbPlumbing.fact_autocomplete)

@@ -1,0 +1,80 @@
+"""`/kb export` and `/kb import`: the knowledge base as YAML files, out and in."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import discord
+from discord import app_commands
+
+from bot.core.editing import EDIT_ERRORS, MAX_IMPORT_FILE_BYTES, MAX_IMPORT_TOTAL_BYTES
+from bot.discord.exts.kb.plumbing import KbPlumbing, actor_of
+from bot.discord.ui.deadline import update
+from bot.discord.ui.embeds import clip
+from bot.discord.ui.kb_views import ConfirmView
+
+ATTACHMENTS_LIMIT = 10
+
+
+class FileCommands(KbPlumbing):
+    """The topic files out as attachments (zipped past ten), and in after a preview."""
+
+    @app_commands.command(name="export", description="The knowledge base as YAML files")
+    async def export(self, interaction: discord.Interaction) -> None:
+        files = await self._run(interaction, self.store.export)
+        if len(files) <= ATTACHMENTS_LIMIT:
+            attachments = [discord.File(io.BytesIO(data), filename=name)
+                           for name, data in sorted(files.items())]
+        else:
+            buffer = io.BytesIO()
+            with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+                for name, data in sorted(files.items()):
+                    archive.writestr(name, data)
+            buffer.seek(0)
+            attachments = [discord.File(buffer, filename="knowledge.zip")]
+        await self._say(interaction, f"{len(files)} file(s).", files=attachments)
+
+    @app_commands.command(name="import",
+                          description="Replace topic files with an uploaded YAML file")
+    async def import_(self, interaction: discord.Interaction,
+                      file: discord.Attachment) -> None:
+        if file.size > MAX_IMPORT_FILE_BYTES or file.size > MAX_IMPORT_TOTAL_BYTES:
+            await self._say(interaction, f"`{clip(file.filename, 100)}` is {file.size:,} bytes; "
+                                         f"the limit is {MAX_IMPORT_FILE_BYTES:,}.")
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        interaction.extras["thinking"] = True
+        try:
+            data = await file.read()
+        except discord.HTTPException as exc:
+            await self._say(interaction, f"Cannot download the attachment: {exc.text or exc}")
+            return
+        files = {file.filename: data}
+        actor = actor_of(interaction.user)
+        try:
+            summary = await self._run(interaction, self.store.import_topics, files, actor=actor,
+                                      apply=False)
+        except EDIT_ERRORS as exc:
+            await self._refused(interaction, exc)
+            return
+        if not summary.has_changes:
+            await self._say(interaction, "That file changes nothing.")
+            return
+
+        async def confirmed(click: discord.Interaction) -> None:
+            try:
+                applied = await self._run(click, self.store.import_topics, files, actor=actor,
+                                          apply=True)
+            except EDIT_ERRORS as exc:
+                await update(click, content=clip(f"Not imported: {exc}", 2000), view=view)
+                return
+            if applied.knowledge is not None:
+                await self._answer_from(click, applied.knowledge)
+            await update(click, content="Imported.", view=view)
+            if applied.change is not None:
+                await self.post_modlog(applied.change)
+
+        view = ConfirmView(self.settings, interaction.user.id, confirmed, label="Apply")
+        await self._say(interaction, clip(f"This would change:\n{summary.describe()}", 2000),
+                        view=view)

@@ -1,0 +1,63 @@
+"""`/kb history`, `/kb revert`, `/kb reload`: the record of changes, and the files on disk."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+
+from bot.core.editing import EDIT_ERRORS
+from bot.discord.exts.kb.plumbing import KbPlumbing, actor_of, issues_text
+from bot.discord.ui.embeds import ANSWER_COLOUR, clip
+
+MAX_CHANGE_ID = 2**53
+
+
+class HistoryCommands(KbPlumbing):
+    """What changed, by whom; undoing a change; re-reading the files."""
+
+    @app_commands.command(name="history", description="Recent changes, with who and when")
+    async def history(self, interaction: discord.Interaction, fact: str | None = None) -> None:
+        try:
+            changes = await self._run(interaction, self.store.changes, fact, 15)
+        except EDIT_ERRORS as exc:
+            await self._say(interaction, f"Cannot read the history: {exc}")
+            return
+        if not changes:
+            await self._say(interaction, "No changes recorded yet.")
+            return
+        lines = [f"`#{c.id}` <t:{int(c.at)}:R> **{clip(c.actor, 60)}**: {clip(c.summary, 200)}"
+                 for c in changes]
+        title = f"Changes to `{fact}`" if fact else "Latest changes"
+        embed = discord.Embed(title=clip(title, 256), description=clip("\n".join(lines), 4096),
+                              colour=ANSWER_COLOUR)
+        embed.set_footer(text="/kb revert change:<number> undoes one")
+        await self._say(interaction, embed=embed)
+
+    history.autocomplete("fact")(KbPlumbing.fact_autocomplete)
+
+    @app_commands.command(name="revert", description="Undo a change (itself recorded)")
+    async def revert(self, interaction: discord.Interaction,
+                     change: app_commands.Range[int, 1, MAX_CHANGE_ID]) -> None:
+        if type(change) is not int or not 1 <= change <= MAX_CHANGE_ID:
+            await self._say(interaction, "There is no such change: see `/kb history`.")
+            return  # a crafted interaction (Discord checks the range in its own client)
+        try:
+            result = await self._run(interaction, self.store.revert, change,
+                                     actor=actor_of(interaction.user))
+        except EDIT_ERRORS as exc:
+            await self._refused(interaction, exc)
+            return
+        await self._applied(interaction, result, f"Reverted change #{change}.")
+
+    @app_commands.command(name="reload", description="Re-read the knowledge files from disk")
+    async def reload(self, interaction: discord.Interaction) -> None:
+        report = await self._run(interaction, self.store.load)
+        if report.knowledge is None:
+            await self._say(interaction, issues_text(
+                report.issues, "The files on disk are invalid: still answering from the last "
+                               "good knowledge base. Problems:"))
+            return
+        await self._answer_from(interaction, report.knowledge)
+        kb = report.knowledge
+        await self._say(interaction, f"Reloaded: {len(kb.facts)} facts in {len(kb.topics)} "
+                                     "topics.")

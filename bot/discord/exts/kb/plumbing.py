@@ -1,0 +1,147 @@
+"""What every `/kb` command shares: running store operations off the loop, replying, refusing,
+posting to the mod log, and the fact and topic autocompletes."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import aiohttp
+import discord
+from discord import app_commands
+
+from bot.core.editing import Change, EditRejected, EditResult
+from bot.core.knowledge.errors import Issue
+from bot.core.knowledge.models import Fact, KnowledgeBase
+from bot.core.matching.overlaps import reads_like
+from bot.discord import checks as gate
+from bot.discord.client import CareerBot
+from bot.discord.ui.deadline import respond, within_deadline
+from bot.discord.ui.embeds import ANSWER_COLOUR, clip
+from bot.discord.ui.fact_form import FactForm, RetryView
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MESSAGE_LIMIT = 2000
+
+
+def actor_of(user: discord.abc.User) -> str:
+    return f"{user.name} ({user.id})"
+
+
+def issues_text(issues: tuple[Issue, ...] | list[Issue], header: str) -> str:
+    lines = [header] + [f"• {clip(str(i), 300)}" for i in issues[:15]]
+    if len(issues) > 15:
+        lines.append(f"… and {len(issues) - 15} more")
+    return clip("\n".join(lines), MESSAGE_LIMIT)
+
+
+class KbPlumbing:
+    """The helpers of the `/kb` cog (`KnowledgeAdmin`), which sets `bot`, `settings` and
+    `_tasks`; the command classes build on this one."""
+
+    bot: CareerBot
+    settings: Settings
+    _tasks: set[asyncio.Task]
+
+    @property
+    def store(self):
+        return self.bot.store
+
+    async def _run(self, interaction: discord.Interaction, func: Callable[..., Any],
+                   *args: Any, **kwargs: Any) -> Any:
+        """Run a store operation off the event loop, within Discord's deadline."""
+        return await within_deadline(interaction, asyncio.to_thread(func, *args, **kwargs))
+
+    async def _answer_from(self, interaction: discord.Interaction,
+                           knowledge: KnowledgeBase) -> None:
+        """Answer from `knowledge` from now on: the matcher is rebuilt (new phrasings
+        embedded, thresholds calibrated) off the event loop, within Discord's deadline."""
+        await self._run(interaction, self.bot.service.replace, knowledge)
+
+    async def _say(self, interaction: discord.Interaction, content: str | None = None,
+                   **kwargs: Any) -> None:
+        kwargs.setdefault("ephemeral", True)
+        await respond(interaction, content, **kwargs)
+
+    async def _applied(self, interaction: discord.Interaction, result: EditResult,
+                       message: str, *, new_phrasing: tuple[str, str] | None = None) -> None:
+        """An edit landed: answer from it now, tell the moderator, post it to the mod log.
+        With `new_phrasing` (fact id, phrasing), also say if the phrasing reads more like
+        another fact."""
+        await self._answer_from(interaction, result.knowledge)
+        text = f"{message} (change #{result.change.id})"
+        if new_phrasing is not None:
+            other = reads_like(self.bot.service.matcher, *new_phrasing)
+            if other is not None:
+                text += (f"\n⚠️ Worded like this it reads more like `{other}`: questions asked"
+                         f" that way may still get `{other}`'s answer. If it belongs there,"
+                         " `/kb revert` this change and attach it to that fact.")
+        await self._say(interaction, text)
+        await self.post_modlog(result.change)
+
+    async def _refused(self, interaction: discord.Interaction, error: Exception,
+                       retry: Callable[[], FactForm] | None = None) -> None:
+        if isinstance(error, EditRejected):
+            text = issues_text(error.issues, "Not saved: the knowledge base would be invalid.")
+        else:
+            text = f"Not saved: {error}"
+        view = RetryView(interaction.user.id, retry) if retry else discord.utils.MISSING
+        await self._say(interaction, clip(text, MESSAGE_LIMIT), view=view)
+
+    async def _fact_or_say(self, interaction: discord.Interaction, fact_id: str) -> Fact | None:
+        fact = self.bot.service.knowledge.facts.get(fact_id)
+        if fact is None:
+            await self._say(interaction, f"There is no fact `{clip(fact_id, 64)}`.")
+        return fact
+
+    async def post_modlog(self, change: Change) -> None:
+        """Post the change to the mod log in the background (the moderator is not kept waiting;
+        a failure is a warning, never a failed edit)."""
+        if self.settings.modlog_channel is None:
+            return
+        task = asyncio.create_task(self._post_modlog(change))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _post_modlog(self, change: Change) -> None:
+        channel_id = self.settings.modlog_channel
+        if channel_id is None:
+            return
+        channel = self.bot.get_channel(channel_id)
+        if not isinstance(channel, discord.abc.Messageable):
+            log.warning("CAREERBOT_MODLOG_CHANNEL %s is not a channel the bot can see",
+                        channel_id)
+            return
+        embed = discord.Embed(title=clip(f"Knowledge base change #{change.id}", 256),
+                              description=clip(change.summary, 4096), colour=ANSWER_COLOUR)
+        embed.add_field(name="By", value=clip(change.actor, 1024))
+        embed.add_field(name="When", value=f"<t:{int(change.at)}:f>")
+        try:
+            await channel.send(embed=embed, allowed_mentions=discord.AllowedMentions.none())
+        except (discord.HTTPException, aiohttp.ClientError, OSError) as exc:
+            log.warning("cannot post to the mod log channel %s: %s", channel_id, exc)
+
+    async def fact_autocomplete(self, interaction: discord.Interaction,
+                                current: str) -> list[app_commands.Choice[str]]:
+        # Discord runs autocomplete without the group's check: apply the gate here too.
+        if gate.refusal(self.settings, interaction) is not None:
+            return []
+        service = self.bot.service
+        typed = current.strip().lower()
+        facts = [f for f in service.knowledge.facts.values() if f.id.startswith(typed)]
+        if typed:  # ids first (moderators know them), then questions that fit the words
+            facts += [f for f in service.complete(current, limit=25) if f not in facts]
+        return [app_commands.Choice(name=clip(f"{f.id}: {f.question}", 100), value=f.id)
+                for f in facts[:25]]
+
+    async def topic_autocomplete(self, interaction: discord.Interaction,
+                                 current: str) -> list[app_commands.Choice[str]]:
+        if gate.refusal(self.settings, interaction) is not None:
+            return []
+        topics = self.bot.service.knowledge.topics
+        return [app_commands.Choice(name=clip(t.title, 100), value=t.id) for t in topics
+                if current.lower() in (t.id + " " + t.title).lower()][:25]

@@ -1,0 +1,48 @@
+"""`/kb stats`: questions, answers and feedback over a day, a week or a month."""
+
+from __future__ import annotations
+
+import io
+import time
+
+import discord
+from discord import app_commands
+
+from bot.core.storage.database import StorageUnavailable
+from bot.discord.exts.kb.plumbing import KbPlumbing
+from bot.discord.ui.charts import questions_per_day
+from bot.discord.ui.deadline import within_deadline
+from bot.discord.ui.embeds import ANSWER_COLOUR, clip
+
+PERIODS = {"day": 1, "week": 7, "month": 30}
+
+
+class StatsCommands(KbPlumbing):
+    """A summary of the recorded questions, with a chart of questions per day."""
+
+    @app_commands.command(name="stats", description="Questions, answers and feedback")
+    @app_commands.choices(period=[app_commands.Choice(name=k, value=k) for k in PERIODS])
+    async def stats(self, interaction: discord.Interaction, period: str = "week") -> None:
+        if self.bot.database is None:
+            await self._say(interaction, "No database: nothing was recorded.")
+            return
+        days = PERIODS.get(period, 7)
+        since = time.time() - days * 86400
+        try:
+            stats = await within_deadline(interaction, self.bot.database.stats(since))
+        except StorageUnavailable as exc:
+            await self._say(interaction, f"Cannot read the statistics: {exc}.")
+            return
+        share = f"{stats.answered / stats.asked:.0%}" if stats.asked else "–"
+        embed = discord.Embed(title=f"The last {period}", colour=ANSWER_COLOUR)
+        embed.add_field(name="Questions", value=str(stats.asked))
+        embed.add_field(name="Answered", value=f"{stats.answered} ({share})")
+        busiest = "\n".join(f"`{f}` {n}×" for f, n in stats.busiest) or "–"
+        embed.add_field(name="Busiest facts", value=clip(busiest, 1024), inline=False)
+        votes = "\n".join(f"`{f}` 👍 {up} 👎 {down}" for f, up, down in stats.votes) or "–"
+        embed.add_field(name="Feedback per fact", value=clip(votes, 1024), inline=False)
+        png = await self._run(interaction, questions_per_day, stats.per_day, days,
+                              f"Questions in the last {period}")
+        embed.set_image(url="attachment://questions.png")
+        await self._say(interaction, embed=embed,
+                        file=discord.File(io.BytesIO(png), filename="questions.png"))

@@ -1,0 +1,85 @@
+"""`/kb unanswered`: the questions the bot missed, each attached to a fact in one click, made a
+new fact, or dismissed (the buttons are `MissedView`'s)."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+
+from bot.core.editing import EDIT_ERRORS
+from bot.core.knowledge.models import Fact
+from bot.core.missed import MissedGroup, group_missed
+from bot.core.storage.database import StorageUnavailable
+from bot.discord.exts.kb.edits import EditCommands
+from bot.discord.exts.kb.plumbing import actor_of
+from bot.discord.ui.deadline import within_deadline
+from bot.discord.ui.embeds import ANSWER_COLOUR, clip
+from bot.discord.ui.fact_form import FormValues
+from bot.discord.ui.kb_views import MissedView
+
+
+class UnansweredCommands(EditCommands):
+    """Builds on `EditCommands`: "new fact" opens its add form, filled in with the question."""
+
+    @app_commands.command(name="unanswered",
+                          description="Questions the bot declined or that got 'not helpful'")
+    async def unanswered(self, interaction: discord.Interaction) -> None:
+        if self.bot.database is None:
+            await self._say(interaction, "No database: nothing was recorded.")
+            return
+        try:
+            rows = await within_deadline(interaction, self.bot.database.missed_questions())
+        except StorageUnavailable as exc:
+            await self._say(interaction, f"Cannot read the missed questions: {exc}.")
+            return
+        groups = group_missed(rows)
+        if not groups:
+            await self._say(interaction, "Nothing missed: every question was answered. 🎉")
+            return
+        lines = [f"**{g.count}×** {clip(g.question, 150)}"
+                 f" — {', '.join(f'{n} {why}' for why, n in g.reasons.items())}"
+                 for g in groups[:15]]
+        embed = discord.Embed(title="Questions the bot missed, most frequent first",
+                              description=clip("\n".join(lines), 4096), colour=ANSWER_COLOUR)
+        embed.set_footer(text=f"{len(groups)} group(s) of alike questions")
+
+        def suggest(question: str) -> list[Fact]:
+            return [f for f, _ in self.bot.service.matcher.rank(question, limit=25)]
+
+        view = MissedView(self.settings, interaction.user.id, groups, suggest,
+                          self.bot.service.knowledge.topics, self)
+        await self._say(interaction, embed=embed, view=view)
+
+    async def attach(self, interaction: discord.Interaction, fact_id: str,
+                     group: MissedGroup) -> None:
+        try:
+            result = await self._run(interaction, self.store.add_alias, fact_id, group.question,
+                                     actor=actor_of(interaction.user))
+        except EDIT_ERRORS as exc:
+            await self._refused(interaction, exc)
+            return
+        if self.bot.database is not None:
+            await self._dismiss_quietly(group)
+        await self._applied(interaction, result,
+                            f"`{fact_id}` now also answers *{clip(group.question, 200)}*.",
+                            new_phrasing=(fact_id, group.question))
+
+    async def new_fact(self, interaction: discord.Interaction, topic_id: str,
+                       group: MissedGroup) -> None:
+        await interaction.response.send_modal(
+            self._add_form(topic_id, FormValues(question=group.question[:100])))
+
+    async def dismiss(self, interaction: discord.Interaction, group: MissedGroup) -> None:
+        if await self._dismiss_quietly(group, interaction):
+            await self._say(interaction, f"Dismissed *{clip(group.question, 200)}*.")
+        else:
+            await self._say(interaction, "Could not dismiss it: the database is unavailable.")
+
+    async def _dismiss_quietly(self, group: MissedGroup,
+                               interaction: discord.Interaction | None = None) -> bool:
+        try:
+            work = self.bot.database.dismiss(list(group.wordings))
+            await (within_deadline(interaction, work) if interaction else work)
+        except StorageUnavailable:
+            return False
+        return True

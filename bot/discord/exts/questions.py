@@ -1,0 +1,224 @@
+"""Asking: mentions, replies, DMs, Q&A channels, `!ask`, `/ask` and "Answer with CareerBot"."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import re
+from concurrent.futures import ThreadPoolExecutor
+
+import aiohttp
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.core.answers import Answer
+from bot.core.matching import MAX_QUESTION_CHARS
+from bot.core.ratelimit import Cooldown
+from bot.discord.client import CareerBot
+from bot.discord.delivery import NO_MENTIONS, answer_message, reply_with_answer
+
+log = logging.getLogger(__name__)
+BAD_INPUT = "I couldn't use that input. Please try again with plain text."
+
+AUTOCOMPLETE_LIMIT = 25  # Discord: at most 25 choices
+CHOICE_LIMIT = 100  # Discord: choice names and string values at most 100 characters
+QUESTION_WORDS = frozenset({
+    "how", "what", "why", "when", "where", "who", "which", "whats", "is", "are", "am", "do",
+    "does", "did", "can", "could", "should", "would", "will", "any", "anyone",
+})
+_LEADING_WORD = re.compile(r"[\w']+")
+ATTACHMENT_ONLY_REPLY = ("I can only read questions written as text: please type yours in the "
+                         "message.")
+EMPTY_MENTION_REPLY = ("Hi! Ask me anything about becoming a machine learning engineer, e.g. "
+                       "*how much do ML engineers earn?* `/help` shows everything I can do.")
+
+
+def looks_like_question(text: str) -> bool:
+    """A message in a Q&A channel worth answering unprompted: it asks something."""
+    text = text.strip()
+    if text.endswith("?"):
+        return True
+    first = _LEADING_WORD.match(text.lower())
+    return bool(first) and first.group(0).replace("'", "") in QUESTION_WORDS
+
+
+class Questions(commands.Cog):
+    def __init__(self, bot: CareerBot) -> None:
+        self.bot = bot
+        settings = bot.settings
+        self.cooldown = Cooldown(settings.cooldown_questions, settings.cooldown_seconds)
+        # Matching a question takes a few ms at 10,000 facts: on the event loop, many questions
+        # at once would hold it for all of them. One thread (started on first use): matching
+        # holds the GIL for much of its work, so more threads would only take it from the loop.
+        self.matching = ThreadPoolExecutor(max_workers=1, thread_name_prefix="careerbot-match")
+        self.context_menu = app_commands.ContextMenu(
+            name="Answer with CareerBot", callback=self.answer_message_menu
+        )
+
+    async def cog_load(self) -> None:
+        self.bot.tree.add_command(self.context_menu)
+
+    async def cog_unload(self) -> None:
+        self.bot.tree.remove_command(self.context_menu.name, type=self.context_menu.type)
+        self.matching.shutdown(wait=False, cancel_futures=True)
+
+    # -- shared ------------------------------------------------------------------------------
+
+    def retry_after(self, user: discord.abc.User) -> float:
+        """Seconds this person must wait before asking again (0: go ahead); counts a question."""
+        return self.cooldown.hit(user.id)
+
+    @staticmethod
+    def cooldown_text(seconds: float) -> str:
+        return (f"You're asking faster than I can keep up: try again in {max(1, round(seconds))}"
+                " second(s). 🙂")
+
+    async def ask(self, question: str, *, via: str, guild_id: int | None,
+                  passive: bool = False) -> Answer:
+        """`service.ask` on the matching thread (the event loop stays free meanwhile)."""
+        ask = functools.partial(
+            self.bot.service.ask, question, via=via, guild_id=guild_id,
+            min_confidence=self.bot.service.unprompted_confidence if passive else None,
+        )
+        return await asyncio.get_running_loop().run_in_executor(self.matching, ask)
+
+    def strip_bot_mention(self, content: str) -> str:
+        me = self.bot.user
+        if me is None:
+            return content
+        return re.sub(rf"<@!?{me.id}>", " ", content).strip()
+
+    def _is_reply_to_me(self, message: discord.Message) -> bool:
+        reference = message.reference
+        if reference is None or self.bot.user is None:
+            return False
+        resolved = reference.resolved
+        if isinstance(resolved, discord.Message):
+            return resolved.author.id == self.bot.user.id
+        cached = reference.cached_message
+        return cached is not None and cached.author.id == self.bot.user.id
+
+    def _in_qa_channel(self, channel: discord.abc.Messageable) -> bool:
+        ids = self.bot.settings.qa_channels
+        if not ids:
+            return False
+        parent = getattr(channel, "parent_id", None)
+        return getattr(channel, "id", None) in ids or parent in ids
+
+    # -- messages ----------------------------------------------------------------------------
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        if message.author.bot or self.bot.user is None:
+            return
+        is_dm = message.guild is None
+        addressed = (
+            is_dm or self.bot.user in message.mentions or self._is_reply_to_me(message)
+        )
+        passive = not addressed and self._in_qa_channel(message.channel)
+        if not addressed and not passive:
+            return
+        ctx = await self.bot.get_context(message)
+        if ctx.valid:
+            return  # a command (`!ask`, `@CareerBot sync`): the command handles it
+        question = self.strip_bot_mention(message.content)[: MAX_QUESTION_CHARS * 2]
+        if not question:
+            if addressed:
+                await self._send_plain(message, ATTACHMENT_ONLY_REPLY if message.attachments
+                                       else EMPTY_MENTION_REPLY)
+            return
+        if passive and not looks_like_question(question):
+            return
+        wait = self.retry_after(message.author)
+        if wait:
+            if addressed:
+                await self._send_plain(message, self.cooldown_text(wait))
+            return
+        via = "dm" if is_dm else ("channel" if passive else "mention")
+        answer = await self.ask(question, via=via,
+                                guild_id=message.guild and message.guild.id, passive=passive)
+        if passive and not answer.answered:
+            return  # silent when unsure: never spam a busy channel
+        await reply_with_answer(message, answer, self.bot.service.knowledge)
+
+    async def _send_plain(self, message: discord.Message, text: str) -> None:
+        try:
+            await message.reply(text, mention_author=False, allowed_mentions=NO_MENTIONS)
+        except (discord.HTTPException, aiohttp.ClientError, OSError) as exc:
+            log.warning("cannot reply in channel %s: %s", message.channel.id, exc)
+
+    @commands.command(name="ask")
+    async def ask_prefix(self, ctx: commands.Context, *, question: str = "") -> None:
+        """`!ask QUESTION` (needs message content: a mention prefix always works)."""
+        if not question.strip():
+            await ctx.reply(EMPTY_MENTION_REPLY, mention_author=False,
+                            allowed_mentions=NO_MENTIONS)
+            return
+        wait = self.retry_after(ctx.author)
+        if wait:
+            await ctx.reply(self.cooldown_text(wait), mention_author=False,
+                            allowed_mentions=NO_MENTIONS)
+            return
+        answer = await self.ask(question, via="prefix", guild_id=ctx.guild and ctx.guild.id)
+        await reply_with_answer(ctx.message, answer, self.bot.service.knowledge)
+
+    # -- application commands ----------------------------------------------------------------
+
+    @app_commands.command(name="ask", description="Ask about becoming a machine learning engineer")
+    @app_commands.describe(question="Your question, e.g. how much do ML engineers earn?")
+    async def ask_slash(
+        self,
+        interaction: discord.Interaction,
+        question: app_commands.Range[str, 1, MAX_QUESTION_CHARS],
+    ) -> None:
+        await self._answer_interaction(interaction, question, via="slash",
+                                       asker_id=interaction.user.id)
+
+    async def _answer_interaction(self, interaction: discord.Interaction, question: str, *,
+                                  via: str, asker_id: int, content: str | None = None) -> None:
+        """Answer a question asked through a command: cooldown, match, respond."""
+        if not isinstance(question, str):  # a crafted interaction: Discord sends strings
+            await interaction.response.send_message(BAD_INPUT, ephemeral=True)
+            return
+        wait = self.retry_after(interaction.user)
+        if wait:
+            await interaction.response.send_message(self.cooldown_text(wait), ephemeral=True)
+            return
+        answer = await self.ask(question, via=via, guild_id=interaction.guild_id)
+        kwargs = answer_message(answer, self.bot.service.knowledge, asker_id)
+        if content:
+            kwargs["content"] = content
+        await interaction.response.send_message(**kwargs)
+
+    @ask_slash.autocomplete("question")
+    async def ask_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        if not isinstance(current, str):  # a crafted interaction
+            return []
+        facts = self.bot.service.complete(current[:MAX_QUESTION_CHARS], limit=AUTOCOMPLETE_LIMIT)
+        choices = []
+        for fact in facts:
+            text = fact.question[:CHOICE_LIMIT]
+            choices.append(app_commands.Choice(name=text, value=text))
+        return choices
+
+    async def answer_message_menu(
+        self, interaction: discord.Interaction, message: discord.Message
+    ) -> None:
+        """Right-click a message → Apps → Answer with CareerBot."""
+        text = message.content.strip()
+        if not text:
+            await interaction.response.send_message(
+                "That message has no text I can read, so I can't answer it.", ephemeral=True
+            )
+            return
+        await self._answer_interaction(interaction, text, via="context-menu",
+                                       asker_id=message.author.id,
+                                       content=f"Answering {message.jump_url}")
+
+
+async def setup(bot: CareerBot) -> None:
+    await bot.add_cog(Questions(bot))

@@ -1,0 +1,125 @@
+"""Buttons and menus of `/kb`: confirmations and the missed-questions browser."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+import discord
+
+from bot.core.knowledge.models import Fact, Topic
+from bot.core.missed import MissedGroup
+from bot.discord.checks import ModeratorView
+from bot.discord.ui.embeds import clip
+from bot.settings import Settings
+
+OPTIONS_LIMIT = 25
+LABEL_LIMIT = 100
+
+
+class ConfirmView(ModeratorView):
+    """Confirm / Cancel; `on_confirm` runs once, then the buttons are disabled."""
+
+    def __init__(self, settings: Settings, owner_id: int,
+                 on_confirm: Callable[[discord.Interaction], Awaitable[None]],
+                 label: str = "Confirm") -> None:
+        super().__init__(settings, owner_id, timeout=300)
+        self._on_confirm = on_confirm
+        self.confirm.label = label
+
+    def _finish(self) -> None:
+        for item in self.children:
+            item.disabled = True  # type: ignore[attr-defined]
+        self.stop()
+
+    @discord.ui.button(label="Confirm", style=discord.ButtonStyle.danger)
+    async def confirm(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:
+        self._finish()
+        await self._on_confirm(interaction)
+
+    @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
+    async def cancel(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:
+        self._finish()
+        await interaction.response.edit_message(content="Cancelled: nothing changed.",
+                                                embed=None, view=self)
+
+
+class MissedView(ModeratorView):
+    """Pick a missed question, then: attach it to a fact, start a new fact, or dismiss it."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        owner_id: int,
+        groups: list[MissedGroup],
+        suggest: Callable[[str], list[Fact]],
+        topics: tuple[Topic, ...],
+        actions: MissedActions,
+    ) -> None:
+        super().__init__(settings, owner_id)
+        self.groups = groups[:OPTIONS_LIMIT]
+        self.suggest = suggest
+        self.actions = actions
+        self.selected: MissedGroup | None = None
+        self.pick.options = [
+            discord.SelectOption(label=clip(g.question, LABEL_LIMIT), value=str(i),
+                                 description=f"asked {g.count}×")
+            for i, g in enumerate(self.groups)
+        ]
+        self.new_fact.options = [
+            discord.SelectOption(label=clip(t.title, LABEL_LIMIT), value=t.id)
+            for t in topics[:OPTIONS_LIMIT]
+        ]
+        self._refresh()
+
+    def _refresh(self) -> None:
+        chosen = self.selected is not None
+        self.attach.disabled = self.new_fact.disabled = self.dismiss.disabled = not chosen
+        facts = self.suggest(self.selected.question) if chosen else []
+        self.attach.options = [
+            discord.SelectOption(label=clip(f.question, LABEL_LIMIT), value=f.id,
+                                 description=clip(f.id, LABEL_LIMIT))
+            for f in facts[:OPTIONS_LIMIT]
+        ] or [discord.SelectOption(label="(pick a question first)", value="-")]
+
+    @discord.ui.select(placeholder="1. Pick a question people asked", row=0)
+    async def pick(self, interaction: discord.Interaction, select: discord.ui.Select) -> None:
+        index = int(select.values[0])
+        self.selected = self.groups[index] if 0 <= index < len(self.groups) else None
+        for option in select.options:
+            option.default = option.value == select.values[0]
+        self._refresh()
+        await interaction.response.edit_message(view=self)
+
+    @discord.ui.select(placeholder="2a. Attach it to this fact as a new phrasing", row=1)
+    async def attach(self, interaction: discord.Interaction, select: discord.ui.Select) -> None:
+        if self.selected is None or select.values[0] == "-":
+            await interaction.response.defer()
+            return
+        await self.actions.attach(interaction, select.values[0], self.selected)
+
+    @discord.ui.select(placeholder="2b. Or start a new fact from it, in topic…", row=2)
+    async def new_fact(self, interaction: discord.Interaction, select: discord.ui.Select) -> None:
+        if self.selected is None:
+            await interaction.response.defer()
+            return
+        await self.actions.new_fact(interaction, select.values[0], self.selected)
+
+    @discord.ui.button(label="2c. Dismiss it", style=discord.ButtonStyle.secondary, row=3)
+    async def dismiss(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:
+        if self.selected is None:
+            await interaction.response.defer()
+            return
+        await self.actions.dismiss(interaction, self.selected)
+
+
+class MissedActions(Protocol):
+    """What the missed-questions menu does (the cog implements it)."""
+
+    async def attach(self, interaction: discord.Interaction, fact_id: str,
+                     group: MissedGroup) -> None: ...
+
+    async def new_fact(self, interaction: discord.Interaction, topic_id: str,
+                       group: MissedGroup) -> None: ...
+
+    async def dismiss(self, interaction: discord.Interaction, group: MissedGroup) -> None: ...

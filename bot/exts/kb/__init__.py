@@ -1,8 +1,0 @@
-"""`/kb`: moderators edit the knowledge base from Discord (gated, validated, recorded)."""
-
-from bot.client import CareerBot
-from bot.exts.kb.cog import KnowledgeAdmin
-
-
-async def setup(bot: CareerBot) -> None:
-    await bot.add_cog(KnowledgeAdmin(bot))

@@ -1,0 +1,101 @@
+"""The command line, run as a user would (`python -m bot ...` in a subprocess)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(*args: str, stdin: str | None = None, env: dict | None = None):
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "CAREERBOT_"))}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], cwd=ROOT, input=stdin, capture_output=True,
+        text=True, timeout=120, env={**base, **(env or {})},
+    )
+
+
+def test_ask_prints_answer_and_sources():
+    result = run("ask", "how much do ML engineers make?")
+    assert result.returncode == 0
+    assert "$127,712" in result.stdout
+    assert "Sources:" in result.stdout
+
+
+def test_ask_json_shape():
+    result = run("ask", "--json", "what degree do i need to become an ml engineer")
+    data = json.loads(result.stdout)
+    assert set(data) == {"question", "answered", "fact_id", "confidence", "answer", "citations",
+                         "suggestions"}
+    assert data["answered"] is True
+    citation = data["citations"][0]
+    assert set(citation) == {"source_id", "title", "publisher", "published", "url", "quote",
+                             "via"}
+
+
+def test_ask_json_stdin_one_line_per_question_in_order():
+    questions = ["what is machine learning", "how much does a nurse make", "", "🤔🤔"]
+    result = run("ask", "--json", "-", stdin="\n".join(questions) + "\n")
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["question"] for line in lines] == questions
+    assert lines[0]["answered"] and not lines[1]["answered"]
+    assert lines[1]["fact_id"] is None and lines[1]["answer"] is None
+
+
+def test_chat_answers_each_line_when_not_a_terminal():
+    result = run("chat", stdin="what skills do i need\nquit\n")
+    assert result.returncode == 0
+    assert "Sources:" in result.stdout
+
+
+def test_no_token_starts_the_console_and_says_so():
+    result = run(stdin="what is ml\n")
+    assert "starting the offline console" in result.stderr
+    assert "Sources:" in result.stdout
+
+
+def test_validate_ok_and_broken(tmp_path):
+    assert run("validate").returncode == 0
+    broken = tmp_path / "kb"
+    (broken / "topics").mkdir(parents=True)
+    (broken / "sources.yaml").write_text("sources: [")
+    (broken / "topics" / "pay.yaml").write_bytes(b"\xff\xfe not utf-8")
+    result = run("validate", "--knowledge", str(broken))
+    assert result.returncode == 1
+    assert "invalid YAML" in result.stdout
+    assert "not UTF-8" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_ask_with_broken_knowledge_is_a_clear_error(tmp_path):
+    result = run("ask", "--knowledge", str(tmp_path / "missing"), "hi")
+    assert result.returncode == 1
+    assert "not valid" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_eval_prints_the_shares():
+    result = run("eval")
+    assert result.returncode == 0
+    assert "answered correctly" in result.stdout
+    assert "right fact suggested" in result.stdout
+    assert "out of scope declined" in result.stdout
+
+
+def test_eval_without_the_model_and_on_canonical_questions_only():
+    lexical = run("eval", "--lexical")
+    assert lexical.returncode == 0 and "lexical only" in lexical.stdout
+    cut = run("eval", "--questions-only")
+    assert cut.returncode == 0
+    assert "meaning + lexical, each fact's canonical question only" in cut.stdout
+
+    def correct(output: str) -> float:
+        line = next(x for x in output.splitlines() if "answered correctly" in x)
+        return float(line.split()[2].rstrip("%"))
+
+    # one phrasing per fact reaches far fewer questions than the full knowledge base
+    assert correct(cut.stdout) < correct(lexical.stdout) - 20

@@ -1,0 +1,88 @@
+"""Knowing what the knowledge base is about: questions about other jobs, places, employers."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tests.shipped import DOMAIN_SCOPE, with_vocabulary
+
+pytestmark = pytest.mark.usefixtures("lexical_only")
+"""The lexical rules, with the scores they construct: the meaning signal is off here (its
+tests are in test_semantic.py)."""
+
+KNOWN = frozenset(
+    "what is the average pay for machine learning engineer us job outlook median base how much"
+    " do does a an in of make more skills good".split()
+)
+
+
+def outside(text: str) -> str | None:
+    return DOMAIN_SCOPE.outside(text.split(), KNOWN.__contains__)
+
+
+@pytest.mark.parametrize("text", [
+    "average lawyer pay in the us",          # an unknown job right before "pay"
+    "median firefighter pay",
+    "what is the pay of a plumber",          # ... after "of"
+    "pay for dentists",                      # ... after "for"
+    "job outlook for pharmacists",           # outlook figures are tied to a job too
+    "what is the average pay in london",     # a place the sources never name
+    "how much does a nurse pay",             # "make" reads "pay" after synonyms
+])
+def test_pay_and_outlook_questions_about_something_else_are_outside(text):
+    assert outside(text) is not None
+
+
+@pytest.mark.parametrize("text", [
+    "average pay for machine learning engineer",
+    "what is the median base pay in the us",
+    "job outlook for machine learning engineer",
+    "how much more pay for having machine learning skills",  # "having": a function word
+    "is the pay good for them",                              # a pronoun names no one new
+    "what is the outlook for someone in machine learning",
+    "what is the average pay",
+])
+def test_questions_about_the_subject_are_inside(text):
+    assert outside(text) is None
+
+
+@given(st.lists(st.text(max_size=12), max_size=30))
+def test_any_words_get_a_verdict(words):
+    verdict = DOMAIN_SCOPE.outside(words, KNOWN.__contains__)
+    assert verdict is None or isinstance(verdict, str)
+
+
+def test_shipped_matcher_declines_another_jobs_figures(shipped_matcher):
+    for question in ("average lawyer pay in the us", "job outlook for pharmacists",
+                     "what's the median firefighter salary"):
+        assert not shipped_matcher.match(question).answered, question
+    for question in ("average pay for ml engineers", "what's the job outlook for ml engineers"):
+        assert shipped_matcher.match(question).answered, question
+
+
+def test_a_figure_is_tied_to_what_the_pay_facts_name_not_to_any_fact():
+    """ "junior" is a word of the knowledge base (a fact about entry-level jobs uses it), but
+    no pay fact does: the sources give no junior salary, so the question is declined."""
+    from bot.core.knowledge.models import Fact
+    from bot.core.matching import Matcher
+
+    def fact(fact_id: str, question: str, *alternates: str) -> Fact:
+        return Fact(fact_id, question, "An answer.", alternates=alternates)
+
+    matcher = Matcher(with_vocabulary([
+        fact("pay", "how much do ml engineers earn in the us",
+             "what is the ml engineer salary", "ml engineer pay in america"),
+        fact("entry", "is ml engineering an entry level job",
+             "are there junior ml engineer jobs", "can a junior dev become an ml engineer"),
+        fact("skills", "what skills do ml engineers need", "what should an ml engineer know"),
+    ]))
+    assert matcher.analyzer.is_known("junior")
+    assert not matcher.match("what's the salary for a junior ml engineer").answered
+    for question, fact_id in [("ml engineer salary in the us", "pay"),
+                              ("how much do ml engineers make in america", "pay"),
+                              ("are there junior ml engineer jobs", "entry")]:
+        result = matcher.match(question)
+        assert result.fact is not None and result.fact.id == fact_id, question
+    assert sorted(set(matcher.index.facts_asked_with("junior").tolist())) == [1]
