@@ -1,3 +1,3 @@
-from bot.cli.main import main
+from bot.entry import main
 
 raise SystemExit(main())

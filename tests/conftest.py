@@ -8,6 +8,7 @@ import pytest
 
 from bot.core.knowledge.loader import bundled_knowledge_dir, load_knowledge_base
 from bot.core.matching import Matcher
+from bot.core.service import AnswerService
 from tests.kb_samples import PATH, PAY, SOURCES, write_kb
 
 pytest_plugins = ["tests.discord_harness.fixtures"]
@@ -38,6 +39,18 @@ def shipped_matcher(shipped_kb) -> Matcher:
 def shipped_semantic_matcher(shipped_kb) -> Matcher:
     """The shipped knowledge base with the meaning signal, as the bot runs it."""
     return Matcher(shipped_kb)
+
+
+@pytest.fixture(scope="session")
+def shipped_service(shipped_kb) -> AnswerService:
+    """The application service over the shipped knowledge base, lexical signals only."""
+    return AnswerService(shipped_kb, semantic=None)
+
+
+@pytest.fixture(scope="session")
+def shipped_semantic_service(shipped_kb) -> AnswerService:
+    """The application service over the shipped knowledge base, as the bot runs it."""
+    return AnswerService(shipped_kb)
 
 
 @pytest.fixture

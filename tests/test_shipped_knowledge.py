@@ -59,11 +59,11 @@ FLOORS = {  # (set, mode): (correct at least, wrong at most, out of scope declin
 
 
 @pytest.mark.parametrize(("name", "mode"), list(FLOORS))
-def test_quality_floor(name, mode, shipped_matcher, shipped_semantic_matcher):
-    matcher = shipped_semantic_matcher if mode == "meaning" else shipped_matcher
-    assert (matcher.semantic is not None) == (mode == "meaning")
+def test_quality_floor(name, mode, shipped_service, shipped_semantic_service):
+    service = shipped_semantic_service if mode == "meaning" else shipped_service
+    assert (service.matcher.semantic is not None) == (mode == "meaning")
     path = {"gold": DEFAULT_GOLD, "fresh": FRESH, "holdout": HOLDOUT}[name]
-    report = evaluate(matcher, load_gold(path))
+    report = evaluate(service, load_gold(path))
     assert report.answerable >= 100 and report.out_of_scope >= 30
     correct, wrong, declined = FLOORS[name, mode]
     assert report.correct_share >= correct

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 
 from bot.core.knowledge.models import Fact, KnowledgeBase
-from bot.core.matching import Matcher, MatchResult
+from bot.core.matching import MatchResult
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,8 +102,3 @@ def from_match(knowledge: KnowledgeBase, result: MatchResult) -> Answer:
         answer=None,
         suggestions=tuple(SuggestedFact(s.fact.id, s.fact.question) for s in result.suggestions),
     )
-
-
-def answer_question(matcher: Matcher, question: str) -> Answer:
-    """Match `question` against the matcher's knowledge base and cite the result."""
-    return from_match(matcher.knowledge, matcher.match(question))

@@ -19,6 +19,7 @@ from bot.core.knowledge.errors import FactNotFound
 from bot.core.knowledge.models import Fact, KnowledgeBase, Topic
 from bot.core.matching import Matcher, Thresholds
 from bot.core.matching.matcher import DEFAULT_MODEL
+from bot.core.matching.rules import ALL_RULES, Rules
 from bot.core.matching.semantic import SemanticModel
 from bot.core.storage.database import Database, QuestionRecord, StorageUnavailable
 
@@ -39,8 +40,11 @@ class AnswerService:
         *,
         thresholds: Thresholds | None = None,
         semantic: SemanticModel | object | None = DEFAULT_MODEL,
+        rules: Rules = ALL_RULES,
     ) -> None:
         self.semantic = semantic
+        self.rules = rules
+        """The matcher's hand rules (all, unless measuring one: `bot.core.matching.rules`)."""
         """The model of meaning each matcher is built with (see `Matcher`)."""
         self.thresholds = thresholds
         """None: each knowledge base's matcher calibrates its own (see `Matcher`)."""
@@ -58,7 +62,8 @@ class AnswerService:
     def _load(self, knowledge: KnowledgeBase, previous: Loaded | None) -> Loaded:
         """`knowledge` built into a matcher (reusing `previous`'s calibration if it fits)."""
         matcher = Matcher(knowledge, thresholds=self.thresholds, semantic=self.semantic,
-                          calibrated=previous.matcher.calibration if previous else None)
+                          calibrated=previous.matcher.calibration if previous else None,
+                          rules=self.rules)
         return Loaded(knowledge, matcher, time.time())
 
     @property

@@ -1,5 +1,6 @@
-"""`bench quality`, `bench speed`, `bench ablation`: the matcher on public data sets, at scale,
-and without each of its hand rules."""
+"""The developer tools' sub-commands: `eval` (the gold sets) and `bench quality`, `bench speed`,
+`bench ablation` (public data sets, scale, each hand rule off). Their modules are imported only
+when the command runs."""
 
 from __future__ import annotations
 
@@ -95,6 +96,68 @@ def cmd_ablation(args: argparse.Namespace) -> int:
     else:
         print(format_ablation(rows, names))
     return EXIT_OK
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    """Score the bot on a gold set."""
+    from bot.core.knowledge.errors import KnowledgeBaseError
+    from bot.core.knowledge.yaml_io import YamlError
+    from bot.devtools.evaluation import (
+        DEFAULT_GOLD,
+        TARGET_CORRECT,
+        TARGET_OUT_OF_SCOPE_DECLINED,
+        TARGET_WRONG,
+        evaluate,
+        load_gold,
+        questions_only,
+    )
+    from bot.startup import knowledge_or_exit, open_service
+
+    knowledge = knowledge_or_exit(args.knowledge)
+    if args.questions_only:
+        knowledge = questions_only(knowledge)
+    service = open_service(knowledge, lexical=args.lexical)
+    file = args.file or DEFAULT_GOLD
+    try:
+        questions = load_gold(file)
+    except (YamlError, KnowledgeBaseError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    report = evaluate(service, questions)
+    if args.verbose:
+        for miss in report.misses:
+            expected = ", ".join(miss.question.expect) or "(decline)"
+            print(f"  {miss.question.text!r}: expected {expected}, "
+                  f"got {miss.got or '(declined)'} at {miss.confidence:.2f}")
+    met = "met" if report.targets_met else "MISSED"
+    mode = "meaning + lexical" if service.matcher.semantic is not None else "lexical only"
+    cut = ", each fact's canonical question only" if args.questions_only else ""
+    print(f"gold set: {file} ({report.answerable} answerable, "
+          f"{report.out_of_scope} out of scope; {mode}{cut})")
+    print(f"  answered correctly      {report.correct_share:6.1%}   target >= {TARGET_CORRECT:.0%}")
+    print(f"  answered wrongly        {report.wrong_share:6.1%}   target <= {TARGET_WRONG:.0%}")
+    print(f"  declined, had an answer {report.declined_share:6.1%}")
+    print(f"    right fact suggested  {report.declined_suggested_share:6.1%}   "
+          "(one click away: offered under \"did you mean\")")
+    print(f"  out of scope declined   {report.out_of_scope_declined_share:6.1%}   "
+          f"target >= {TARGET_OUT_OF_SCOPE_DECLINED:.0%}")
+    print(f"  targets: {met}")
+    return EXIT_OK
+
+
+def register_eval(subparsers: Any) -> None:
+    """Add `eval` to the main parser's sub-commands."""
+    from bot.startup import with_knowledge
+
+    ev = with_knowledge(subparsers.add_parser("eval", help="score the matcher on the gold set"))
+    ev.add_argument("file", nargs="?", type=Path, default=None,
+                    help="gold set YAML (default: tests/data/gold.yaml of a checkout)")
+    ev.add_argument("-v", "--verbose", action="store_true", help="list every miss")
+    ev.add_argument("--questions-only", action="store_true",
+                    help="the knowledge base cut to each fact's canonical question")
+    ev.add_argument("--lexical", action="store_true",
+                    help="without the meaning signal (as when the model can not be loaded)")
+    ev.set_defaults(func=cmd_eval)
 
 
 def register(subparsers: Any) -> None:

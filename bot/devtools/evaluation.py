@@ -1,6 +1,7 @@
 """The gold set: questions as people type them, each with the facts that should answer it.
 
-`evaluate` scores the matcher against it; `python -m bot eval` prints the figures.
+`evaluate` scores the bot against it (the application service, as every front asks it);
+`python -m bot eval` prints the figures.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from pathlib import Path
 from bot.core.knowledge.errors import Issue, KnowledgeBaseError
 from bot.core.knowledge.models import KnowledgeBase
 from bot.core.knowledge.yaml_io import read_yaml_file
-from bot.core.matching import Matcher
+from bot.core.service import AnswerService
 
 DEFAULT_GOLD = Path(__file__).resolve().parents[2] / "tests" / "data" / "gold.yaml"
 
+VIA = "eval"
 TARGET_CORRECT = 0.95
 TARGET_WRONG = 0.02
 TARGET_OUT_OF_SCOPE_DECLINED = 0.95
@@ -104,11 +106,11 @@ def load_gold(path: Path) -> list[GoldQuestion]:
     return questions
 
 
-def evaluate(matcher: Matcher, questions: list[GoldQuestion]) -> EvalReport:
+def evaluate(service: AnswerService, questions: list[GoldQuestion]) -> EvalReport:
     report = EvalReport()
     for question in questions:
-        result = matcher.match(question.text)
-        got = result.fact.id if result.fact else None
+        answer = service.ask(question.text, via=VIA, record=False)
+        got = answer.fact_id if answer.answered else None
         if question.expect:
             report.answerable += 1
             if got in question.expect:
@@ -116,7 +118,7 @@ def evaluate(matcher: Matcher, questions: list[GoldQuestion]) -> EvalReport:
                 continue
             if got is None:
                 report.declined += 1
-                suggested = {s.fact.id for s in result.suggestions}
+                suggested = {s.fact_id for s in answer.suggestions}
                 report.declined_suggested += not suggested.isdisjoint(question.expect)
             else:
                 report.wrong += 1
@@ -125,5 +127,5 @@ def evaluate(matcher: Matcher, questions: list[GoldQuestion]) -> EvalReport:
             if got is None:
                 report.out_of_scope_declined += 1
                 continue
-        report.misses.append(Miss(question, got, result.confidence))
+        report.misses.append(Miss(question, got, answer.confidence))
     return report

@@ -15,7 +15,6 @@ from bot.core.knowledge.errors import Issue
 from bot.core.knowledge.models import KnowledgeBase
 from bot.core.service import AnswerService
 from bot.core.storage.database import Database
-from bot.discord.ui.views import DYNAMIC_ITEMS
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -65,7 +64,6 @@ class CareerBot(commands.Bot):
         self.watcher: KnowledgeWatcher | None = None
 
     async def setup_hook(self) -> None:
-        self.add_dynamic_items(*DYNAMIC_ITEMS)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         await self.sync_commands()

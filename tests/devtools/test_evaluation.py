@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from bot.core.knowledge.models import Fact, KnowledgeBase
-from bot.core.matching import Matcher
+from bot.core.service import AnswerService
 from bot.devtools.evaluation import GoldQuestion, evaluate
 
 
-def _matcher() -> Matcher:
-    return Matcher(KnowledgeBase.from_facts([
+def _service() -> AnswerService:
+    return AnswerService(KnowledgeBase.from_facts([
         Fact("course-topics", "what does the ml course teach", "Topics.",
              alternates=("does the ml course cover gradient descent",
                          "is gradient descent in the ml course")),
@@ -18,11 +18,12 @@ def _matcher() -> Matcher:
 
 
 def test_a_decline_that_suggests_an_expected_fact_is_counted_apart():
-    matcher = _matcher()
-    declined = matcher.match("what is gradient descent")  # a course fact never says what it is
+    service = _service()
+    # a course fact never says what gradient descent is
+    declined = service.matcher.match("what is gradient descent")
     assert not declined.answered
     assert [s.fact.id for s in declined.suggestions] == ["course-topics"]
-    report = evaluate(matcher, [
+    report = evaluate(service, [
         GoldQuestion("how much do ml engineers make", ("pay",)),
         GoldQuestion("what is gradient descent", ("course-topics",)),  # suggested
         GoldQuestion("what is gradient descent", ("pay",)),  # declined, not suggested

@@ -42,7 +42,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -50,7 +50,6 @@ from bot.core.matching.thresholds import Thresholds
 
 if TYPE_CHECKING:
     from bot.core.knowledge.models import Fact
-    from bot.core.matching.matcher import Matcher
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +114,16 @@ values calibrated on the shipped knowledge base (rounded)."""
 SMALL_UNPROMPTED = 0.70
 
 
-def calibrate(matcher: Matcher, *, sample: int = SAMPLE) -> Calibration:
+class Asks(Protocol):
+    """What calibrating needs of a matcher (`bot.core.matching.matcher.Matcher`, which imports
+    this module: a protocol, not an import cycle)."""
+
+    facts: tuple[Fact, ...]
+
+    def scores_held_out(self, fact_index: int, phrasing: int) -> list[tuple[int, float]]: ...
+
+
+def calibrate(matcher: Asks, *, sample: int = SAMPLE) -> Calibration:
     """Thresholds for `matcher` from its own knowledge base."""
     started = time.perf_counter()
     facts = matcher.facts

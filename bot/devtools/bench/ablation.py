@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.core.knowledge.models import KnowledgeBase
-from bot.core.matching import Matcher
 from bot.core.matching.rules import RULES, Rules
+from bot.core.service import AnswerService
 from bot.devtools.bench.datasets import Dataset
 from bot.devtools.evaluation import GoldQuestion, evaluate
 
 ALL_ON = "(all rules on)"
+VIA = "ablation"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,17 +48,17 @@ class GoldSet:
     questions: Sequence[GoldQuestion]
 
 
-def _gold_figures(matcher: Matcher, questions: Sequence[GoldQuestion]) -> Figures:
-    report = evaluate(matcher, list(questions))
+def _gold_figures(service: AnswerService, questions: Sequence[GoldQuestion]) -> Figures:
+    report = evaluate(service, list(questions))
     return Figures(report.correct_share, report.wrong_share,
                    report.out_of_scope_declined_share if report.out_of_scope else None)
 
 
-def _dataset_figures(matcher: Matcher, dataset: Dataset) -> Figures:
+def _dataset_figures(service: AnswerService, dataset: Dataset) -> Figures:
     right = wrong = in_scope = declined_out = out = 0
     for query in dataset.queries:
-        result = matcher.match(query.text)
-        got = result.fact.id if result.fact is not None else None
+        answer = service.ask(query.text, via=VIA, record=False)
+        got = answer.fact_id if answer.answered else None
         if query.in_scope:
             in_scope += 1
             right += got in query.expected
@@ -87,10 +88,11 @@ def run_ablation(
         started = time.perf_counter()
         config = Rules() if rule == ALL_ON else Rules(off=frozenset({rule}))
         figures = []
-        matcher = Matcher(knowledge, rules=config, **semantic)
-        figures += [_gold_figures(matcher, gold.questions) for gold in gold_sets]
+        service = AnswerService(knowledge, rules=config, **semantic)
+        figures += [_gold_figures(service, gold.questions) for gold in gold_sets]
         for dataset, kb in zip(datasets, benchmark_kbs, strict=True):
-            figures.append(_dataset_figures(Matcher(kb, rules=config, **semantic), dataset))
+            figures.append(
+                _dataset_figures(AnswerService(kb, rules=config, **semantic), dataset))
         rows.append(Row(rule, tuple(figures)))
         progress(f"{rule}: measured in {time.perf_counter() - started:.0f} s")
     return rows

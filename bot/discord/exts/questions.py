@@ -18,6 +18,7 @@ from bot.core.matching import MAX_QUESTION_CHARS
 from bot.core.ratelimit import Cooldown
 from bot.discord.client import CareerBot
 from bot.discord.delivery import NO_MENTIONS, answer_message, reply_with_answer
+from bot.discord.ui.views import DYNAMIC_ITEMS
 
 log = logging.getLogger(__name__)
 BAD_INPUT = "I couldn't use that input. Please try again with plain text."
@@ -58,9 +59,12 @@ class Questions(commands.Cog):
         )
 
     async def cog_load(self) -> None:
+        # The answers' buttons outlive a restart: registered before the first interaction.
+        self.bot.add_dynamic_items(*DYNAMIC_ITEMS)
         self.bot.tree.add_command(self.context_menu)
 
     async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(*DYNAMIC_ITEMS)
         self.bot.tree.remove_command(self.context_menu.name, type=self.context_menu.type)
         self.matching.shutdown(wait=False, cancel_futures=True)
 
