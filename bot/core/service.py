@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import math
 import threading
 import time
 from collections.abc import Callable
@@ -21,6 +20,7 @@ from bot.core.matching import Matcher, Thresholds
 from bot.core.matching.matcher import DEFAULT_MODEL
 from bot.core.matching.rules import ALL_RULES, Rules
 from bot.core.matching.semantic import SemanticModel
+from bot.core.modes import Mode
 from bot.core.storage.database import Database, QuestionRecord, StorageUnavailable
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,11 @@ class AnswerService:
         thresholds: Thresholds | None = None,
         semantic: SemanticModel | object | None = DEFAULT_MODEL,
         rules: Rules = ALL_RULES,
+        unprompted_confidence: float | None = None,
     ) -> None:
+        """`unprompted_confidence`: the confidence needed where the bot speaks unprompted
+        (None: the matcher's, calibrated on the knowledge base)."""
+        self._unprompted_confidence = unprompted_confidence
         self.semantic = semantic
         self.rules = rules
         """The matcher's hand rules (all, unless measuring one: `bot.core.matching.rules`)."""
@@ -78,6 +82,8 @@ class AnswerService:
     def unprompted_confidence(self) -> float:
         """In channels where the bot answers unprompted, it speaks only at this confidence or
         more (calibrated on the knowledge base with the meaning signal on)."""
+        if self._unprompted_confidence is not None:
+            return self._unprompted_confidence
         return self._current.matcher.unprompted_confidence
 
     @property
@@ -110,18 +116,18 @@ class AnswerService:
         *,
         via: str,
         guild_id: int | None = None,
-        min_confidence: float | None = None,
+        mode: Mode = Mode.ADDRESSED,
         record: bool = True,
     ) -> Answer:
-        """Match a question; with `min_confidence`, answer only at that confidence or more."""
+        """Match a question asked the way `mode` says (see `bot.core.modes`): unprompted, the
+        bot answers only at `unprompted_confidence` or more, and only a clear winner."""
         started = time.perf_counter()
         current = self._current
         thresholds = None
-        if min_confidence is not None:
-            base = current.matcher.thresholds
-            # Speaking unprompted needs a clear winner too: no close calls.
-            thresholds = replace(base, answer=max(base.answer, min_confidence),
-                                 floor=max(base.floor, min_confidence), strong=math.inf)
+        if mode is Mode.UNPROMPTED:
+            base, level = current.matcher.thresholds, self.unprompted_confidence
+            thresholds = replace(base, answer=max(base.answer, level),
+                                 floor=max(base.floor, level), close_calls=False)
         result = current.matcher.match(question, thresholds=thresholds)
         answer = from_match(current.knowledge, result)
         latency = time.perf_counter() - started

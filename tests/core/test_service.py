@@ -6,6 +6,7 @@ import pytest
 
 from bot.core.knowledge.models import Fact
 from bot.core.matching import Matcher, Thresholds
+from bot.core.modes import Mode
 from bot.core.service import AnswerService
 from tests.shipped import with_vocabulary
 
@@ -25,11 +26,11 @@ def test_unprompted_answers_need_a_clear_winner():
     both = "which tools do ml engineers use daily first"
     (_, best), (_, runner_up) = Matcher(kb).rank(both)[:2]
     assert best < 1.1 * runner_up
-    service = AnswerService(kb, thresholds=Thresholds(strong=best))
+    service = AnswerService(kb, thresholds=Thresholds(strong=best), unprompted_confidence=0.0)
 
     asked = service.ask(both, via="test", record=False)
     assert asked.answered and asked.related[0].fact_id != asked.fact_id
-    unprompted = service.ask(both, via="test", record=False, min_confidence=0.0)
+    unprompted = service.ask(both, via="test", record=False, mode=Mode.UNPROMPTED)
     assert not unprompted.answered
 
 

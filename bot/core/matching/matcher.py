@@ -417,7 +417,8 @@ class Matcher:
         else:
             ahead = confidence >= t.answer and confidence >= t.lead * runner_up
         return ahead or (
-            "close-calls" in rules and confidence >= t.strong and self._asked_that_way(best, words)
+            "close-calls" in rules and t.close_calls and confidence >= t.strong
+            and self._asked_that_way(best, words)
         )
 
     def _asked_that_way(self, fact: int, words: list[str]) -> bool:
@@ -432,7 +433,7 @@ class Matcher:
         give it, however chatty the rest of the question. Only where close calls are
         answered: another fact may be close, or ahead."""
         figures = {term for term in map(stem, words) if is_figure(term)}
-        if not figures or not t.answers_close_calls or "quoted-figures" not in self.rules:
+        if not figures or not t.close_calls or "quoted-figures" not in self.rules:
             return None
         holders = reduce(np.intersect1d, map(self.index.facts_with, figures))
         if not 0 < len(holders) <= MAX_FIGURE_FACTS:

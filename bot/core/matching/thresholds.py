@@ -25,6 +25,9 @@ class Thresholds:
     strong: float = 0.50
     suggest: float = 0.25
     """Lowest score of a fact offered as "did you mean"."""
+    close_calls: bool = True
+    """Whether a fact may answer with another close to it, or ahead of it (`strong`, and a
+    quoted figure): not where the bot speaks unprompted (`bot.core.modes`)."""
 
     def clearly_ahead(self, best: float, runner_up: float) -> bool:
         return (best >= self.answer and best >= self.lead * runner_up) or (
@@ -33,13 +36,7 @@ class Thresholds:
 
     def confident(self, best: float, runner_up: float) -> bool:
         """Whether the scores alone allow an answer (`strong` needs a fitting fact too)."""
-        return self.clearly_ahead(best, runner_up) or best >= self.strong
-
-    @property
-    def answers_close_calls(self) -> bool:
-        """Whether a fact may answer with another close to it, or ahead of it: not so where
-        the bot speaks unprompted (`strong` set out of reach)."""
-        return self.strong <= 1.0
+        return self.clearly_ahead(best, runner_up) or (self.close_calls and best >= self.strong)
 
     def close_call(self, best: float, runner_up: float) -> bool:
         """Whether a confident answer's runner-up is close enough to offer alongside it."""

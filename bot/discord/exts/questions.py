@@ -15,6 +15,7 @@ from discord.ext import commands
 
 from bot.core.answers import Answer
 from bot.core.matching import MAX_QUESTION_CHARS
+from bot.core.modes import Mode, worth_answering
 from bot.core.ratelimit import Cooldown
 from bot.discord.client import CareerBot
 from bot.discord.delivery import NO_MENTIONS, answer_message, reply_with_answer
@@ -25,24 +26,12 @@ BAD_INPUT = "I couldn't use that input. Please try again with plain text."
 
 AUTOCOMPLETE_LIMIT = 25  # Discord: at most 25 choices
 CHOICE_LIMIT = 100  # Discord: choice names and string values at most 100 characters
-QUESTION_WORDS = frozenset({
-    "how", "what", "why", "when", "where", "who", "which", "whats", "is", "are", "am", "do",
-    "does", "did", "can", "could", "should", "would", "will", "any", "anyone",
-})
-_LEADING_WORD = re.compile(r"[\w']+")
 ATTACHMENT_ONLY_REPLY = ("I can only read questions written as text: please type yours in the "
                          "message.")
 EMPTY_MENTION_REPLY = ("Hi! Ask me anything about becoming a machine learning engineer, e.g. "
                        "*how much do ML engineers earn?* `/help` shows everything I can do.")
 
 
-def looks_like_question(text: str) -> bool:
-    """A message in a Q&A channel worth answering unprompted: it asks something."""
-    text = text.strip()
-    if text.endswith("?"):
-        return True
-    first = _LEADING_WORD.match(text.lower())
-    return bool(first) and first.group(0).replace("'", "") in QUESTION_WORDS
 
 
 class Questions(commands.Cog):
@@ -80,12 +69,10 @@ class Questions(commands.Cog):
                 " second(s). 🙂")
 
     async def ask(self, question: str, *, via: str, guild_id: int | None,
-                  passive: bool = False) -> Answer:
+                  mode: Mode = Mode.ADDRESSED) -> Answer:
         """`service.ask` on the matching thread (the event loop stays free meanwhile)."""
         ask = functools.partial(
-            self.bot.service.ask, question, via=via, guild_id=guild_id,
-            min_confidence=self.bot.service.unprompted_confidence if passive else None,
-        )
+            self.bot.service.ask, question, via=via, guild_id=guild_id, mode=mode)
         return await asyncio.get_running_loop().run_in_executor(self.matching, ask)
 
     def strip_bot_mention(self, content: str) -> str:
@@ -121,9 +108,9 @@ class Questions(commands.Cog):
         addressed = (
             is_dm or self.bot.user in message.mentions or self._is_reply_to_me(message)
         )
-        passive = not addressed and self._in_qa_channel(message.channel)
-        if not addressed and not passive:
+        if not addressed and not self._in_qa_channel(message.channel):
             return
+        mode = Mode.ADDRESSED if addressed else Mode.UNPROMPTED
         ctx = await self.bot.get_context(message)
         if ctx.valid:
             return  # a command (`!ask`, `@CareerBot sync`): the command handles it
@@ -133,17 +120,17 @@ class Questions(commands.Cog):
                 await self._send_plain(message, ATTACHMENT_ONLY_REPLY if message.attachments
                                        else EMPTY_MENTION_REPLY)
             return
-        if passive and not looks_like_question(question):
+        if not worth_answering(question, mode):
             return
         wait = self.retry_after(message.author)
         if wait:
             if addressed:
                 await self._send_plain(message, self.cooldown_text(wait))
             return
-        via = "dm" if is_dm else ("channel" if passive else "mention")
+        via = "dm" if is_dm else ("mention" if addressed else "channel")
         answer = await self.ask(question, via=via,
-                                guild_id=message.guild and message.guild.id, passive=passive)
-        if passive and not answer.answered:
+                                guild_id=message.guild and message.guild.id, mode=mode)
+        if mode is Mode.UNPROMPTED and not answer.answered:
             return  # silent when unsure: never spam a busy channel
         await reply_with_answer(message, answer, self.bot.service.knowledge)
 

@@ -3,7 +3,6 @@ the facts that give it."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 
 import pytest
@@ -71,10 +70,10 @@ def test_a_quoted_figure_answers_with_the_fact_that_gives_it():
 
 
 def test_a_quoted_figure_answers_no_close_call_where_the_bot_speaks_unprompted():
-    """Unprompted, the bot answers only a clear winner (`strong` out of reach)."""
+    """Unprompted, the bot answers only a clear winner (no close calls)."""
     matcher = Matcher(with_vocabulary(_facts()))
-    unprompted = replace(matcher.thresholds, strong=math.inf)
-    assert not unprompted.answers_close_calls and matcher.thresholds.answers_close_calls
+    unprompted = replace(matcher.thresholds, close_calls=False)
+    assert not unprompted.close_calls and matcher.thresholds.close_calls
     result = matcher.match(CHATTY, thresholds=unprompted)
     assert result.fact is not None and result.fact.id == "what-is-ml"  # the words' clear pick
 

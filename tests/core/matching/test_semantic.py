@@ -28,6 +28,7 @@ from bot.core.matching.embedding import (
 from bot.core.matching.embedding_cache import EmbeddingCache
 from bot.core.matching.semantic import SemanticModel, semantic_model
 from bot.core.matching.thresholds import DEFAULT_THRESHOLDS
+from bot.core.modes import Mode
 
 
 @pytest.fixture(scope="module")
@@ -290,7 +291,7 @@ def test_where_the_bot_speaks_unprompted_it_needs_the_calibrated_confidence(ship
     question = "can machine learning be used in healthcare jobs"  # answered at ~0.62
     addressed = service.ask(question, via="test", record=False)
     assert addressed.answered and addressed.confidence < level
-    unprompted = service.ask(question, via="test", record=False, min_confidence=level)
+    unprompted = service.ask(question, via="test", record=False, mode=Mode.UNPROMPTED)
     assert not unprompted.answered
     assert AnswerService(shipped_kb, semantic=None).unprompted_confidence == 0.6
 
