@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from bot.core.answers import Answer, fact_answer, from_match
 from bot.core.knowledge.errors import FactNotFound
@@ -24,6 +25,7 @@ from bot.core.modes import Mode
 from bot.core.storage.database import Database, QuestionRecord, StorageUnavailable
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 @dataclass(frozen=True, slots=True)
 class Loaded:
@@ -109,6 +111,26 @@ class AnswerService:
                 generation, latest = self._wanted
             self._current = self._load(latest, self._current)
             self._built = generation
+
+    def edited(self, edit: Callable[[], T]) -> T:
+        """Apply an edit and answer from the knowledge base it leaves: the one place where an
+        edit becomes what the bot answers. `edit` is a store operation (`KnowledgeStore`: it
+        validates, writes and records the change) returning something with a `knowledge`
+        (an `EditResult`, an applied import, a reload's report), None when it changed
+        nothing. Blocking (a write and a rebuild): call it off the event loop."""
+        result = edit()
+        knowledge = getattr(result, "knowledge", None)
+        if knowledge is not None:
+            self.replace(knowledge)
+        return result
+
+    def adopt(self, knowledge: KnowledgeBase) -> bool:
+        """Answer from `knowledge` (files edited on disk) unless it is the one answering now;
+        whether it was swapped in."""
+        if knowledge == self.knowledge:
+            return False
+        self.replace(knowledge)
+        return True
 
     def ask(
         self,

@@ -74,8 +74,7 @@ class CareerBot(commands.Bot):
             ).start()  # callbacks on the watcher's thread: a rebuild never blocks the loop
 
     def _knowledge_changed(self, knowledge: KnowledgeBase) -> None:
-        if knowledge != self.service.knowledge:
-            self.service.replace(knowledge)
+        if self.service.adopt(knowledge):
             log.info("knowledge files changed on disk: now answering from %d facts",
                      len(knowledge.facts))
 

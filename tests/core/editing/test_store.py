@@ -197,3 +197,36 @@ def test_no_temporary_files_left(store: KnowledgeStore, kb_dir: Path):
     assert set(files_of(kb_dir)) == {"sources.yaml", "matching.yaml", *(
         f"topics/{name}" for name in os.listdir(kb_dir / "topics"))}
     assert not [name for name in os.listdir(kb_dir / "topics") if name.startswith(".")]
+
+
+def test_an_edit_through_the_service_answers_at_once_and_is_recorded(store):
+    """`AnswerService.edited`: the one place where an edit becomes what the bot answers."""
+    import functools
+
+    from bot.core.service import AnswerService
+
+    service = AnswerService(store.load().knowledge, semantic=None)
+    question = "the zebra stipend, quarterly"
+    assert service.ask(question, via="test", record=False).fact_id != "average-salary"
+    result = service.edited(functools.partial(
+        store.add_alias, "average-salary", question, actor="mod (1)"))
+    assert service.knowledge is result.knowledge
+    assert service.ask(question, via="test", record=False).fact_id == "average-salary"
+    assert store.changes(limit=1)[0].id == result.change.id
+    # A refused edit changes nothing: the service still answers from the same knowledge base.
+    with pytest.raises(PhrasingAlreadyPresent):
+        service.edited(functools.partial(
+            store.add_alias, "average-salary", question, actor="mod (1)"))
+    assert service.knowledge is result.knowledge
+
+
+def test_files_edited_on_disk_are_adopted_once(store):
+    from bot.core.service import AnswerService
+
+    knowledge = store.load().knowledge
+    service = AnswerService(knowledge, semantic=None)
+    assert not service.adopt(store.load().knowledge)  # equal: nothing to rebuild
+    fact = knowledge.facts["average-salary"]
+    grown = replace(knowledge, facts={
+        **knowledge.facts, fact.id: replace(fact, alternates=(*fact.alternates, "mle pay now"))})
+    assert service.adopt(grown) and service.knowledge is grown

@@ -26,8 +26,8 @@ class EditCommands(KbPlumbing):
             taken = set(self.bot.service.knowledge.facts)
             fact = submitted.to_fact(new_fact_id(submitted.question, taken))
             try:
-                result = await self._run(interaction, self.store.add_fact, topic_id, fact,
-                                         actor=actor_of(interaction.user))
+                result = await self._edit(interaction, self.store.add_fact, topic_id, fact,
+                                          actor=actor_of(interaction.user))
             except EDIT_ERRORS as exc:
                 await self._refused(interaction, exc, lambda: self._add_form(topic_id, submitted))
                 return
@@ -52,8 +52,8 @@ class EditCommands(KbPlumbing):
                 return
             new = submitted.to_fact(base.id, base=base)
             try:
-                result = await self._run(interaction, self.store.edit_fact, base.id, new,
-                                         actor=actor_of(interaction.user), base=base)
+                result = await self._edit(interaction, self.store.edit_fact, base.id, new,
+                                          actor=actor_of(interaction.user), base=base)
             except EDIT_ERRORS as exc:
                 await self._refused(interaction, exc, lambda: self._edit_form(base, submitted))
                 return
@@ -78,12 +78,11 @@ class EditCommands(KbPlumbing):
 
         async def confirmed(click: discord.Interaction) -> None:
             try:
-                result = await self._run(click, self.store.remove_fact, fact,
-                                         actor=actor_of(click.user))
+                result = await self._edit(click, self.store.remove_fact, fact,
+                                          actor=actor_of(click.user))
             except EDIT_ERRORS as exc:
                 await update(click, content=clip(f"Not removed: {exc}", 2000), view=view)
                 return
-            await self._answer_from(click, result.knowledge)
             await update(
                 click,
                 content=f"Removed `{fact}` (change #{result.change.id}; `/kb revert` undoes it).",
@@ -101,8 +100,8 @@ class EditCommands(KbPlumbing):
     async def alias(self, interaction: discord.Interaction, fact: str,
                     phrasing: app_commands.Range[str, 1, 200]) -> None:
         try:
-            result = await self._run(interaction, self.store.add_alias, fact, phrasing,
-                                     actor=actor_of(interaction.user))
+            result = await self._edit(interaction, self.store.add_alias, fact, phrasing,
+                                      actor=actor_of(interaction.user))
         except EDIT_ERRORS as exc:
             await self._refused(interaction, exc)
             return

@@ -64,13 +64,11 @@ class FileCommands(KbPlumbing):
 
         async def confirmed(click: discord.Interaction) -> None:
             try:
-                applied = await self._run(click, self.store.import_topics, files, actor=actor,
-                                          apply=True)
+                applied = await self._edit(click, self.store.import_topics, files, actor=actor,
+                                           apply=True)
             except EDIT_ERRORS as exc:
                 await update(click, content=clip(f"Not imported: {exc}", 2000), view=view)
                 return
-            if applied.knowledge is not None:
-                await self._answer_from(click, applied.knowledge)
             await update(click, content="Imported.", view=view)
             if applied.change is not None:
                 await self.post_modlog(applied.change)

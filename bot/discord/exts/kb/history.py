@@ -42,8 +42,8 @@ class HistoryCommands(KbPlumbing):
             await self._say(interaction, "There is no such change: see `/kb history`.")
             return  # a crafted interaction (Discord checks the range in its own client)
         try:
-            result = await self._run(interaction, self.store.revert, change,
-                                     actor=actor_of(interaction.user))
+            result = await self._edit(interaction, self.store.revert, change,
+                                      actor=actor_of(interaction.user))
         except EDIT_ERRORS as exc:
             await self._refused(interaction, exc)
             return
@@ -51,13 +51,12 @@ class HistoryCommands(KbPlumbing):
 
     @app_commands.command(name="reload", description="Re-read the knowledge files from disk")
     async def reload(self, interaction: discord.Interaction) -> None:
-        report = await self._run(interaction, self.store.load)
+        report = await self._edit(interaction, self.store.load)
         if report.knowledge is None:
             await self._say(interaction, issues_text(
                 report.issues, "The files on disk are invalid: still answering from the last "
                                "good knowledge base. Problems:"))
             return
-        await self._answer_from(interaction, report.knowledge)
         kb = report.knowledge
         await self._say(interaction, f"Reloaded: {len(kb.facts)} facts in {len(kb.topics)} "
                                      "topics.")

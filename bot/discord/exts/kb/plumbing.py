@@ -4,6 +4,7 @@ posting to the mod log, and the fact and topic autocompletes."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -14,7 +15,7 @@ from discord import app_commands
 
 from bot.core.editing import Change, EditRejected, EditResult
 from bot.core.knowledge.errors import Issue
-from bot.core.knowledge.models import Fact, KnowledgeBase
+from bot.core.knowledge.models import Fact
 from bot.core.matching.overlaps import reads_like
 from bot.discord import checks as gate
 from bot.discord.client import CareerBot
@@ -56,11 +57,12 @@ class KbPlumbing:
         """Run a store operation off the event loop, within Discord's deadline."""
         return await within_deadline(interaction, asyncio.to_thread(func, *args, **kwargs))
 
-    async def _answer_from(self, interaction: discord.Interaction,
-                           knowledge: KnowledgeBase) -> None:
-        """Answer from `knowledge` from now on: the matcher is rebuilt (new phrasings
-        embedded, thresholds calibrated) off the event loop, within Discord's deadline."""
-        await self._run(interaction, self.bot.service.replace, knowledge)
+    async def _edit(self, interaction: discord.Interaction, func: Callable[..., Any],
+                    *args: Any, **kwargs: Any) -> Any:
+        """Apply a store operation and answer from what it leaves (`AnswerService.edited`:
+        the write, then the rebuild), off the event loop, within Discord's deadline."""
+        edit = functools.partial(func, *args, **kwargs)
+        return await self._run(interaction, self.bot.service.edited, edit)
 
     async def _say(self, interaction: discord.Interaction, content: str | None = None,
                    **kwargs: Any) -> None:
@@ -69,10 +71,9 @@ class KbPlumbing:
 
     async def _applied(self, interaction: discord.Interaction, result: EditResult,
                        message: str, *, new_phrasing: tuple[str, str] | None = None) -> None:
-        """An edit landed: answer from it now, tell the moderator, post it to the mod log.
-        With `new_phrasing` (fact id, phrasing), also say if the phrasing reads more like
+        """An edit landed (and answers: see `_edit`): tell the moderator, post it to the mod
+        log. With `new_phrasing` (fact id, phrasing), also say if the phrasing reads more like
         another fact."""
-        await self._answer_from(interaction, result.knowledge)
         text = f"{message} (change #{result.change.id})"
         if new_phrasing is not None:
             other = reads_like(self.bot.service.matcher, *new_phrasing)

@@ -53,8 +53,8 @@ class UnansweredCommands(EditCommands):
     async def attach(self, interaction: discord.Interaction, fact_id: str,
                      group: MissedGroup) -> None:
         try:
-            result = await self._run(interaction, self.store.add_alias, fact_id, group.question,
-                                     actor=actor_of(interaction.user))
+            result = await self._edit(interaction, self.store.add_alias, fact_id, group.question,
+                                      actor=actor_of(interaction.user))
         except EDIT_ERRORS as exc:
             await self._refused(interaction, exc)
             return
