@@ -15,7 +15,7 @@ import discord
 from bot.core.answers import Answer
 from bot.core.knowledge.errors import FactNotFound
 from bot.core.storage.database import StorageUnavailable
-from bot.discord.ui.deadline import respond, within_deadline
+from bot.discord.deadline import respond, within_deadline
 from bot.discord.ui.embeds import answer_embed, clip
 
 if TYPE_CHECKING:

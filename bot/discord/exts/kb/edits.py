@@ -8,8 +8,8 @@ from discord import app_commands
 from bot.core.editing import EDIT_ERRORS
 from bot.core.knowledge.models import Fact
 from bot.discord import checks as gate
+from bot.discord.deadline import update
 from bot.discord.exts.kb.plumbing import KbPlumbing, actor_of
-from bot.discord.ui.deadline import update
 from bot.discord.ui.embeds import clip
 from bot.discord.ui.fact_form import FactForm, FormValues, new_fact_id
 from bot.discord.ui.kb_views import ConfirmView

@@ -9,8 +9,8 @@ import discord
 from discord import app_commands
 
 from bot.core.editing import EDIT_ERRORS, MAX_IMPORT_FILE_BYTES, MAX_IMPORT_TOTAL_BYTES
+from bot.discord.deadline import update
 from bot.discord.exts.kb.plumbing import KbPlumbing, actor_of
-from bot.discord.ui.deadline import update
 from bot.discord.ui.embeds import clip
 from bot.discord.ui.kb_views import ConfirmView
 

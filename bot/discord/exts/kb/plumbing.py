@@ -19,7 +19,7 @@ from bot.core.knowledge.models import Fact
 from bot.core.matching.overlaps import reads_like
 from bot.discord import checks as gate
 from bot.discord.client import CareerBot
-from bot.discord.ui.deadline import respond, within_deadline
+from bot.discord.deadline import respond, within_deadline
 from bot.discord.ui.embeds import ANSWER_COLOUR, clip
 from bot.discord.ui.fact_form import FactForm, RetryView
 from bot.settings import Settings

@@ -9,9 +9,9 @@ import discord
 from discord import app_commands
 
 from bot.core.storage.database import StorageUnavailable
+from bot.discord.deadline import within_deadline
 from bot.discord.exts.kb.plumbing import KbPlumbing
 from bot.discord.ui.charts import questions_per_day
-from bot.discord.ui.deadline import within_deadline
 from bot.discord.ui.embeds import ANSWER_COLOUR, clip
 
 PERIODS = {"day": 1, "week": 7, "month": 30}

@@ -10,9 +10,9 @@ from bot.core.editing import EDIT_ERRORS
 from bot.core.knowledge.models import Fact
 from bot.core.missed import MissedGroup, group_missed
 from bot.core.storage.database import StorageUnavailable
+from bot.discord.deadline import within_deadline
 from bot.discord.exts.kb.edits import EditCommands
 from bot.discord.exts.kb.plumbing import actor_of
-from bot.discord.ui.deadline import within_deadline
 from bot.discord.ui.embeds import ANSWER_COLOUR, clip
 from bot.discord.ui.fact_form import FormValues
 from bot.discord.ui.kb_views import MissedView
