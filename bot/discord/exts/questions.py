@@ -17,6 +17,7 @@ from bot.core.answers import Answer
 from bot.core.matching import MAX_QUESTION_CHARS
 from bot.core.modes import Mode, worth_answering
 from bot.core.ratelimit import Cooldown
+from bot.discord import limits
 from bot.discord.client import CareerBot
 from bot.discord.delivery import NO_MENTIONS, answer_message, reply_with_answer
 from bot.discord.ui.views import DYNAMIC_ITEMS
@@ -24,8 +25,6 @@ from bot.discord.ui.views import DYNAMIC_ITEMS
 log = logging.getLogger(__name__)
 BAD_INPUT = "I couldn't use that input. Please try again with plain text."
 
-AUTOCOMPLETE_LIMIT = 25  # Discord: at most 25 choices
-CHOICE_LIMIT = 100  # Discord: choice names and string values at most 100 characters
 ATTACHMENT_ONLY_REPLY = ("I can only read questions written as text: please type yours in the "
                          "message.")
 EMPTY_MENTION_REPLY = ("Hi! Ask me anything about becoming a machine learning engineer, e.g. "
@@ -189,10 +188,10 @@ class Questions(commands.Cog):
     ) -> list[app_commands.Choice[str]]:
         if not isinstance(current, str):  # a crafted interaction
             return []
-        facts = self.bot.service.complete(current[:MAX_QUESTION_CHARS], limit=AUTOCOMPLETE_LIMIT)
+        facts = self.bot.service.complete(current[:MAX_QUESTION_CHARS], limit=limits.CHOICES)
         choices = []
         for fact in facts:
-            text = fact.question[:CHOICE_LIMIT]
+            text = fact.question[:limits.CHOICE_NAME]
             choices.append(app_commands.Choice(name=text, value=text))
         return choices
 

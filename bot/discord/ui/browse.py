@@ -8,15 +8,15 @@ import discord
 
 from bot.core.knowledge.errors import FactNotFound
 from bot.core.knowledge.models import Fact, Topic
-from bot.discord.ui.embeds import ANSWER_COLOUR, answer_embed, clip
+from bot.discord import limits
+from bot.discord.limits import clip
+from bot.discord.ui.embeds import ANSWER_COLOUR, answer_embed
 from bot.discord.ui.views import GONE, answer_view
 
 if TYPE_CHECKING:
     from bot.discord.client import CareerBot
 
-OPTIONS_LIMIT = 25  # Discord: at most 25 options in a select menu
-OPTION_LABEL_LIMIT = 100
-PAGE_SIZE = OPTIONS_LIMIT
+PAGE_SIZE = limits.SELECT_OPTIONS
 BROWSE_TIMEOUT = 600.0
 
 
@@ -25,13 +25,13 @@ class TopicsView(discord.ui.View):
 
     def __init__(self, topics: tuple[Topic, ...], facts: dict[str, Fact], owner_id: int):
         super().__init__(timeout=BROWSE_TIMEOUT)
-        self.topics = topics[:OPTIONS_LIMIT]
+        self.topics = topics[:limits.SELECT_OPTIONS]
         self.facts = facts
         self.owner_id = owner_id
         self.topic_index = 0
         self.page = 0
         self.topic_menu.options = [
-            discord.SelectOption(label=clip(t.title, OPTION_LABEL_LIMIT), value=str(i))
+            discord.SelectOption(label=clip(t.title, limits.SELECT_LABEL), value=str(i))
             for i, t in enumerate(self.topics)
         ]
         self._refresh()
@@ -56,7 +56,7 @@ class TopicsView(discord.ui.View):
             option.default = option.value == str(self.topic_index)
         page_facts = self._page_facts()
         self.question_menu.options = [
-            discord.SelectOption(label=clip(f.question, OPTION_LABEL_LIMIT), value=f.id)
+            discord.SelectOption(label=clip(f.question, limits.SELECT_LABEL), value=f.id)
             for f in page_facts
         ] or [discord.SelectOption(label="(no questions)", value="-")]
         self.question_menu.disabled = not page_facts
@@ -66,8 +66,9 @@ class TopicsView(discord.ui.View):
     def embed(self) -> discord.Embed:
         lines = [f"• {f.question}" for f in self._page_facts()]
         embed = discord.Embed(
-            title=clip(f"{self.topic.title}", 256),
-            description=clip("\n".join(lines) or "No questions in this topic yet.", 4096),
+            title=clip(f"{self.topic.title}", limits.EMBED_TITLE),
+            description=clip("\n".join(lines) or "No questions in this topic yet.",
+                             limits.EMBED_DESCRIPTION),
             colour=ANSWER_COLOUR,
         )
         embed.set_footer(

@@ -6,26 +6,12 @@ import discord
 
 from bot.core.answers import Answer, CitedSource
 from bot.core.knowledge.models import KnowledgeBase, Source
-
-# Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits)
-TITLE_LIMIT = 256
-DESCRIPTION_LIMIT = 4096
-FIELD_NAME_LIMIT = 256
-FIELD_VALUE_LIMIT = 1024
-FIELDS_LIMIT = 25
-FOOTER_LIMIT = 2048
-EMBED_TOTAL_LIMIT = 6000
-MESSAGE_LIMIT = 2000
+from bot.discord import limits
+from bot.discord.limits import clip
 
 ANSWER_COLOUR = discord.Colour.blurple()
 DECLINE_COLOUR = discord.Colour.light_grey()
 HOW_TO_ASK = "Ask in plain words, e.g. `/ask question: how much do ML engineers earn?`"
-
-
-def clip(text: str, limit: int) -> str:
-    """`text` cut to `limit` characters, with an ellipsis when cut."""
-    text = text.strip()
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def source_heading(cited: CitedSource | Source) -> str:
@@ -43,25 +29,25 @@ def _source_value(cited: CitedSource) -> str:
         lines.append(f"via {cited.via}")
     if cited.url:
         lines.append(f"<{cited.url}>")
-    return clip("\n".join(lines), FIELD_VALUE_LIMIT)
+    return clip("\n".join(lines), limits.EMBED_FIELD_VALUE)
 
 
 def _fit(embed: discord.Embed) -> discord.Embed:
     """Drop trailing fields until the whole embed is within Discord's total limit."""
-    while len(embed) > EMBED_TOTAL_LIMIT and embed.fields:
+    while len(embed) > limits.EMBED_TOTAL and embed.fields:
         embed.remove_field(len(embed.fields) - 1)
     return embed
 
 
 def answer_embed(answer: Answer) -> discord.Embed:
     embed = discord.Embed(
-        title=clip(answer.matched_question or answer.question, TITLE_LIMIT),
-        description=clip(answer.answer or "", DESCRIPTION_LIMIT),
+        title=clip(answer.matched_question or answer.question, limits.EMBED_TITLE),
+        description=clip(answer.answer or "", limits.EMBED_DESCRIPTION),
         colour=ANSWER_COLOUR,
     )
-    for n, cited in enumerate(answer.citations[: FIELDS_LIMIT - 1], 1):
+    for n, cited in enumerate(answer.citations[: limits.EMBED_FIELDS - 1], 1):
         embed.add_field(
-            name=clip(f"Source {n}: {source_heading(cited)}", FIELD_NAME_LIMIT),
+            name=clip(f"Source {n}: {source_heading(cited)}", limits.EMBED_FIELD_NAME),
             value=_source_value(cited),
             inline=False,
         )
@@ -90,11 +76,11 @@ def decline_embed(answer: Answer, knowledge: KnowledgeBase) -> discord.Embed:
         )
     embed = discord.Embed(
         title="I don't have an answer for that",
-        description=clip(description, DESCRIPTION_LIMIT),
+        description=clip(description, limits.EMBED_DESCRIPTION),
         colour=DECLINE_COLOUR,
     )
     for n, suggestion in enumerate(answer.suggestions, 1):
-        embed.add_field(name=f"{n}.", value=clip(suggestion.question, FIELD_VALUE_LIMIT),
+        embed.add_field(name=f"{n}.", value=clip(suggestion.question, limits.EMBED_FIELD_VALUE),
                         inline=False)
     return _fit(embed)
 
@@ -105,12 +91,12 @@ def sources_embed(knowledge: KnowledgeBase) -> discord.Embed:
         description="Every answer quotes one of these, with the original source it credits.",
         colour=ANSWER_COLOUR,
     )
-    for source in list(knowledge.sources.values())[:FIELDS_LIMIT]:
+    for source in list(knowledge.sources.values())[:limits.EMBED_FIELDS]:
         value = source.note or "—"
         if source.url:
             value = f"<{source.url}>\n{value}"
-        embed.add_field(name=clip(source_heading(source), FIELD_NAME_LIMIT),
-                        value=clip(value, FIELD_VALUE_LIMIT), inline=False)
+        embed.add_field(name=clip(source_heading(source), limits.EMBED_FIELD_NAME),
+                        value=clip(value, limits.EMBED_FIELD_VALUE), inline=False)
     return _fit(embed)
 
 
@@ -140,9 +126,9 @@ def answer_text(answer: Answer) -> str:
     if not answer.answered:
         lines = ["I don't have an answer for that: my sources don't cover it."]
         lines += [f"• Did you mean: {s.question}" for s in answer.suggestions]
-        return clip("\n".join(lines), MESSAGE_LIMIT)
+        return clip("\n".join(lines), limits.MESSAGE)
     sources = "; ".join(
         f"{source_heading(c)}{f' (via {c.via})' if c.via else ''}" for c in answer.citations
     )
     text = f"**{answer.matched_question}**\n{answer.answer}\n\n*Sources:* {sources}"
-    return clip(text, MESSAGE_LIMIT)
+    return clip(text, limits.MESSAGE)

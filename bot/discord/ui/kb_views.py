@@ -9,12 +9,10 @@ import discord
 
 from bot.core.knowledge.models import Fact, Topic
 from bot.core.missed import MissedGroup
+from bot.discord import limits
 from bot.discord.checks import ModeratorView
-from bot.discord.ui.embeds import clip
+from bot.discord.limits import clip
 from bot.settings import Settings
-
-OPTIONS_LIMIT = 25
-LABEL_LIMIT = 100
 
 
 class ConfirmView(ModeratorView):
@@ -57,18 +55,18 @@ class MissedView(ModeratorView):
         actions: MissedActions,
     ) -> None:
         super().__init__(settings, owner_id)
-        self.groups = groups[:OPTIONS_LIMIT]
+        self.groups = groups[:limits.SELECT_OPTIONS]
         self.suggest = suggest
         self.actions = actions
         self.selected: MissedGroup | None = None
         self.pick.options = [
-            discord.SelectOption(label=clip(g.question, LABEL_LIMIT), value=str(i),
+            discord.SelectOption(label=clip(g.question, limits.SELECT_LABEL), value=str(i),
                                  description=f"asked {g.count}×")
             for i, g in enumerate(self.groups)
         ]
         self.new_fact.options = [
-            discord.SelectOption(label=clip(t.title, LABEL_LIMIT), value=t.id)
-            for t in topics[:OPTIONS_LIMIT]
+            discord.SelectOption(label=clip(t.title, limits.SELECT_LABEL), value=t.id)
+            for t in topics[:limits.SELECT_OPTIONS]
         ]
         self._refresh()
 
@@ -77,9 +75,9 @@ class MissedView(ModeratorView):
         self.attach.disabled = self.new_fact.disabled = self.dismiss.disabled = not chosen
         facts = self.suggest(self.selected.question) if chosen else []
         self.attach.options = [
-            discord.SelectOption(label=clip(f.question, LABEL_LIMIT), value=f.id,
-                                 description=clip(f.id, LABEL_LIMIT))
-            for f in facts[:OPTIONS_LIMIT]
+            discord.SelectOption(label=clip(f.question, limits.SELECT_LABEL), value=f.id,
+                                 description=clip(f.id, limits.SELECT_LABEL))
+            for f in facts[:limits.SELECT_OPTIONS]
         ] or [discord.SelectOption(label="(pick a question first)", value="-")]
 
     @discord.ui.select(placeholder="1. Pick a question people asked", row=0)

@@ -15,15 +15,16 @@ import discord
 from bot.core.answers import Answer
 from bot.core.knowledge.errors import FactNotFound
 from bot.core.storage.database import StorageUnavailable
+from bot.discord import limits
 from bot.discord.deadline import respond, within_deadline
-from bot.discord.ui.embeds import answer_embed, clip
+from bot.discord.limits import clip
+from bot.discord.ui.embeds import answer_embed
 
 if TYPE_CHECKING:
     from bot.discord.client import CareerBot
 
 log = logging.getLogger(__name__)
 
-BUTTON_LABEL_LIMIT = 80
 FACT_ID = r"[a-z0-9][a-z0-9_-]{0,63}"
 USER_ID = r"[0-9]{1,20}"
 GONE = "That question is no longer in my knowledge base. Try `/ask` or `/topics`."
@@ -43,7 +44,7 @@ class FactButton(
         style = discord.ButtonStyle.primary if suggestion else discord.ButtonStyle.secondary
         super().__init__(
             discord.ui.Button(
-                label=clip(label, BUTTON_LABEL_LIMIT),
+                label=clip(label, limits.BUTTON_LABEL),
                 style=style,
                 custom_id=f"cb:fact:{fact_id}:{asker_id}",
                 emoji="❓" if suggestion else "➡️",

@@ -8,9 +8,10 @@ from discord import app_commands
 from bot.core.editing import EDIT_ERRORS
 from bot.core.knowledge.models import Fact
 from bot.discord import checks as gate
+from bot.discord import limits
 from bot.discord.deadline import update
 from bot.discord.exts.kb.plumbing import KbPlumbing, actor_of
-from bot.discord.ui.embeds import clip
+from bot.discord.limits import clip
 from bot.discord.ui.fact_form import FactForm, FormValues, new_fact_id
 from bot.discord.ui.kb_views import ConfirmView
 
@@ -81,7 +82,7 @@ class EditCommands(KbPlumbing):
                 result = await self._edit(click, self.store.remove_fact, fact,
                                           actor=actor_of(click.user))
             except EDIT_ERRORS as exc:
-                await update(click, content=clip(f"Not removed: {exc}", 2000), view=view)
+                await update(click, content=clip(f"Not removed: {exc}", limits.MESSAGE), view=view)
                 return
             await update(
                 click,

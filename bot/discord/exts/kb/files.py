@@ -9,9 +9,10 @@ import discord
 from discord import app_commands
 
 from bot.core.editing import EDIT_ERRORS, MAX_IMPORT_FILE_BYTES, MAX_IMPORT_TOTAL_BYTES
+from bot.discord import limits
 from bot.discord.deadline import update
 from bot.discord.exts.kb.plumbing import KbPlumbing, actor_of
-from bot.discord.ui.embeds import clip
+from bot.discord.limits import clip
 from bot.discord.ui.kb_views import ConfirmView
 
 ATTACHMENTS_LIMIT = 10
@@ -67,12 +68,13 @@ class FileCommands(KbPlumbing):
                 applied = await self._edit(click, self.store.import_topics, files, actor=actor,
                                            apply=True)
             except EDIT_ERRORS as exc:
-                await update(click, content=clip(f"Not imported: {exc}", 2000), view=view)
+                await update(click, content=clip(f"Not imported: {exc}", limits.MESSAGE), view=view)
                 return
             await update(click, content="Imported.", view=view)
             if applied.change is not None:
                 await self.post_modlog(applied.change)
 
         view = ConfirmView(self.settings, interaction.user.id, confirmed, label="Apply")
-        await self._say(interaction, clip(f"This would change:\n{summary.describe()}", 2000),
-                        view=view)
+        await self._say(
+            interaction, clip(f"This would change:\n{summary.describe()}", limits.MESSAGE),
+            view=view)

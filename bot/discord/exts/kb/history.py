@@ -6,8 +6,10 @@ import discord
 from discord import app_commands
 
 from bot.core.editing import EDIT_ERRORS
+from bot.discord import limits
 from bot.discord.exts.kb.plumbing import KbPlumbing, actor_of, issues_text
-from bot.discord.ui.embeds import ANSWER_COLOUR, clip
+from bot.discord.limits import clip
+from bot.discord.ui.embeds import ANSWER_COLOUR
 
 MAX_CHANGE_ID = 2**53
 
@@ -28,7 +30,8 @@ class HistoryCommands(KbPlumbing):
         lines = [f"`#{c.id}` <t:{int(c.at)}:R> **{clip(c.actor, 60)}**: {clip(c.summary, 200)}"
                  for c in changes]
         title = f"Changes to `{fact}`" if fact else "Latest changes"
-        embed = discord.Embed(title=clip(title, 256), description=clip("\n".join(lines), 4096),
+        embed = discord.Embed(title=clip(title, limits.EMBED_TITLE),
+                              description=clip("\n".join(lines), limits.EMBED_DESCRIPTION),
                               colour=ANSWER_COLOUR)
         embed.set_footer(text="/kb revert change:<number> undoes one")
         await self._say(interaction, embed=embed)

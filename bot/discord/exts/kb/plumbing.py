@@ -18,9 +18,11 @@ from bot.core.knowledge.errors import Issue
 from bot.core.knowledge.models import Fact
 from bot.core.matching.overlaps import reads_like
 from bot.discord import checks as gate
+from bot.discord import limits
 from bot.discord.client import CareerBot
 from bot.discord.deadline import respond, within_deadline
-from bot.discord.ui.embeds import ANSWER_COLOUR, clip
+from bot.discord.limits import clip
+from bot.discord.ui.embeds import ANSWER_COLOUR
 from bot.discord.ui.fact_form import FactForm, RetryView
 from bot.settings import Settings
 
@@ -117,9 +119,10 @@ class KbPlumbing:
             log.warning("CAREERBOT_MODLOG_CHANNEL %s is not a channel the bot can see",
                         channel_id)
             return
-        embed = discord.Embed(title=clip(f"Knowledge base change #{change.id}", 256),
-                              description=clip(change.summary, 4096), colour=ANSWER_COLOUR)
-        embed.add_field(name="By", value=clip(change.actor, 1024))
+        embed = discord.Embed(
+            title=clip(f"Knowledge base change #{change.id}", limits.EMBED_TITLE),
+            description=clip(change.summary, limits.EMBED_DESCRIPTION), colour=ANSWER_COLOUR)
+        embed.add_field(name="By", value=clip(change.actor, limits.EMBED_FIELD_VALUE))
         embed.add_field(name="When", value=f"<t:{int(change.at)}:f>")
         try:
             await channel.send(embed=embed, allowed_mentions=discord.AllowedMentions.none())
@@ -135,14 +138,17 @@ class KbPlumbing:
         typed = current.strip().lower()
         facts = [f for f in service.knowledge.facts.values() if f.id.startswith(typed)]
         if typed:  # ids first (moderators know them), then questions that fit the words
-            facts += [f for f in service.complete(current, limit=25) if f not in facts]
-        return [app_commands.Choice(name=clip(f"{f.id}: {f.question}", 100), value=f.id)
-                for f in facts[:25]]
+            facts += [f for f in service.complete(current, limit=limits.CHOICES)
+                      if f not in facts]
+        return [app_commands.Choice(name=clip(f"{f.id}: {f.question}", limits.CHOICE_NAME),
+                                    value=f.id)
+                for f in facts[: limits.CHOICES]]
 
     async def topic_autocomplete(self, interaction: discord.Interaction,
                                  current: str) -> list[app_commands.Choice[str]]:
         if gate.refusal(self.settings, interaction) is not None:
             return []
         topics = self.bot.service.knowledge.topics
-        return [app_commands.Choice(name=clip(t.title, 100), value=t.id) for t in topics
-                if current.lower() in (t.id + " " + t.title).lower()][:25]
+        return [app_commands.Choice(name=clip(t.title, limits.CHOICE_NAME), value=t.id)
+                for t in topics
+                if current.lower() in (t.id + " " + t.title).lower()][: limits.CHOICES]

@@ -9,10 +9,12 @@ import discord
 from discord import app_commands
 
 from bot.core.storage.database import StorageUnavailable
+from bot.discord import limits
 from bot.discord.deadline import within_deadline
 from bot.discord.exts.kb.plumbing import KbPlumbing
+from bot.discord.limits import clip
 from bot.discord.ui.charts import questions_per_day
-from bot.discord.ui.embeds import ANSWER_COLOUR, clip
+from bot.discord.ui.embeds import ANSWER_COLOUR
 
 PERIODS = {"day": 1, "week": 7, "month": 30}
 
@@ -38,9 +40,11 @@ class StatsCommands(KbPlumbing):
         embed.add_field(name="Questions", value=str(stats.asked))
         embed.add_field(name="Answered", value=f"{stats.answered} ({share})")
         busiest = "\n".join(f"`{f}` {n}×" for f, n in stats.busiest) or "–"
-        embed.add_field(name="Busiest facts", value=clip(busiest, 1024), inline=False)
+        embed.add_field(name="Busiest facts", value=clip(busiest, limits.EMBED_FIELD_VALUE),
+                        inline=False)
         votes = "\n".join(f"`{f}` 👍 {up} 👎 {down}" for f, up, down in stats.votes) or "–"
-        embed.add_field(name="Feedback per fact", value=clip(votes, 1024), inline=False)
+        embed.add_field(name="Feedback per fact", value=clip(votes, limits.EMBED_FIELD_VALUE),
+                        inline=False)
         png = await self._run(interaction, questions_per_day, stats.per_day, days,
                               f"Questions in the last {period}")
         embed.set_image(url="attachment://questions.png")

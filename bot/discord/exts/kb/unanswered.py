@@ -10,10 +10,12 @@ from bot.core.editing import EDIT_ERRORS
 from bot.core.knowledge.models import Fact
 from bot.core.missed import MissedGroup, group_missed
 from bot.core.storage.database import StorageUnavailable
+from bot.discord import limits
 from bot.discord.deadline import within_deadline
 from bot.discord.exts.kb.edits import EditCommands
 from bot.discord.exts.kb.plumbing import actor_of
-from bot.discord.ui.embeds import ANSWER_COLOUR, clip
+from bot.discord.limits import clip
+from bot.discord.ui.embeds import ANSWER_COLOUR
 from bot.discord.ui.fact_form import FormValues
 from bot.discord.ui.kb_views import MissedView
 
@@ -40,11 +42,12 @@ class UnansweredCommands(EditCommands):
                  f" — {', '.join(f'{n} {why}' for why, n in g.reasons.items())}"
                  for g in groups[:15]]
         embed = discord.Embed(title="Questions the bot missed, most frequent first",
-                              description=clip("\n".join(lines), 4096), colour=ANSWER_COLOUR)
+                              description=clip("\n".join(lines), limits.EMBED_DESCRIPTION),
+                              colour=ANSWER_COLOUR)
         embed.set_footer(text=f"{len(groups)} group(s) of alike questions")
 
         def suggest(question: str) -> list[Fact]:
-            return [f for f, _ in self.bot.service.matcher.rank(question, limit=25)]
+            return [f for f, _ in self.bot.service.matcher.rank(question, limit=limits.CHOICES)]
 
         view = MissedView(self.settings, interaction.user.id, groups, suggest,
                           self.bot.service.knowledge.topics, self)
