@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import discord
 
+from bot.discord.errors import ReportingView
 from bot.settings import Settings
 
 OFF = ("Editing the knowledge base is off. To turn it on, set `CAREERBOT_ADMIN_GUILDS` to this "
@@ -51,7 +52,7 @@ async def check(settings: Settings, interaction: discord.Interaction) -> bool:
     return False
 
 
-class ModeratorView(discord.ui.View):
+class ModeratorView(ReportingView):
     """Buttons and menus of `/kb`: the same gate, and only for the moderator who opened them."""
 
     def __init__(self, settings: Settings, owner_id: int, *, timeout: float = 600.0) -> None:

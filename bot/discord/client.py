@@ -20,8 +20,8 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 
 EXTENSIONS = (
-    "bot.discord.exts.questions", "bot.discord.exts.browse", "bot.discord.exts.owner",
-    "bot.discord.exts.kb",
+    "bot.discord.exts.error_handler", "bot.discord.exts.questions", "bot.discord.exts.browse",
+    "bot.discord.exts.owner", "bot.discord.exts.kb",
 )
 SYNC_STATE_FILE = "command-sync.json"
 DATABASE_FILE = "careerbot.sqlite3"

@@ -25,6 +25,8 @@ CHOICES = 25
 """Autocomplete choices of an application command option."""
 CHOICE_NAME = 100
 """Characters in a choice's name and string value."""
+STRING_OPTION = 6000
+"""The longest `max_length` of a slash command's string option (`/ask question:`)."""
 MODAL_TITLE = 45
 TEXT_INPUT = 4000
 """Characters in a modal's text input."""

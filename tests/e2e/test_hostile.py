@@ -380,7 +380,7 @@ UNKNOWN_COMMANDS = {
 @pytest.mark.parametrize("case", sorted(UNKNOWN_COMMANDS))
 async def test_unknown_commands_are_refused_cleanly(mod_h, discord_errors, case):
     h = mod_h
-    discord_errors.allow(APP_COMMAND_FAILED, logger="bot.discord.exts.owner")
+    discord_errors.allow(APP_COMMAND_FAILED, logger="bot.discord.errors")
     name, options, kind = UNKNOWN_COMMANDS[case]
     data = command_payload(h, h.channel("general"), name, options, kind=kind)
     if kind == 3:
@@ -394,7 +394,7 @@ async def test_unknown_commands_are_refused_cleanly(mod_h, discord_errors, case)
 
 
 async def test_autocomplete_for_an_unknown_command_is_harmless(h, discord_errors):
-    discord_errors.allow(APP_COMMAND_FAILED, logger="bot.discord.exts.owner")
+    discord_errors.allow(APP_COMMAND_FAILED, logger="bot.discord.errors")
     data = command_payload(h, h.channel("general"), "nope",
                            [{"type": 3, "name": "q", "value": "how", "focused": True}])
     result = await forge(h, InteractionType.AUTOCOMPLETE, h.user("alice"), h.channel("general"),
@@ -416,7 +416,7 @@ WRONG_ASK_OPTIONS = {
 
 @pytest.mark.parametrize("case", sorted(WRONG_ASK_OPTIONS))
 async def test_ask_with_a_wrong_option_type_is_refused_cleanly(h, discord_errors, case):
-    discord_errors.allow(APP_COMMAND_FAILED, logger="bot.discord.exts.owner")
+    discord_errors.allow(APP_COMMAND_FAILED, logger="bot.discord.errors")
     data = command_payload(h, h.channel("general"), "ask", WRONG_ASK_OPTIONS[case])
     result = await forge(h, InteractionType.APPLICATION_COMMAND, h.user("alice"),
                          h.channel("general"), data)
@@ -426,7 +426,7 @@ async def test_ask_with_a_wrong_option_type_is_refused_cleanly(h, discord_errors
 
 
 async def test_ask_without_its_required_option_is_refused_cleanly(h, discord_errors):
-    discord_errors.allow(APP_COMMAND_FAILED, logger="bot.discord.exts.owner")
+    discord_errors.allow(APP_COMMAND_FAILED, logger="bot.discord.errors")
     data = command_payload(h, h.channel("general"), "ask", [])
     result = await forge(h, InteractionType.APPLICATION_COMMAND, h.user("alice"),
                          h.channel("general"), data)
@@ -463,7 +463,7 @@ REVERT_OPTIONS = {
 async def test_kb_revert_with_a_bad_change_number_is_refused_cleanly(mod_h, discord_errors,
                                                                      value):
     h = mod_h
-    discord_errors.allow(APP_COMMAND_FAILED, logger="bot.discord.exts.owner")
+    discord_errors.allow(APP_COMMAND_FAILED, logger="bot.discord.errors")
     kind = 4 if isinstance(value, int) else 10 if isinstance(value, float) else 3
     data = command_payload(h, h.channel("general"), "kb", [
         {"type": 1, "name": "revert", "options": [option("change", value, kind)]}])

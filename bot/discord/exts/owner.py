@@ -1,4 +1,4 @@
-"""The owner's tools, and the one place unexpected command errors are handled."""
+"""The owner's tools: `/status` and `@CareerBot sync`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import datetime
 import logging
 import time
 
-import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -17,12 +16,6 @@ from bot.core.storage.database import StorageUnavailable
 from bot.discord.client import CareerBot
 
 log = logging.getLogger(__name__)
-UNKNOWN_INTERACTION = 10062
-NOT_ALLOWED = "You can't use that command here."
-OUT_OF_DATE = ("That command is out of date or unknown: please try again in a minute, or ask "
-               "a server admin to reload Discord.")
-BAD_INPUT = "I couldn't use that input. Please try again with plain text."
-SORRY = "Something went wrong on my side while answering. It has been logged; please try again."
 
 
 class Owner(commands.Cog):
@@ -30,7 +23,6 @@ class Owner(commands.Cog):
         self.bot = bot
 
     async def cog_load(self) -> None:
-        self.bot.tree.on_error = self.on_app_command_error
         self.started = time.time()
 
     @app_commands.command(name="status", description="How the bot is doing (owner only)")
@@ -73,56 +65,6 @@ class Owner(commands.Cog):
         scopes = await self.bot.sync_commands(force=True)
         await ctx.reply(f"Synced application commands: {', '.join(scopes)}.",
                         mention_author=False)
-
-    @commands.Cog.listener()
-    async def on_command_error(self, ctx: commands.Context, error: commands.CommandError):
-        if isinstance(error, commands.CommandNotFound | commands.NotOwner
-                      | commands.CheckFailure):
-            return
-        log.error("command %s failed", ctx.command, exc_info=error)
-
-    async def on_app_command_error(
-        self, interaction: discord.Interaction, error: app_commands.AppCommandError
-    ) -> None:
-        """The one place command errors end: expected ones are answered politely and logged
-        quietly; only what nobody expected is logged as an error."""
-        original = getattr(error, "original", error)
-        name = interaction.command.qualified_name if interaction.command else "?"
-        if isinstance(original, discord.NotFound) and original.code == UNKNOWN_INTERACTION:
-            log.warning("interaction %s expired before the answer was sent (Discord allows 3 s)",
-                        interaction.id)
-            return
-        if isinstance(error, app_commands.CheckFailure):
-            log.info("/%s refused by a check for user %s", name, interaction.user.id)
-            text = None if interaction.response.is_done() else NOT_ALLOWED
-        elif isinstance(error, app_commands.CommandNotFound
-                        | app_commands.CommandSignatureMismatch):
-            log.warning("Discord sent /%s, which does not match this bot's commands: the "
-                        "commands on Discord may be out of date (`@CareerBot sync`)",
-                        getattr(error, "name", name))
-            text = OUT_OF_DATE
-        elif isinstance(error, app_commands.TransformerError):
-            log.info("refused a command input for /%s: %s", name, error)
-            text = BAD_INPUT
-        elif isinstance(original, discord.Forbidden):
-            log.warning("missing permission for /%s in channel %s: %s", name,
-                        interaction.channel_id, original.text)
-            text = "Discord didn't let me do that here (missing permission)."
-        else:
-            log.error("application command /%s failed", name, exc_info=error)
-            text = SORRY
-        if text is None:
-            return
-        try:
-            if interaction.type is discord.InteractionType.autocomplete:
-                if not interaction.response.is_done():
-                    await interaction.response.autocomplete([])
-            elif interaction.response.is_done():
-                await interaction.followup.send(text, ephemeral=True)
-            else:
-                await interaction.response.send_message(text, ephemeral=True)
-        except (discord.HTTPException, aiohttp.ClientError, OSError) as exc:
-            log.warning("cannot tell the user about the error: %s", exc)
 
 
 async def setup(bot: CareerBot) -> None:

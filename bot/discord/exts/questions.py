@@ -20,10 +20,10 @@ from bot.core.ratelimit import Cooldown
 from bot.discord import limits
 from bot.discord.client import CareerBot
 from bot.discord.delivery import NO_MENTIONS, answer_message, reply_with_answer
+from bot.discord.errors import UnusableInput
 from bot.discord.ui.views import DYNAMIC_ITEMS
 
 log = logging.getLogger(__name__)
-BAD_INPUT = "I couldn't use that input. Please try again with plain text."
 
 ATTACHMENT_ONLY_REPLY = ("I can only read questions written as text: please type yours in the "
                          "message.")
@@ -170,8 +170,7 @@ class Questions(commands.Cog):
                                   via: str, asker_id: int, content: str | None = None) -> None:
         """Answer a question asked through a command: cooldown, match, respond."""
         if not isinstance(question, str):  # a crafted interaction: Discord sends strings
-            await interaction.response.send_message(BAD_INPUT, ephemeral=True)
-            return
+            raise UnusableInput(f"the question is a {type(question).__name__}, not text")
         wait = self.retry_after(interaction.user)
         if wait:
             await interaction.response.send_message(self.cooldown_text(wait), ephemeral=True)

@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot.core.knowledge.errors import FactNotFound
 from bot.core.knowledge.models import Fact, Topic
 from bot.discord import limits
+from bot.discord.errors import ReportingView, doing
 from bot.discord.limits import clip
 from bot.discord.ui.embeds import ANSWER_COLOUR, answer_embed
 from bot.discord.ui.views import GONE, answer_view
@@ -20,7 +20,7 @@ PAGE_SIZE = limits.SELECT_OPTIONS
 BROWSE_TIMEOUT = 600.0
 
 
-class TopicsView(discord.ui.View):
+class TopicsView(ReportingView):
     """A topic menu, the current topic's questions (one page), and previous / next."""
 
     def __init__(self, topics: tuple[Topic, ...], facts: dict[str, Fact], owner_id: int):
@@ -101,11 +101,8 @@ class TopicsView(discord.ui.View):
     async def question_menu(
         self, interaction: discord.Interaction[CareerBot], select: discord.ui.Select
     ):
-        try:
-            answer = interaction.client.service.answer_fact(select.values[0])
-        except FactNotFound:
-            await interaction.response.send_message(GONE, ephemeral=True)
-            return
+        doing(interaction, gone=GONE)
+        answer = interaction.client.service.answer_fact(select.values[0])
         await interaction.response.send_message(
             embed=answer_embed(answer), view=answer_view(answer, interaction.user.id),
             ephemeral=True,

@@ -14,6 +14,7 @@ import discord
 
 from bot.core.knowledge.models import Citation, Fact
 from bot.core.knowledge.schema import MAX_ANSWER, MAX_QUESTION, MAX_QUOTE
+from bot.discord.errors import ReportingModal, ReportingView
 
 MAX_ALTERNATES_TEXT = 4000  # Discord: a text input holds at most 4,000 characters
 _SLUG = re.compile(r"[^a-z0-9]+")
@@ -59,7 +60,7 @@ def new_fact_id(question: str, taken: set[str]) -> str:
 Submit = Callable[[discord.Interaction, FormValues], Awaitable[None]]
 
 
-class FactForm(discord.ui.Modal):
+class FactForm(ReportingModal):
     def __init__(self, title: str, values: FormValues, on_submit: Submit) -> None:
         super().__init__(title=title[:45], timeout=1800)
         self._submit = on_submit
@@ -90,7 +91,7 @@ class FactForm(discord.ui.Modal):
         await self._submit(interaction, self.values())
 
 
-class RetryView(discord.ui.View):
+class RetryView(ReportingView):
     """Under a refusal: reopen the form with what the moderator typed."""
 
     def __init__(self, owner_id: int, form: Callable[[], FactForm]) -> None:

@@ -13,10 +13,9 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.core.answers import Answer
-from bot.core.knowledge.errors import FactNotFound
-from bot.core.storage.database import StorageUnavailable
 from bot.discord import limits
 from bot.discord.deadline import respond, within_deadline
+from bot.discord.errors import doing, reported
 from bot.discord.limits import clip
 from bot.discord.ui.embeds import answer_embed
 
@@ -60,12 +59,11 @@ class FactButton(
         return cls(match["fact"], int(match["asker"]), item.label or match["fact"])
 
     async def callback(self, interaction: discord.Interaction[CareerBot]) -> None:
-        service = interaction.client.service
-        try:
-            answer = service.answer_fact(self.fact_id)
-        except FactNotFound:
-            await interaction.response.send_message(GONE, ephemeral=True)
-            return
+        await reported(interaction, lambda: self._answer(interaction))
+
+    async def _answer(self, interaction: discord.Interaction[CareerBot]) -> None:
+        doing(interaction, gone=GONE)
+        answer = interaction.client.service.answer_fact(self.fact_id)
         view = answer_view(answer, interaction.user.id)
         if interaction.user.id == self.asker_id and interaction.message is not None:
             await interaction.response.edit_message(embed=answer_embed(answer), view=view)
@@ -100,6 +98,9 @@ class VoteButton(
         return cls(match["fact"], match["helpful"] == "1")
 
     async def callback(self, interaction: discord.Interaction[CareerBot]) -> None:
+        await reported(interaction, lambda: self._vote(interaction))
+
+    async def _vote(self, interaction: discord.Interaction[CareerBot]) -> None:
         bot = interaction.client
         if self.fact_id not in bot.service.knowledge.facts:
             await interaction.response.send_message(GONE, ephemeral=True)
@@ -110,19 +111,15 @@ class VoteButton(
         question = None
         if interaction.message.embeds:
             question = interaction.message.embeds[0].title
-        try:
-            first = await within_deadline(interaction, bot.database.record_vote(
-                answer_key=str(interaction.message.id),
-                user_id=interaction.user.id,
-                fact_id=self.fact_id,
-                helpful=self.helpful,
-                question=question,
-                guild_id=interaction.guild_id,
-            ))
-        except StorageUnavailable:
-            await respond(interaction, "Thanks! I couldn't save your vote right now, sorry.",
-                          ephemeral=True)
-            return
+        doing(interaction, storage="Thanks! I couldn't save your vote right now, sorry.")
+        first = await within_deadline(interaction, bot.database.record_vote(
+            answer_key=str(interaction.message.id),
+            user_id=interaction.user.id,
+            fact_id=self.fact_id,
+            helpful=self.helpful,
+            question=question,
+            guild_id=interaction.guild_id,
+        ))
         verdict = "helpful" if self.helpful else "not helpful"
         text = (f"Thanks! Noted as {verdict}." if first
                 else f"You had already voted on this answer: changed to {verdict}.")

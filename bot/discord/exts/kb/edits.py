@@ -5,11 +5,10 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
-from bot.core.editing import EDIT_ERRORS
 from bot.core.knowledge.models import Fact
 from bot.discord import checks as gate
-from bot.discord import limits
 from bot.discord.deadline import update
+from bot.discord.errors import doing
 from bot.discord.exts.kb.plumbing import KbPlumbing, actor_of
 from bot.discord.limits import clip
 from bot.discord.ui.fact_form import FactForm, FormValues, new_fact_id
@@ -26,12 +25,9 @@ class EditCommands(KbPlumbing):
                 return
             taken = set(self.bot.service.knowledge.facts)
             fact = submitted.to_fact(new_fact_id(submitted.question, taken))
-            try:
-                result = await self._edit(interaction, self.store.add_fact, topic_id, fact,
-                                          actor=actor_of(interaction.user))
-            except EDIT_ERRORS as exc:
-                await self._refused(interaction, exc, lambda: self._add_form(topic_id, submitted))
-                return
+            self._retry(interaction, lambda: self._add_form(topic_id, submitted))
+            result = await self._edit(interaction, self.store.add_fact, topic_id, fact,
+                                      actor=actor_of(interaction.user))
             await self._applied(interaction, result,
                                 f"Added `{fact.id}` to topic `{topic_id}`: it answers now.")
 
@@ -52,12 +48,9 @@ class EditCommands(KbPlumbing):
             if not await gate.check(self.settings, interaction):
                 return
             new = submitted.to_fact(base.id, base=base)
-            try:
-                result = await self._edit(interaction, self.store.edit_fact, base.id, new,
-                                          actor=actor_of(interaction.user), base=base)
-            except EDIT_ERRORS as exc:
-                await self._refused(interaction, exc, lambda: self._edit_form(base, submitted))
-                return
+            self._retry(interaction, lambda: self._edit_form(base, submitted))
+            result = await self._edit(interaction, self.store.edit_fact, base.id, new,
+                                      actor=actor_of(interaction.user), base=base)
             await self._applied(interaction, result, f"Saved `{base.id}`.")
 
         return FactForm(f"Edit {base.id}", values, submit)
@@ -78,12 +71,9 @@ class EditCommands(KbPlumbing):
             return
 
         async def confirmed(click: discord.Interaction) -> None:
-            try:
-                result = await self._edit(click, self.store.remove_fact, fact,
-                                          actor=actor_of(click.user))
-            except EDIT_ERRORS as exc:
-                await update(click, content=clip(f"Not removed: {exc}", limits.MESSAGE), view=view)
-                return
+            doing(click, refused="Not removed", in_place=view)
+            result = await self._edit(click, self.store.remove_fact, fact,
+                                      actor=actor_of(click.user))
             await update(
                 click,
                 content=f"Removed `{fact}` (change #{result.change.id}; `/kb revert` undoes it).",
@@ -100,12 +90,8 @@ class EditCommands(KbPlumbing):
     @app_commands.describe(phrasing="How people asked it, e.g. a question the bot missed")
     async def alias(self, interaction: discord.Interaction, fact: str,
                     phrasing: app_commands.Range[str, 1, 200]) -> None:
-        try:
-            result = await self._edit(interaction, self.store.add_alias, fact, phrasing,
-                                      actor=actor_of(interaction.user))
-        except EDIT_ERRORS as exc:
-            await self._refused(interaction, exc)
-            return
+        result = await self._edit(interaction, self.store.add_alias, fact, phrasing,
+                                  actor=actor_of(interaction.user))
         await self._applied(interaction, result,
                             f"`{fact}` now also answers *{clip(phrasing, 200)}*.",
                             new_phrasing=(fact, phrasing))

@@ -8,9 +8,10 @@ import zipfile
 import discord
 from discord import app_commands
 
-from bot.core.editing import EDIT_ERRORS, MAX_IMPORT_FILE_BYTES, MAX_IMPORT_TOTAL_BYTES
+from bot.core.editing import MAX_IMPORT_FILE_BYTES, MAX_IMPORT_TOTAL_BYTES
 from bot.discord import limits
 from bot.discord.deadline import update
+from bot.discord.errors import doing
 from bot.discord.exts.kb.plumbing import KbPlumbing, actor_of
 from bot.discord.limits import clip
 from bot.discord.ui.kb_views import ConfirmView
@@ -53,23 +54,16 @@ class FileCommands(KbPlumbing):
             return
         files = {file.filename: data}
         actor = actor_of(interaction.user)
-        try:
-            summary = await self._run(interaction, self.store.import_topics, files, actor=actor,
-                                      apply=False)
-        except EDIT_ERRORS as exc:
-            await self._refused(interaction, exc)
-            return
+        summary = await self._run(interaction, self.store.import_topics, files, actor=actor,
+                                  apply=False)
         if not summary.has_changes:
             await self._say(interaction, "That file changes nothing.")
             return
 
         async def confirmed(click: discord.Interaction) -> None:
-            try:
-                applied = await self._edit(click, self.store.import_topics, files, actor=actor,
-                                           apply=True)
-            except EDIT_ERRORS as exc:
-                await update(click, content=clip(f"Not imported: {exc}", limits.MESSAGE), view=view)
-                return
+            doing(click, refused="Not imported", in_place=view)
+            applied = await self._edit(click, self.store.import_topics, files, actor=actor,
+                                       apply=True)
             await update(click, content="Imported.", view=view)
             if applied.change is not None:
                 await self.post_modlog(applied.change)

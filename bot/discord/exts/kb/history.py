@@ -5,9 +5,9 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
-from bot.core.editing import EDIT_ERRORS
 from bot.discord import limits
-from bot.discord.exts.kb.plumbing import KbPlumbing, actor_of, issues_text
+from bot.discord.errors import doing, issues_text
+from bot.discord.exts.kb.plumbing import KbPlumbing, actor_of
 from bot.discord.limits import clip
 from bot.discord.ui.embeds import ANSWER_COLOUR
 
@@ -19,11 +19,8 @@ class HistoryCommands(KbPlumbing):
 
     @app_commands.command(name="history", description="Recent changes, with who and when")
     async def history(self, interaction: discord.Interaction, fact: str | None = None) -> None:
-        try:
-            changes = await self._run(interaction, self.store.changes, fact, 15)
-        except EDIT_ERRORS as exc:
-            await self._say(interaction, f"Cannot read the history: {exc}")
-            return
+        doing(interaction, refused="Cannot read the history")
+        changes = await self._run(interaction, self.store.changes, fact, 15)
         if not changes:
             await self._say(interaction, "No changes recorded yet.")
             return
@@ -44,12 +41,8 @@ class HistoryCommands(KbPlumbing):
         if type(change) is not int or not 1 <= change <= MAX_CHANGE_ID:
             await self._say(interaction, "There is no such change: see `/kb history`.")
             return  # a crafted interaction (Discord checks the range in its own client)
-        try:
-            result = await self._edit(interaction, self.store.revert, change,
-                                      actor=actor_of(interaction.user))
-        except EDIT_ERRORS as exc:
-            await self._refused(interaction, exc)
-            return
+        result = await self._edit(interaction, self.store.revert, change,
+                                  actor=actor_of(interaction.user))
         await self._applied(interaction, result, f"Reverted change #{change}.")
 
     @app_commands.command(name="reload", description="Re-read the knowledge files from disk")

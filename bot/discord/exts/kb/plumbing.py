@@ -13,33 +13,25 @@ import aiohttp
 import discord
 from discord import app_commands
 
-from bot.core.editing import Change, EditRejected, EditResult
-from bot.core.knowledge.errors import Issue
+from bot.core.editing import Change, EditResult
 from bot.core.knowledge.models import Fact
 from bot.core.matching.overlaps import reads_like
 from bot.discord import checks as gate
 from bot.discord import limits
 from bot.discord.client import CareerBot
 from bot.discord.deadline import respond, within_deadline
+from bot.discord.errors import doing
 from bot.discord.limits import clip
 from bot.discord.ui.embeds import ANSWER_COLOUR
-from bot.discord.ui.fact_form import FactForm, RetryView
+from bot.discord.ui.fact_form import RetryView
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
-MESSAGE_LIMIT = 2000
 
 
 def actor_of(user: discord.abc.User) -> str:
     return f"{user.name} ({user.id})"
-
-
-def issues_text(issues: tuple[Issue, ...] | list[Issue], header: str) -> str:
-    lines = [header] + [f"• {clip(str(i), 300)}" for i in issues[:15]]
-    if len(issues) > 15:
-        lines.append(f"… and {len(issues) - 15} more")
-    return clip("\n".join(lines), MESSAGE_LIMIT)
 
 
 class KbPlumbing:
@@ -66,6 +58,11 @@ class KbPlumbing:
         edit = functools.partial(func, *args, **kwargs)
         return await self._run(interaction, self.bot.service.edited, edit)
 
+    def _retry(self, interaction: discord.Interaction,
+               form: Callable[[], discord.ui.Modal]) -> None:
+        """A refused form's edit comes with a button that reopens the form as it was typed."""
+        doing(interaction, retry=lambda: RetryView(interaction.user.id, form))
+
     async def _say(self, interaction: discord.Interaction, content: str | None = None,
                    **kwargs: Any) -> None:
         kwargs.setdefault("ephemeral", True)
@@ -85,15 +82,6 @@ class KbPlumbing:
                          " `/kb revert` this change and attach it to that fact.")
         await self._say(interaction, text)
         await self.post_modlog(result.change)
-
-    async def _refused(self, interaction: discord.Interaction, error: Exception,
-                       retry: Callable[[], FactForm] | None = None) -> None:
-        if isinstance(error, EditRejected):
-            text = issues_text(error.issues, "Not saved: the knowledge base would be invalid.")
-        else:
-            text = f"Not saved: {error}"
-        view = RetryView(interaction.user.id, retry) if retry else discord.utils.MISSING
-        await self._say(interaction, clip(text, MESSAGE_LIMIT), view=view)
 
     async def _fact_or_say(self, interaction: discord.Interaction, fact_id: str) -> Fact | None:
         fact = self.bot.service.knowledge.facts.get(fact_id)

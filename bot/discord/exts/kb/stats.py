@@ -8,9 +8,9 @@ import time
 import discord
 from discord import app_commands
 
-from bot.core.storage.database import StorageUnavailable
 from bot.discord import limits
 from bot.discord.deadline import within_deadline
+from bot.discord.errors import NoDatabase, doing
 from bot.discord.exts.kb.plumbing import KbPlumbing
 from bot.discord.limits import clip
 from bot.discord.ui.charts import questions_per_day
@@ -26,15 +26,11 @@ class StatsCommands(KbPlumbing):
     @app_commands.choices(period=[app_commands.Choice(name=k, value=k) for k in PERIODS])
     async def stats(self, interaction: discord.Interaction, period: str = "week") -> None:
         if self.bot.database is None:
-            await self._say(interaction, "No database: nothing was recorded.")
-            return
+            raise NoDatabase
         days = PERIODS.get(period, 7)
         since = time.time() - days * 86400
-        try:
-            stats = await within_deadline(interaction, self.bot.database.stats(since))
-        except StorageUnavailable as exc:
-            await self._say(interaction, f"Cannot read the statistics: {exc}.")
-            return
+        doing(interaction, storage="Cannot read the statistics: {error}.")
+        stats = await within_deadline(interaction, self.bot.database.stats(since))
         share = f"{stats.answered / stats.asked:.0%}" if stats.asked else "–"
         embed = discord.Embed(title=f"The last {period}", colour=ANSWER_COLOUR)
         embed.add_field(name="Questions", value=str(stats.asked))

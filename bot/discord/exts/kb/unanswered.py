@@ -3,15 +3,17 @@ new fact, or dismissed (the buttons are `MissedView`'s)."""
 
 from __future__ import annotations
 
+import contextlib
+
 import discord
 from discord import app_commands
 
-from bot.core.editing import EDIT_ERRORS
 from bot.core.knowledge.models import Fact
 from bot.core.missed import MissedGroup, group_missed
 from bot.core.storage.database import StorageUnavailable
 from bot.discord import limits
 from bot.discord.deadline import within_deadline
+from bot.discord.errors import NoDatabase, doing
 from bot.discord.exts.kb.edits import EditCommands
 from bot.discord.exts.kb.plumbing import actor_of
 from bot.discord.limits import clip
@@ -27,13 +29,9 @@ class UnansweredCommands(EditCommands):
                           description="Questions the bot declined or that got 'not helpful'")
     async def unanswered(self, interaction: discord.Interaction) -> None:
         if self.bot.database is None:
-            await self._say(interaction, "No database: nothing was recorded.")
-            return
-        try:
-            rows = await within_deadline(interaction, self.bot.database.missed_questions())
-        except StorageUnavailable as exc:
-            await self._say(interaction, f"Cannot read the missed questions: {exc}.")
-            return
+            raise NoDatabase
+        doing(interaction, storage="Cannot read the missed questions: {error}.")
+        rows = await within_deadline(interaction, self.bot.database.missed_questions())
         groups = group_missed(rows)
         if not groups:
             await self._say(interaction, "Nothing missed: every question was answered. 🎉")
@@ -55,12 +53,8 @@ class UnansweredCommands(EditCommands):
 
     async def attach(self, interaction: discord.Interaction, fact_id: str,
                      group: MissedGroup) -> None:
-        try:
-            result = await self._edit(interaction, self.store.add_alias, fact_id, group.question,
-                                      actor=actor_of(interaction.user))
-        except EDIT_ERRORS as exc:
-            await self._refused(interaction, exc)
-            return
+        result = await self._edit(interaction, self.store.add_alias, fact_id, group.question,
+                                  actor=actor_of(interaction.user))
         if self.bot.database is not None:
             await self._dismiss_quietly(group)
         await self._applied(interaction, result,
@@ -73,16 +67,12 @@ class UnansweredCommands(EditCommands):
             self._add_form(topic_id, FormValues(question=group.question[:100])))
 
     async def dismiss(self, interaction: discord.Interaction, group: MissedGroup) -> None:
-        if await self._dismiss_quietly(group, interaction):
-            await self._say(interaction, f"Dismissed *{clip(group.question, 200)}*.")
-        else:
-            await self._say(interaction, "Could not dismiss it: the database is unavailable.")
+        doing(interaction, storage="Could not dismiss it: the database is unavailable.")
+        await within_deadline(interaction, self.bot.database.dismiss(list(group.wordings)))
+        await self._say(interaction, f"Dismissed *{clip(group.question, 200)}*.")
 
-    async def _dismiss_quietly(self, group: MissedGroup,
-                               interaction: discord.Interaction | None = None) -> bool:
-        try:
-            work = self.bot.database.dismiss(list(group.wordings))
-            await (within_deadline(interaction, work) if interaction else work)
-        except StorageUnavailable:
-            return False
-        return True
+    async def _dismiss_quietly(self, group: MissedGroup) -> None:
+        """Attached to a fact, the question leaves the queue; if the database is away it stays
+        there (the alias is saved all the same, and the database logs its failure)."""
+        with contextlib.suppress(StorageUnavailable):
+            await self.bot.database.dismiss(list(group.wordings))
