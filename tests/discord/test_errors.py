@@ -13,7 +13,6 @@ from bot.core.storage.database import StorageUnavailable
 from bot.discord import errors
 from bot.discord.errors import Doing, NoDatabase, UnusableInput, wording
 
-
 ASKING = Doing()
 """What an interaction that said nothing of itself is doing (the defaults)."""
 
