@@ -41,7 +41,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False))
     else:
-        print(render_answer(answer))
+        print(render_answer(answer, service.knowledge))
     return EXIT_OK
 
 
@@ -63,7 +63,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
             break
         if not question.strip():
             continue
-        print(render_answer(service.ask(question, via=VIA, record=False)))
+        print(render_answer(service.ask(question, via=VIA, record=False), service.knowledge))
         print()
     return EXIT_OK
 

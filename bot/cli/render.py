@@ -4,44 +4,41 @@ from __future__ import annotations
 
 import textwrap
 
+from bot import texts
 from bot.core.answers import Answer, CitedSource
+from bot.core.knowledge.models import KnowledgeBase
 from bot.core.matching.overlaps import OverlapReport
 
 WIDTH = 88
 
 
 def source_line(cited: CitedSource) -> str:
-    parts = [cited.title]
-    if cited.publisher:
-        parts.append(cited.publisher)
-    parts.append(cited.published or "undated")
-    line = ", ".join(parts)
-    if cited.via:
-        line += f" (via {cited.via})"
+    """A source as the terminal cites it: the heading every front uses, the original source
+    it credits, its address."""
+    line = texts.source_heading(cited) + texts.via(cited)
     if cited.url:
         line += f" <{cited.url}>"
     return line
 
 
-def render_answer(answer: Answer) -> str:
+def render_answer(answer: Answer, knowledge: KnowledgeBase) -> str:
     if not answer.answered:
-        lines = ["I don't know the answer to that one: my sources don't cover it."]
+        lines = [texts.DECLINE]
         if answer.suggestions:
-            lines.append("Did you mean:")
+            lines.append(f"{texts.DID_YOU_MEAN}:")
             lines += [f"  - {s.question}" for s in answer.suggestions]
         else:
-            lines.append("Try asking about pay, job outlook, the role, skills, degrees, "
-                         "related careers, what machine learning is, or where to start learning.")
+            lines.append(f"{texts.WHAT_I_CAN_ANSWER}: {texts.topics_sentence(knowledge)}.")
         return "\n".join(lines)
     lines = [f"Q: {answer.matched_question}  (confidence {answer.confidence:.0%})", ""]
     for paragraph in (answer.answer or "").splitlines():
         lines.extend(textwrap.wrap(paragraph, WIDTH) or [""])
-    lines += ["", "Sources:"]
+    lines += ["", f"{texts.SOURCES}:"]
     for n, cited in enumerate(answer.citations, 1):
         lines.append(f"  [{n}] {source_line(cited)}")
         lines.append(f'      "{cited.quote}"')
     if answer.related:
-        lines += ["", "Related: " + " | ".join(r.question for r in answer.related)]
+        lines += ["", f"{texts.RELATED}: " + " | ".join(r.question for r in answer.related)]
     return "\n".join(lines)
 
 

@@ -39,19 +39,20 @@ from bot.core.knowledge.errors import FactNotFound, Issue
 from bot.core.storage.database import StorageUnavailable
 from bot.discord.deadline import respond, update
 from bot.discord.limits import MESSAGE, clip
+from bot.texts import (
+    BAD_INPUT,
+    DATABASE_AWAY,
+    MISSING_PERMISSION,
+    NO_DATABASE,
+    NOT_ALLOWED,
+    OUT_OF_DATE,
+    SORRY,
+)
 
 log = logging.getLogger(__name__)
 
 UNKNOWN_INTERACTION = 10062
 ISSUES_SHOWN = 15
-NOT_ALLOWED = "You can't use that command here."
-OUT_OF_DATE = ("That command is out of date or unknown: please try again in a minute, or ask "
-               "a server admin to reload Discord.")
-BAD_INPUT = "I couldn't use that input. Please try again with plain text."
-NO_DATABASE = "No database: nothing was recorded."
-DATABASE_AWAY = "The database is unavailable right now: {error}."
-MISSING_PERMISSION = "Discord didn't let me do that here (missing permission)."
-SORRY = "Something went wrong on my side while answering. It has been logged; please try again."
 
 
 class NoDatabase(Exception):

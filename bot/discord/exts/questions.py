@@ -22,13 +22,10 @@ from bot.discord.client import CareerBot
 from bot.discord.delivery import NO_MENTIONS, answer_message, reply_with_answer
 from bot.discord.errors import UnusableInput
 from bot.discord.ui.views import DYNAMIC_ITEMS
+from bot.texts import ATTACHMENT_ONLY_REPLY, EMPTY_MENTION_REPLY
 
 log = logging.getLogger(__name__)
 
-ATTACHMENT_ONLY_REPLY = ("I can only read questions written as text: please type yours in the "
-                         "message.")
-EMPTY_MENTION_REPLY = ("Hi! Ask me anything about becoming a machine learning engineer, e.g. "
-                       "*how much do ML engineers earn?* `/help` shows everything I can do.")
 
 
 

@@ -4,22 +4,14 @@ from __future__ import annotations
 
 import discord
 
+from bot import texts
 from bot.core.answers import Answer, CitedSource
-from bot.core.knowledge.models import KnowledgeBase, Source
+from bot.core.knowledge.models import KnowledgeBase
 from bot.discord import limits
 from bot.discord.limits import clip
 
 ANSWER_COLOUR = discord.Colour.blurple()
 DECLINE_COLOUR = discord.Colour.light_grey()
-HOW_TO_ASK = "Ask in plain words, e.g. `/ask question: how much do ML engineers earn?`"
-
-
-def source_heading(cited: CitedSource | Source) -> str:
-    parts = [cited.title]
-    if cited.publisher and cited.publisher not in cited.title:
-        parts.append(cited.publisher)
-    parts.append(cited.published or "undated")
-    return ", ".join(parts)
 
 
 def _source_value(cited: CitedSource) -> str:
@@ -47,35 +39,23 @@ def answer_embed(answer: Answer) -> discord.Embed:
     )
     for n, cited in enumerate(answer.citations[: limits.EMBED_FIELDS - 1], 1):
         embed.add_field(
-            name=clip(f"Source {n}: {source_heading(cited)}", limits.EMBED_FIELD_NAME),
+            name=clip(f"Source {n}: {texts.source_heading(cited)}", limits.EMBED_FIELD_NAME),
             value=_source_value(cited),
             inline=False,
         )
-    embed.set_footer(text=f"How sure I am: {confidence_words(answer.confidence)}"
+    embed.set_footer(text=f"How sure I am: {texts.confidence_words(answer.confidence)}"
                           f" ({answer.confidence:.0%}) · Was this helpful? Vote below.")
     return _fit(embed)
 
 
-def confidence_words(confidence: float) -> str:
-    if confidence >= 0.8:
-        return "very sure"
-    if confidence >= 0.6:
-        return "fairly sure"
-    return "somewhat sure"
-
-
 def decline_embed(answer: Answer, knowledge: KnowledgeBase) -> discord.Embed:
     if answer.suggestions:
-        description = ("I'm not sure I understood. Did you mean one of these? "
-                       "Pick one below, or rephrase your question.")
+        description = texts.NOT_SURE
     else:
-        topics = ", ".join(t.title for t in knowledge.topics)
-        description = (
-            "I don't know that one: my sources don't cover it, and I'd rather say so than "
-            f"guess.\n\n**What I can answer:** {topics}.\n\n{HOW_TO_ASK}"
-        )
+        description = (f"{texts.DECLINE}\n\n**{texts.WHAT_I_CAN_ANSWER}:** "
+                       f"{texts.topics_sentence(knowledge)}.\n\n{texts.HOW_TO_ASK}")
     embed = discord.Embed(
-        title="I don't have an answer for that",
+        title=texts.DECLINE_TITLE,
         description=clip(description, limits.EMBED_DESCRIPTION),
         colour=DECLINE_COLOUR,
     )
@@ -95,7 +75,7 @@ def sources_embed(knowledge: KnowledgeBase) -> discord.Embed:
         value = source.note or "—"
         if source.url:
             value = f"<{source.url}>\n{value}"
-        embed.add_field(name=clip(source_heading(source), limits.EMBED_FIELD_NAME),
+        embed.add_field(name=clip(texts.source_heading(source), limits.EMBED_FIELD_NAME),
                         value=clip(value, limits.EMBED_FIELD_VALUE), inline=False)
     return _fit(embed)
 
@@ -124,11 +104,11 @@ def help_embed(knowledge: KnowledgeBase, *, passive_channels: bool) -> discord.E
 def answer_text(answer: Answer) -> str:
     """A plain-text answer for channels where the bot may not embed (under 2,000 characters)."""
     if not answer.answered:
-        lines = ["I don't have an answer for that: my sources don't cover it."]
-        lines += [f"• Did you mean: {s.question}" for s in answer.suggestions]
+        lines = [texts.DECLINE_SHORT]
+        lines += [f"• {texts.DID_YOU_MEAN}: {s.question}" for s in answer.suggestions]
         return clip("\n".join(lines), limits.MESSAGE)
     sources = "; ".join(
-        f"{source_heading(c)}{f' (via {c.via})' if c.via else ''}" for c in answer.citations
+        f"{texts.source_heading(c)}{texts.via(c)}" for c in answer.citations
     )
-    text = f"**{answer.matched_question}**\n{answer.answer}\n\n*Sources:* {sources}"
+    text = f"**{answer.matched_question}**\n{answer.answer}\n\n*{texts.SOURCES}:* {sources}"
     return clip(text, limits.MESSAGE)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
+from bot import texts
 from bot.core.answers import Answer
 from bot.discord import limits
 from bot.discord.deadline import respond, within_deadline
@@ -26,7 +27,7 @@ log = logging.getLogger(__name__)
 
 FACT_ID = r"[a-z0-9][a-z0-9_-]{0,63}"
 USER_ID = r"[0-9]{1,20}"
-GONE = "That question is no longer in my knowledge base. Try `/ask` or `/topics`."
+GONE = texts.GONE
 
 
 class FactButton(

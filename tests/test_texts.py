@@ -1,0 +1,30 @@
+"""What the bot says, shared by every front (`bot.texts`)."""
+
+from __future__ import annotations
+
+from bot import texts
+from bot.cli.render import render_answer, source_line
+from bot.core.answers import Answer, CitedSource
+
+
+def cited(**overrides) -> CitedSource:
+    fields = dict(source_id="a", title="Coursera article: pay", publisher="Coursera",
+                  published="2024-04-26", url=None, quote="q", via=None)
+    return CitedSource(**{**fields, **overrides})
+
+
+def test_a_source_is_named_the_same_way_everywhere():
+    assert texts.source_heading(cited()) == "Coursera article: pay, 2024-04-26"
+    assert texts.source_heading(cited(publisher="Indeed", published=None)) == (
+        "Coursera article: pay, Indeed, undated")
+    line = source_line(cited(via="Indeed", url="https://example.org"))
+    assert line == "Coursera article: pay, 2024-04-26 (via Indeed) <https://example.org>"
+
+
+def test_a_decline_lists_what_this_knowledge_base_answers(shipped_kb):
+    declined = Answer(question="weather on mars", answered=False, fact_id=None,
+                      confidence=0.1, answer=None)
+    text = render_answer(declined, shipped_kb)
+    assert text.startswith(texts.DECLINE)
+    assert texts.topics_sentence(shipped_kb) in text
+    assert all(topic.title in text for topic in shipped_kb.topics)
