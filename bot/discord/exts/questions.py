@@ -6,7 +6,9 @@ import asyncio
 import functools
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import aiohttp
 import discord
@@ -28,6 +30,23 @@ log = logging.getLogger(__name__)
 
 
 
+
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """One question as it reached the bot, and how to reply where it came from."""
+
+    question: str
+    mode: Mode
+    via: str
+    asker: discord.abc.User
+    guild_id: int | None
+    say: Callable[[str], Awaitable[None]]
+    """A short reply: the hint for an empty question, the cooldown."""
+    deliver: Callable[[Answer], Awaitable[None]]
+    empty_reply: str | None = None
+    """The hint for a message with no question in it (None: a command, whose empty question
+    is answered like any other: with a decline)."""
 
 
 class Questions(commands.Cog):
@@ -110,24 +129,38 @@ class Questions(commands.Cog):
         ctx = await self.bot.get_context(message)
         if ctx.valid:
             return  # a command (`!ask`, `@CareerBot sync`): the command handles it
-        question = self.strip_bot_mention(message.content)[: MAX_QUESTION_CHARS * 2]
-        if not question:
+        await self._handle(Asked(
+            question=self.strip_bot_mention(message.content)[: MAX_QUESTION_CHARS * 2],
+            mode=mode, via="dm" if is_dm else ("mention" if addressed else "channel"),
+            asker=message.author, guild_id=message.guild and message.guild.id,
+            say=functools.partial(self._send_plain, message),
+            deliver=functools.partial(self._reply_with_answer, message),
+            empty_reply=ATTACHMENT_ONLY_REPLY if message.attachments else EMPTY_MENTION_REPLY,
+        ))
+
+    async def _handle(self, asked: Asked) -> None:
+        """Every question, whichever way it came: an empty one gets a hint, a chatty one
+        where the bot speaks unprompted is left alone, then the cooldown, the answer, and
+        (unprompted) silence when unsure. Short replies only where the bot was addressed."""
+        addressed = asked.mode is Mode.ADDRESSED
+        if asked.empty_reply is not None and not asked.question.strip():
             if addressed:
-                await self._send_plain(message, ATTACHMENT_ONLY_REPLY if message.attachments
-                                       else EMPTY_MENTION_REPLY)
+                await asked.say(asked.empty_reply)
             return
-        if not worth_answering(question, mode):
+        if not worth_answering(asked.question, asked.mode):
             return
-        wait = self.retry_after(message.author)
+        wait = self.retry_after(asked.asker)
         if wait:
             if addressed:
-                await self._send_plain(message, self.cooldown_text(wait))
+                await asked.say(self.cooldown_text(wait))
             return
-        via = "dm" if is_dm else ("mention" if addressed else "channel")
-        answer = await self.ask(question, via=via,
-                                guild_id=message.guild and message.guild.id, mode=mode)
-        if mode is Mode.UNPROMPTED and not answer.answered:
+        answer = await self.ask(asked.question, via=asked.via, guild_id=asked.guild_id,
+                                mode=asked.mode)
+        if not addressed and not answer.answered:
             return  # silent when unsure: never spam a busy channel
+        await asked.deliver(answer)
+
+    async def _reply_with_answer(self, message: discord.Message, answer: Answer) -> None:
         await reply_with_answer(message, answer, self.bot.service.knowledge)
 
     async def _send_plain(self, message: discord.Message, text: str) -> None:
@@ -139,17 +172,14 @@ class Questions(commands.Cog):
     @commands.command(name="ask")
     async def ask_prefix(self, ctx: commands.Context, *, question: str = "") -> None:
         """`!ask QUESTION` (needs message content: a mention prefix always works)."""
-        if not question.strip():
-            await ctx.reply(EMPTY_MENTION_REPLY, mention_author=False,
-                            allowed_mentions=NO_MENTIONS)
-            return
-        wait = self.retry_after(ctx.author)
-        if wait:
-            await ctx.reply(self.cooldown_text(wait), mention_author=False,
-                            allowed_mentions=NO_MENTIONS)
-            return
-        answer = await self.ask(question, via="prefix", guild_id=ctx.guild and ctx.guild.id)
-        await reply_with_answer(ctx.message, answer, self.bot.service.knowledge)
+        async def say(text: str) -> None:
+            await ctx.reply(text, mention_author=False, allowed_mentions=NO_MENTIONS)
+
+        await self._handle(Asked(
+            question=question, mode=Mode.ADDRESSED, via="prefix", asker=ctx.author,
+            guild_id=ctx.guild and ctx.guild.id, say=say,
+            deliver=functools.partial(self._reply_with_answer, ctx.message),
+            empty_reply=EMPTY_MENTION_REPLY))
 
     # -- application commands ----------------------------------------------------------------
 
@@ -165,18 +195,22 @@ class Questions(commands.Cog):
 
     async def _answer_interaction(self, interaction: discord.Interaction, question: str, *,
                                   via: str, asker_id: int, content: str | None = None) -> None:
-        """Answer a question asked through a command: cooldown, match, respond."""
+        """Answer a question asked through a command (see `_handle`)."""
         if not isinstance(question, str):  # a crafted interaction: Discord sends strings
             raise UnusableInput(f"the question is a {type(question).__name__}, not text")
-        wait = self.retry_after(interaction.user)
-        if wait:
-            await interaction.response.send_message(self.cooldown_text(wait), ephemeral=True)
-            return
-        answer = await self.ask(question, via=via, guild_id=interaction.guild_id)
-        kwargs = answer_message(answer, self.bot.service.knowledge, asker_id)
-        if content:
-            kwargs["content"] = content
-        await interaction.response.send_message(**kwargs)
+
+        async def say(text: str) -> None:
+            await interaction.response.send_message(text, ephemeral=True)
+
+        async def deliver(answer: Answer) -> None:
+            kwargs = answer_message(answer, self.bot.service.knowledge, asker_id)
+            if content:
+                kwargs["content"] = content
+            await interaction.response.send_message(**kwargs)
+
+        await self._handle(Asked(question=question, mode=Mode.ADDRESSED, via=via,
+                                 asker=interaction.user, guild_id=interaction.guild_id,
+                                 say=say, deliver=deliver))
 
     @ask_slash.autocomplete("question")
     async def ask_autocomplete(
