@@ -1,6 +1,7 @@
 """Matching questions to facts: normalisation, synonyms, scoring, confidence (no Discord)."""
 
-from bot.core.matching.matcher import MAX_QUESTION_CHARS, Matcher, MatchResult, Suggestion
+from bot.core.matching.matcher import MAX_QUESTION_CHARS, Matcher
+from bot.core.matching.results import MatchResult, Suggestion
 from bot.core.matching.thresholds import DEFAULT_THRESHOLDS, Thresholds
 
 __all__ = [

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from bot.core.knowledge.models import Fact
 from bot.core.matching import Matcher
-from bot.core.matching.matcher import MAX_FIGURE_FACTS
+from bot.core.matching.decisions import MAX_FIGURE_FACTS
 from bot.core.matching.normalize import clean, is_figure, stem, words
 from tests.shipped import with_vocabulary
 

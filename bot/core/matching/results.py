@@ -1,0 +1,28 @@
+"""What a match gives back: the answer (or a decline) and the facts offered beside it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.core.knowledge.models import Fact
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    fact: Fact
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class MatchResult:
+    question: str
+    """The question as read (bounded to MAX_QUESTION_CHARS)."""
+    fact: Fact | None
+    """The answer, or None when the matcher declines."""
+    confidence: float
+    suggestions: tuple[Suggestion, ...] = ()
+    """A decline's "did you mean"; an answer's close runner-up, if any."""
+
+    @property
+    def answered(self) -> bool:
+        return self.fact is not None
