@@ -1,0 +1,1 @@
+"""hostile: split along its sections."""
