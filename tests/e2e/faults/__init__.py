@@ -1,0 +1,1 @@
+"""faults: split along its sections."""
