@@ -1,0 +1,1 @@
+"""semantic: split along its sections."""

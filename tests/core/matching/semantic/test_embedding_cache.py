@@ -1,0 +1,184 @@
+"""The phrasing vectors on disk: read back, rebuilt when damaged, shared, held out."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.core.knowledge.models import Fact
+from bot.core.matching import Matcher
+from bot.core.matching import semantic as semantic_module
+from bot.core.matching.embedding import (
+    DIMENSION,
+    MODEL_SHA256,
+)
+from bot.core.matching.embedding_cache import EmbeddingCache
+from bot.core.matching.semantic import SemanticModel, semantic_model
+from bot.core.modes import Mode
+from tests.core.matching.semantic.shared import CountingEmbedder, small_kb
+
+# -- the cache -------------------------------------------------------------------------------
+
+
+
+def test_a_restart_reads_the_vectors_instead_of_embedding(embedder, tmp_path):
+    first = CountingEmbedder(embedder)
+    Matcher(small_kb(), semantic=SemanticModel(first, tmp_path))
+    assert first.texts == 4
+    again = CountingEmbedder(embedder)
+    model = SemanticModel(again, tmp_path)
+    assert model.cache.loaded_from_disk == 4
+    Matcher(small_kb(), semantic=model)
+    assert again.texts == 0
+
+
+def test_an_edit_embeds_only_the_new_texts(embedder, tmp_path):
+    counting = CountingEmbedder(embedder)
+    model = SemanticModel(counting, tmp_path)
+    kb = small_kb()
+    Matcher(kb, semantic=model)
+    added = Fact(id="f9", question="where do i post my cv", answer="b")
+    Matcher(replace(kb, facts={**kb.facts, "f9": added}), semantic=model)
+    assert counting.texts == 5
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "foreign", "tampered"])
+def test_a_damaged_cache_is_rebuilt_not_trusted(embedder, tmp_path, damage, caplog):
+    Matcher(small_kb(), semantic=SemanticModel(embedder, tmp_path))
+    (path,) = tmp_path.glob("embeddings-*.npz")
+    data = path.read_bytes()
+    if damage == "garbage":
+        path.write_bytes(b"\x00garbage" * 100)
+    elif damage == "truncated":
+        path.write_bytes(data[: len(data) // 2])
+    elif damage == "foreign":
+        cache = EmbeddingCache("f" * 64, DIMENSION, tmp_path)
+        cache.put(["x"], np.ones((1, DIMENSION), dtype=np.float32))
+        cache.save()
+        (tmp_path / f"embeddings-{'f' * 16}.npz").replace(path)
+    else:  # a vector changed after the checksum was written
+        cache = EmbeddingCache(MODEL_SHA256, DIMENSION, tmp_path)
+        with np.load(path) as arrays:
+            meta, keys, vectors = arrays["meta"], arrays["keys"], arrays["vectors"].copy()
+        vectors[0, 0] += 1
+        np.savez(path.open("wb"), meta=meta, keys=keys, vectors=vectors)
+        assert cache.loaded_from_disk == 4  # read before the change
+    counting = CountingEmbedder(embedder)
+    with caplog.at_level(logging.WARNING):
+        model = SemanticModel(counting, tmp_path)
+        matcher = Matcher(small_kb(), semantic=model)
+    assert model.cache.rejected is not None
+    assert counting.texts == 4  # embedded again
+    assert matcher.match("how much do ml engineers earn").fact.id == "f0"
+    assert SemanticModel(embedder, tmp_path).cache.loaded_from_disk == 4  # and rewritten
+
+
+def test_an_unwritable_cache_directory_loses_nothing(embedder, tmp_path, caplog):
+    blocked = tmp_path / "file"
+    blocked.write_text("not a directory")
+    with caplog.at_level(logging.WARNING):
+        matcher = Matcher(small_kb(), semantic=SemanticModel(embedder, blocked / "cache"))
+    assert "not saved" in caplog.text
+    assert matcher.match("how much do ml engineers earn").fact.id == "f0"
+
+
+def test_two_processes_writing_at_once_leave_a_whole_file(embedder, tmp_path):
+    """Each writer replaces the file with a whole one of its own (temp file + rename)."""
+    a, b = SemanticModel(embedder, tmp_path), SemanticModel(embedder, tmp_path)
+    a.vectors(["one", "two"])
+    b.vectors(["three"])
+    assert not list(Path(tmp_path).glob(".embeddings-*"))
+    reread = EmbeddingCache(MODEL_SHA256, DIMENSION, tmp_path)
+    assert reread.rejected is None and reread.loaded_from_disk in (1, 2)
+
+
+def test_the_setting_turns_the_model_off(fresh_models):
+    assert semantic_model(None, "off") is None
+
+
+def test_a_new_data_directory_gets_a_file_even_when_the_process_knows_the_vectors(
+    embedder, tmp_path
+):
+    shared: dict = {}
+    Matcher(small_kb(), semantic=SemanticModel(embedder, tmp_path / "a", shared))
+    counting = CountingEmbedder(embedder)
+    Matcher(small_kb(), semantic=SemanticModel(counting, tmp_path / "b", shared))
+    assert counting.texts == 0  # read from the process's memory
+    assert SemanticModel(embedder, tmp_path / "b").cache.loaded_from_disk == 4
+
+
+def test_a_held_out_phrasing_leaves_its_fact_entirely(shipped_semantic_matcher):
+    """Asked with itself held out, a phrasing is not found in its fact's meaning either: the
+    fact's closest phrasing and its centroid are those of its other phrasings."""
+    matcher = shipped_semantic_matcher
+    semantic = matcher.semantic
+    f = next(i for i, fact in enumerate(matcher.facts) if len(fact.phrasings) > 2)
+    row = int(semantic.first_phrasing[f])
+    vector = semantic.phrasings[row].astype(np.float32)
+    assert semantic.best_phrasing(vector, [f])[0] > 0.99  # itself
+    assert semantic.best_phrasing(vector, [f], held_out=row)[0] < 0.99
+    assert semantic.by_centroid(vector, row)[f] < semantic.by_centroid(vector)[f]
+    others = [i for i in range(len(matcher.facts)) if i != f]
+    assert np.array_equal(semantic.by_centroid(vector, row)[others],
+                          semantic.by_centroid(vector)[others])
+
+
+def test_a_fact_whose_only_phrasing_is_held_out_scores_nothing_by_meaning(embedder):
+    model = SemanticModel(embedder)
+    index = semantic_module.SemanticIndex(model, list(small_kb().facts.values()))
+    vector = index.phrasings[0].astype(np.float32)
+    assert index.best_phrasing(vector, [0, 1], held_out=0)[0] == 0.0
+    assert index.by_centroid(vector, 0)[0] == 0.0
+
+
+def test_where_the_bot_speaks_unprompted_it_needs_the_calibrated_confidence(shipped_kb):
+    from bot.core.service import AnswerService
+
+    service = AnswerService(shipped_kb)
+    level = service.unprompted_confidence
+    assert level == service.matcher.calibration.unprompted > service.matcher.thresholds.answer
+    question = "can machine learning be used in healthcare jobs"  # answered at ~0.62
+    addressed = service.ask(question, via="test", record=False)
+    assert addressed.answered and addressed.confidence < level
+    unprompted = service.ask(question, via="test", record=False, mode=Mode.UNPROMPTED)
+    assert not unprompted.answered
+    assert AnswerService(shipped_kb, semantic=None).unprompted_confidence == 0.6
+
+
+def test_an_edit_reuses_the_calibration_until_the_knowledge_base_drifts(shipped_kb):
+    """A moderator's edit does not pay for a new calibration; edits that together change
+    more than `DRIFT` of the phrasings do."""
+    from bot.core.matching.calibration import DRIFT
+    from bot.core.service import AnswerService
+
+    service = AnswerService(shipped_kb)
+    first = service.matcher.calibration
+    fact = next(iter(shipped_kb.facts.values()))
+    edited = replace(fact, alternates=(*fact.alternates, "a phrasing a moderator just added"))
+    service.replace(replace(shipped_kb, facts={**shipped_kb.facts, fact.id: edited}))
+    assert service.matcher.calibration is first
+    phrasings = sum(len(f.phrasings) for f in shipped_kb.facts.values())
+    many = int(2 * DRIFT * phrasings)  # well past the drift allowed
+    added = tuple(f"new phrasing {i}" for i in range(many))
+    grown = replace(fact, alternates=(*fact.alternates, *added))
+    service.replace(replace(shipped_kb, facts={**shipped_kb.facts, fact.id: grown}))
+    assert service.matcher.calibration is not first
+    assert service.matcher.calibration.asked > 0
+
+
+def test_a_key_ending_in_a_zero_byte_survives_the_file(tmp_path):
+    """numpy's fixed-size byte strings drop trailing NULs: the keys are stored as bytes rows."""
+    text = "question 224"  # its key ends with b"\0"
+    from bot.core.matching.embedding_cache import text_key
+
+    assert text_key(text).endswith(b"\0")
+    cache = EmbeddingCache(MODEL_SHA256, DIMENSION, tmp_path)
+    cache.put([text, "question 1"], np.ones((2, DIMENSION), dtype=np.float32))
+    cache.save()
+    reread = EmbeddingCache(MODEL_SHA256, DIMENSION, tmp_path)
+    keys = [text_key(text), text_key("question 1")]
+    assert reread.missing(keys) == [] and reread.on_disk(keys)

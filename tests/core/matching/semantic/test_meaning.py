@@ -1,0 +1,127 @@
+"""The meaning signal with the real bundled model: the embedder, what meaning answers and
+declines, the calibration, and the lexical fallback when the model can not be used."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from bot.core.knowledge.models import Fact
+from bot.core.matching import Matcher
+from bot.core.matching.embedding import (
+    DIMENSION,
+    MODEL_PATH_ENV,
+    MODEL_SHA256,
+    EmbeddingUnavailable,
+    default_model_path,
+    file_sha256,
+    load_embedder,
+)
+from bot.core.matching.semantic import semantic_model
+from bot.core.matching.thresholds import DEFAULT_THRESHOLDS
+
+
+def test_the_model_file_is_the_pinned_one():
+    assert file_sha256(default_model_path()) == MODEL_SHA256
+
+
+def test_vectors_are_unit_length_and_mean_what_the_texts_mean(embedder):
+    vectors = embedder.embed([
+        "how much do machine learning engineers earn",
+        "what is the salary of an ML engineer",
+        "what is the capital of France",
+    ])
+    assert vectors.shape == (3, DIMENSION)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    same, other = vectors[0] @ vectors[1], vectors[0] @ vectors[2]
+    assert same > 0.6 > other
+
+
+def test_padding_does_not_change_a_vector(embedder):
+    """Texts are padded to the longest of their batch: the mask keeps the padding out."""
+    alone = embedder.embed_one("ml pay")
+    batched = embedder.embed(["ml pay", "a much longer question about the pay of engineers"])[0]
+    assert np.allclose(alone, batched, atol=1e-3)
+
+
+def test_a_missing_model_is_a_clear_error(tmp_path):
+    with pytest.raises(EmbeddingUnavailable, match="not found"):
+        load_embedder(tmp_path / "model.onnx")
+
+
+def test_a_foreign_or_corrupt_model_is_refused(tmp_path):
+    fake = tmp_path / "model.onnx"
+    fake.write_bytes(b"not a model")
+    with pytest.raises(EmbeddingUnavailable, match="not the pinned"):
+        load_embedder(fake)
+
+
+def test_without_the_model_the_matcher_answers_with_words_alone(
+    fresh_models, monkeypatch, tmp_path, caplog, shipped_kb
+):
+    (tmp_path / "model.onnx").write_bytes(b"\0" * 100)
+    monkeypatch.setenv(MODEL_PATH_ENV, str(tmp_path / "model.onnx"))
+    with caplog.at_level(logging.WARNING):
+        assert semantic_model() is None
+        assert semantic_model(tmp_path) is None
+        matcher = Matcher(shipped_kb)
+    warnings = [r for r in caplog.records if "semantic matching off" in r.getMessage()]
+    assert len(warnings) == 1  # one clear line, not one per build
+    assert matcher.semantic is None and matcher.thresholds == DEFAULT_THRESHOLDS
+    result = matcher.match("how much does a machine learning engineer make")
+    assert result.answered and result.fact.id == "average-salary"
+
+
+def test_the_model_can_be_turned_off(fresh_models, monkeypatch):
+    monkeypatch.setenv(MODEL_PATH_ENV, "off")
+    assert semantic_model() is None
+
+
+def test_meaning_answers_a_question_worded_in_a_way_nobody_wrote_down(
+    shipped_matcher, shipped_semantic_matcher
+):
+    question = "will there still be demand for people who build ML models in ten years"
+    assert not shipped_matcher.match(question).answered  # words alone: too unsure
+    result = shipped_semantic_matcher.match(question)
+    assert result.answered and result.fact.id == "ml-skills-demand-growth"
+
+
+def test_meaning_still_declines_what_the_knowledge_base_does_not_cover(shipped_semantic_matcher):
+    for question in ("whats the weather in paris", "how much does a nurse make",
+                     "what is the best pizza topping"):
+        assert not shipped_semantic_matcher.match(question).answered, question
+
+
+def test_calibration_is_learned_from_the_knowledge_base(shipped_semantic_matcher):
+    calibration = shipped_semantic_matcher.calibration
+    assert calibration is not None and calibration.asked > 100
+    low, mid, high = calibration.uncovered
+    assert low < mid < high
+    assert shipped_semantic_matcher.thresholds.answer == pytest.approx(mid)
+    # a covered question scores above what an uncovered one usually does
+    assert calibration.covered_median > mid
+    assert calibration.unprompted >= shipped_semantic_matcher.thresholds.answer
+
+
+def test_a_knowledge_base_of_one_phrasing_per_fact_is_calibrated_too(shipped_kb):
+    cut = replace(shipped_kb, facts={
+        fid: replace(f, alternates=(), keywords=()) for fid, f in shipped_kb.facts.items()
+    })
+    matcher = Matcher(cut)
+    assert matcher.calibration.asked == len(cut.facts)
+    assert matcher.thresholds != Matcher(shipped_kb).thresholds
+
+
+def test_a_fact_added_with_two_phrasings_is_reachable(shipped_kb):
+    new = Fact(
+        id="cv-channel", topic="community",
+        question="Where do I post my CV for feedback?",
+        alternates=("where can i get my resume reviewed",),
+        answer="Post it in #cv-review.",
+    )
+    kb = replace(shipped_kb, facts={**shipped_kb.facts, new.id: new})
+    result = Matcher(kb).match("where should i share my resume to get feedback on it")
+    assert result.answered and result.fact.id == "cv-channel"
