@@ -1,0 +1,1 @@
+"""matcher_speed_invariants: split along its sections."""
