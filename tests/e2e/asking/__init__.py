@@ -1,0 +1,1 @@
+"""asking: split along its sections."""
