@@ -11,7 +11,7 @@ from bot.core.matching.rules import RULES, Rules
 from bot.devtools.bench.ablation import ALL_ON, GoldSet, format_ablation, run_ablation
 from bot.devtools.bench.datasets import parse_dataset
 from bot.devtools.evaluation import GoldQuestion
-from tests.devtools.test_bench import TINY, run_cli, write
+from tests.devtools.bench.shared import TINY, run_cli, write
 
 
 def test_rules_are_all_on_by_default_and_unknown_names_are_refused():

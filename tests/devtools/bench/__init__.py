@@ -1,0 +1,1 @@
+"""bench: split along its sections."""
