@@ -71,3 +71,65 @@ ATTACHMENT_ONLY_REPLY = ("I can only read questions written as text: please type
                          "message.")
 EMPTY_MENTION_REPLY = ("Hi! Ask me anything about becoming a machine learning engineer, e.g. "
                        "*how much do ML engineers earn?* `/help` shows everything I can do.")
+
+
+# -- who may do what ---------------------------------------------------------------------------
+
+EDITING_OFF = (
+    "Editing the knowledge base is off. To turn it on, set `CAREERBOT_ADMIN_GUILDS` to this "
+    "server's id{where} and restart the bot. The knowledge base is shared by every server "
+    "the bot is in, so only the servers listed there may change it.")
+NOT_HERE = ("This server may not change the knowledge base: it is shared by every server the bot "
+            "is in, and only the servers in `CAREERBOT_ADMIN_GUILDS` may edit it.")
+NOT_A_MODERATOR = ("Only moderators can change the knowledge base (Manage Server, or a role in "
+                   "`CAREERBOT_MODERATOR_ROLES`).")
+NOT_YOUR_CONTROLS = "These controls belong to the moderator who opened them."
+NOT_YOUR_FORM = "This form belongs to someone else."
+NOT_YOUR_MENU = "This menu belongs to someone else: run `/topics` for your own."
+OWNER_ONLY = "Only the bot's owner can see its status."
+SYNCED = "Synced application commands: {scopes}."
+
+# -- moderators: /kb -----------------------------------------------------------------------------
+
+NO_TOPIC = "There is no topic `{topic}`."
+NO_FACT = "There is no fact `{fact}`."
+NO_SUCH_CHANGE = "There is no such change: see `/kb history`."
+ADDED = "Added `{fact}` to topic `{topic}`: it answers now."
+SAVED = "Saved `{fact}`."
+ALSO_ANSWERS = "`{fact}` now also answers *{phrasing}*."
+REVERTED = "Reverted change #{change}."
+CHANGE_NUMBER = "{message} (change #{change})"
+READS_LIKE = ("\n⚠️ Worded like this it reads more like `{other}`: questions asked that way may "
+              "still get `{other}`'s answer. If it belongs there, `/kb revert` this change and "
+              "attach it to that fact.")
+CONFIRM_REMOVE = "Remove `{fact}`: *{question}*?"
+REMOVED = "Removed `{fact}` (change #{change}; `/kb revert` undoes it)."
+CANCELLED = "Cancelled: nothing changed."
+FILES = "{count} file(s)."
+FILE_TOO_LARGE = "`{name}` is {size:,} bytes; the limit is {limit:,}."
+CANNOT_DOWNLOAD = "Cannot download the attachment: {error}"
+CHANGES_NOTHING = "That file changes nothing."
+WOULD_CHANGE = "This would change:\n{summary}"
+IMPORTED = "Imported."
+NO_CHANGES_YET = "No changes recorded yet."
+FILES_INVALID = ("The files on disk are invalid: still answering from the last good knowledge "
+                 "base. Problems:")
+RELOADED = "Reloaded: {facts} facts in {topics} topics."
+NOTHING_MISSED = "Nothing missed: every question was answered. 🎉"
+DISMISSED = "Dismissed *{question}*."
+REFUSED_SAVE = "Not saved"
+REFUSED_REMOVE = "Not removed"
+WOULD_BE_INVALID = "{refused}: the knowledge base would be invalid."
+REFUSED_IMPORT = "Not imported"
+REFUSED_HISTORY = "Cannot read the history"
+STATS_AWAY = "Cannot read the statistics: {error}."
+MISSED_AWAY = "Cannot read the missed questions: {error}."
+DISMISS_AWAY = "Could not dismiss it: the database is unavailable."
+
+# -- votes ---------------------------------------------------------------------------------------
+
+FEEDBACK_THANKS = "Thanks for the feedback!"
+VOTE_AWAY = "Thanks! I couldn't save your vote right now, sorry."
+VOTE_NOTED = "Thanks! Noted as {verdict}."
+VOTE_CHANGED = "You had already voted on this answer: changed to {verdict}."
+NO_TEXT_IN_MESSAGE = "That message has no text I can read, so I can't answer it."

@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import discord
 
+from bot import texts
 from bot.discord.errors import ReportingView
 from bot.settings import Settings
 
-OFF = ("Editing the knowledge base is off. To turn it on, set `CAREERBOT_ADMIN_GUILDS` to this "
-       "server's id{where} and restart the bot. The knowledge base is shared by every server "
-       "the bot is in, so only the servers listed there may change it.")
-NOT_HERE = ("This server may not change the knowledge base: it is shared by every server the bot "
-            "is in, and only the servers in `CAREERBOT_ADMIN_GUILDS` may edit it.")
-NOT_A_MODERATOR = ("Only moderators can change the knowledge base (Manage Server, or a role in "
-                   "`CAREERBOT_MODERATOR_ROLES`).")
+OFF = texts.EDITING_OFF
+NOT_HERE = texts.NOT_HERE
+NOT_A_MODERATOR = texts.NOT_A_MODERATOR
 
 
 def refusal(settings: Settings, interaction: discord.Interaction) -> str | None:
@@ -64,7 +61,6 @@ class ModeratorView(ReportingView):
         if not await check(self.settings, interaction):
             return False
         if interaction.user.id != self.owner_id:
-            await interaction.response.send_message(
-                "These controls belong to the moderator who opened them.", ephemeral=True)
+            await interaction.response.send_message(texts.NOT_YOUR_CONTROLS, ephemeral=True)
             return False
         return True

@@ -46,7 +46,9 @@ from bot.texts import (
     NO_DATABASE,
     NOT_ALLOWED,
     OUT_OF_DATE,
+    REFUSED_SAVE,
     SORRY,
+    WOULD_BE_INVALID,
 )
 
 log = logging.getLogger(__name__)
@@ -67,7 +69,7 @@ class UnusableInput(Exception):
 class Doing:
     """What an interaction was doing, for the wording of its errors (see `doing`)."""
 
-    refused: str = "Not saved"
+    refused: str = REFUSED_SAVE
     """How a refused edit starts ("Not removed", "Cannot read the history")."""
     storage: str = DATABASE_AWAY
     """What to say when the database is unavailable (`{error}`: why)."""
@@ -124,7 +126,7 @@ def wording(error: BaseException, how: Doing, *, answered: bool = False) -> Repl
             return Reply(clip(f"{how.refused}: {original}", MESSAGE), in_place=how.in_place)
         if isinstance(original, EditRejected):
             text = issues_text(original.issues,
-                               f"{how.refused}: the knowledge base would be invalid.")
+                               WOULD_BE_INVALID.format(refused=how.refused))
         else:
             text = clip(f"{how.refused}: {original}", MESSAGE)
         return Reply(text, view=retry)

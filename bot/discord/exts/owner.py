@@ -11,7 +11,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import __version__
+from bot import __version__, texts
 from bot.core.storage.database import StorageUnavailable
 from bot.discord.client import CareerBot
 
@@ -29,7 +29,7 @@ class Owner(commands.Cog):
     @app_commands.default_permissions(administrator=True)
     async def status(self, interaction: discord.Interaction) -> None:
         if not await self.bot.is_owner(interaction.user):
-            await interaction.response.send_message("Only the bot's owner can see its status.",
+            await interaction.response.send_message(texts.OWNER_ONLY,
                                                     ephemeral=True)
             return
         service = self.bot.service
@@ -63,7 +63,7 @@ class Owner(commands.Cog):
     async def sync(self, ctx: commands.Context) -> None:
         """`@CareerBot sync`: push the application commands to Discord now."""
         scopes = await self.bot.sync_commands(force=True)
-        await ctx.reply(f"Synced application commands: {', '.join(scopes)}.",
+        await ctx.reply(texts.SYNCED.format(scopes=", ".join(scopes)),
                         mention_author=False)
 
 

@@ -15,6 +15,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import texts
 from bot.core.answers import Answer
 from bot.core.matching import MAX_QUESTION_CHARS
 from bot.core.modes import Mode, worth_answering
@@ -232,7 +233,7 @@ class Questions(commands.Cog):
         text = message.content.strip()
         if not text:
             await interaction.response.send_message(
-                "That message has no text I can read, so I can't answer it.", ephemeral=True
+                texts.NO_TEXT_IN_MESSAGE, ephemeral=True
             )
             return
         await self._answer_interaction(interaction, text, via="context-menu",

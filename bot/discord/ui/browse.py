@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
+from bot import texts
 from bot.core.knowledge.models import Fact, Topic
 from bot.discord import limits
 from bot.discord.errors import ReportingView, doing
@@ -80,7 +81,7 @@ class TopicsView(ReportingView):
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if interaction.user.id != self.owner_id:
             await interaction.response.send_message(
-                "This menu belongs to someone else: run `/topics` for your own.", ephemeral=True
+                texts.NOT_YOUR_MENU, ephemeral=True
             )
             return False
         return True

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 
 import discord
 
+from bot import texts
 from bot.core.knowledge.models import Citation, Fact
 from bot.core.knowledge.schema import MAX_ANSWER, MAX_QUESTION, MAX_QUOTE
 from bot.discord.errors import ReportingModal, ReportingView
@@ -102,7 +103,7 @@ class RetryView(ReportingView):
     @discord.ui.button(label="Fix and try again", style=discord.ButtonStyle.primary)
     async def retry(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:
         if interaction.user.id != self.owner_id:
-            await interaction.response.send_message("This form belongs to someone else.",
+            await interaction.response.send_message(texts.NOT_YOUR_FORM,
                                                     ephemeral=True)
             return
         await interaction.response.send_modal(self._form())

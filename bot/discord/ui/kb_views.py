@@ -7,6 +7,7 @@ from typing import Protocol
 
 import discord
 
+from bot import texts
 from bot.core.knowledge.models import Fact, Topic
 from bot.core.missed import MissedGroup
 from bot.discord import limits
@@ -38,7 +39,7 @@ class ConfirmView(ModeratorView):
     @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
     async def cancel(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:
         self._finish()
-        await interaction.response.edit_message(content="Cancelled: nothing changed.",
+        await interaction.response.edit_message(content=texts.CANCELLED,
                                                 embed=None, view=self)
 
 

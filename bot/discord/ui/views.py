@@ -107,12 +107,12 @@ class VoteButton(
             await interaction.response.send_message(GONE, ephemeral=True)
             return
         if interaction.message is None or bot.database is None:
-            await interaction.response.send_message("Thanks for the feedback!", ephemeral=True)
+            await interaction.response.send_message(texts.FEEDBACK_THANKS, ephemeral=True)
             return
         question = None
         if interaction.message.embeds:
             question = interaction.message.embeds[0].title
-        doing(interaction, storage="Thanks! I couldn't save your vote right now, sorry.")
+        doing(interaction, storage=texts.VOTE_AWAY)
         first = await within_deadline(interaction, bot.database.record_vote(
             answer_key=str(interaction.message.id),
             user_id=interaction.user.id,
@@ -122,8 +122,7 @@ class VoteButton(
             guild_id=interaction.guild_id,
         ))
         verdict = "helpful" if self.helpful else "not helpful"
-        text = (f"Thanks! Noted as {verdict}." if first
-                else f"You had already voted on this answer: changed to {verdict}.")
+        text = (texts.VOTE_NOTED if first else texts.VOTE_CHANGED).format(verdict=verdict)
         await respond(interaction, text, ephemeral=True)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
+from bot import texts
 from bot.core.knowledge.models import Fact
 from bot.discord import checks as gate
 from bot.discord.deadline import update
@@ -29,7 +30,7 @@ class EditCommands(KbPlumbing):
             result = await self._edit(interaction, self.store.add_fact, topic_id, fact,
                                       actor=actor_of(interaction.user))
             await self._applied(interaction, result,
-                                f"Added `{fact.id}` to topic `{topic_id}`: it answers now.")
+                                texts.ADDED.format(fact=fact.id, topic=topic_id))
 
         return FactForm("New fact", values, submit)
 
@@ -37,7 +38,7 @@ class EditCommands(KbPlumbing):
     @app_commands.describe(topic="The topic the fact belongs to")
     async def add(self, interaction: discord.Interaction, topic: str) -> None:
         if self.bot.service.knowledge.topic(topic) is None:
-            await self._say(interaction, f"There is no topic `{clip(topic, 64)}`.")
+            await self._say(interaction, texts.NO_TOPIC.format(topic=clip(topic, 64)))
             return
         await interaction.response.send_modal(self._add_form(topic, FormValues()))
 
@@ -51,7 +52,7 @@ class EditCommands(KbPlumbing):
             self._retry(interaction, lambda: self._edit_form(base, submitted))
             result = await self._edit(interaction, self.store.edit_fact, base.id, new,
                                       actor=actor_of(interaction.user), base=base)
-            await self._applied(interaction, result, f"Saved `{base.id}`.")
+            await self._applied(interaction, result, texts.SAVED.format(fact=base.id))
 
         return FactForm(f"Edit {base.id}", values, submit)
 
@@ -71,17 +72,18 @@ class EditCommands(KbPlumbing):
             return
 
         async def confirmed(click: discord.Interaction) -> None:
-            doing(click, refused="Not removed", in_place=view)
+            doing(click, refused=texts.REFUSED_REMOVE, in_place=view)
             result = await self._edit(click, self.store.remove_fact, fact,
                                       actor=actor_of(click.user))
             await update(
                 click,
-                content=f"Removed `{fact}` (change #{result.change.id}; `/kb revert` undoes it).",
+                content=texts.REMOVED.format(fact=fact, change=result.change.id),
                 view=view)
             await self.post_modlog(result.change)
 
         view = ConfirmView(self.settings, interaction.user.id, confirmed, label="Remove")
-        await self._say(interaction, f"Remove `{fact}`: *{clip(current.question, 200)}*?",
+        await self._say(interaction, texts.CONFIRM_REMOVE.format(
+                            fact=fact, question=clip(current.question, 200)),
                         view=view)
 
     remove.autocomplete("fact")(KbPlumbing.fact_autocomplete)
@@ -93,7 +95,7 @@ class EditCommands(KbPlumbing):
         result = await self._edit(interaction, self.store.add_alias, fact, phrasing,
                                   actor=actor_of(interaction.user))
         await self._applied(interaction, result,
-                            f"`{fact}` now also answers *{clip(phrasing, 200)}*.",
+                            texts.ALSO_ANSWERS.format(fact=fact, phrasing=clip(phrasing, 200)),
                             new_phrasing=(fact, phrasing))
 
     alias.autocomplete("fact")(KbPlumbing.fact_autocomplete)

@@ -8,6 +8,7 @@ import zipfile
 import discord
 from discord import app_commands
 
+from bot import texts
 from bot.core.editing import MAX_IMPORT_FILE_BYTES, MAX_IMPORT_TOTAL_BYTES
 from bot.discord import limits
 from bot.discord.deadline import update
@@ -35,40 +36,41 @@ class FileCommands(KbPlumbing):
                     archive.writestr(name, data)
             buffer.seek(0)
             attachments = [discord.File(buffer, filename="knowledge.zip")]
-        await self._say(interaction, f"{len(files)} file(s).", files=attachments)
+        await self._say(interaction, texts.FILES.format(count=len(files)), files=attachments)
 
     @app_commands.command(name="import",
                           description="Replace topic files with an uploaded YAML file")
     async def import_(self, interaction: discord.Interaction,
                       file: discord.Attachment) -> None:
         if file.size > MAX_IMPORT_FILE_BYTES or file.size > MAX_IMPORT_TOTAL_BYTES:
-            await self._say(interaction, f"`{clip(file.filename, 100)}` is {file.size:,} bytes; "
-                                         f"the limit is {MAX_IMPORT_FILE_BYTES:,}.")
+            await self._say(interaction, texts.FILE_TOO_LARGE.format(
+                name=clip(file.filename, 100), size=file.size, limit=MAX_IMPORT_FILE_BYTES))
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         interaction.extras["thinking"] = True
         try:
             data = await file.read()
         except discord.HTTPException as exc:
-            await self._say(interaction, f"Cannot download the attachment: {exc.text or exc}")
+            await self._say(interaction, texts.CANNOT_DOWNLOAD.format(error=exc.text or exc))
             return
         files = {file.filename: data}
         actor = actor_of(interaction.user)
         summary = await self._run(interaction, self.store.import_topics, files, actor=actor,
                                   apply=False)
         if not summary.has_changes:
-            await self._say(interaction, "That file changes nothing.")
+            await self._say(interaction, texts.CHANGES_NOTHING)
             return
 
         async def confirmed(click: discord.Interaction) -> None:
-            doing(click, refused="Not imported", in_place=view)
+            doing(click, refused=texts.REFUSED_IMPORT, in_place=view)
             applied = await self._edit(click, self.store.import_topics, files, actor=actor,
                                        apply=True)
-            await update(click, content="Imported.", view=view)
+            await update(click, content=texts.IMPORTED, view=view)
             if applied.change is not None:
                 await self.post_modlog(applied.change)
 
         view = ConfirmView(self.settings, interaction.user.id, confirmed, label="Apply")
         await self._say(
-            interaction, clip(f"This would change:\n{summary.describe()}", limits.MESSAGE),
+            interaction, clip(texts.WOULD_CHANGE.format(summary=summary.describe()),
+                              limits.MESSAGE),
             view=view)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
+from bot import texts
 from bot.discord import limits
 from bot.discord.errors import doing, issues_text
 from bot.discord.exts.kb.plumbing import KbPlumbing, actor_of
@@ -19,10 +20,10 @@ class HistoryCommands(KbPlumbing):
 
     @app_commands.command(name="history", description="Recent changes, with who and when")
     async def history(self, interaction: discord.Interaction, fact: str | None = None) -> None:
-        doing(interaction, refused="Cannot read the history")
+        doing(interaction, refused=texts.REFUSED_HISTORY)
         changes = await self._run(interaction, self.store.changes, fact, 15)
         if not changes:
-            await self._say(interaction, "No changes recorded yet.")
+            await self._say(interaction, texts.NO_CHANGES_YET)
             return
         lines = [f"`#{c.id}` <t:{int(c.at)}:R> **{clip(c.actor, 60)}**: {clip(c.summary, 200)}"
                  for c in changes]
@@ -39,20 +40,18 @@ class HistoryCommands(KbPlumbing):
     async def revert(self, interaction: discord.Interaction,
                      change: app_commands.Range[int, 1, MAX_CHANGE_ID]) -> None:
         if type(change) is not int or not 1 <= change <= MAX_CHANGE_ID:
-            await self._say(interaction, "There is no such change: see `/kb history`.")
+            await self._say(interaction, texts.NO_SUCH_CHANGE)
             return  # a crafted interaction (Discord checks the range in its own client)
         result = await self._edit(interaction, self.store.revert, change,
                                   actor=actor_of(interaction.user))
-        await self._applied(interaction, result, f"Reverted change #{change}.")
+        await self._applied(interaction, result, texts.REVERTED.format(change=change))
 
     @app_commands.command(name="reload", description="Re-read the knowledge files from disk")
     async def reload(self, interaction: discord.Interaction) -> None:
         report = await self._edit(interaction, self.store.load)
         if report.knowledge is None:
-            await self._say(interaction, issues_text(
-                report.issues, "The files on disk are invalid: still answering from the last "
-                               "good knowledge base. Problems:"))
+            await self._say(interaction, issues_text(report.issues, texts.FILES_INVALID))
             return
         kb = report.knowledge
-        await self._say(interaction, f"Reloaded: {len(kb.facts)} facts in {len(kb.topics)} "
-                                     "topics.")
+        await self._say(interaction, texts.RELOADED.format(facts=len(kb.facts),
+                                                           topics=len(kb.topics)))

@@ -13,6 +13,7 @@ import aiohttp
 import discord
 from discord import app_commands
 
+from bot import texts
 from bot.core.editing import Change, EditResult
 from bot.core.knowledge.models import Fact
 from bot.core.matching.overlaps import reads_like
@@ -73,20 +74,18 @@ class KbPlumbing:
         """An edit landed (and answers: see `_edit`): tell the moderator, post it to the mod
         log. With `new_phrasing` (fact id, phrasing), also say if the phrasing reads more like
         another fact."""
-        text = f"{message} (change #{result.change.id})"
+        text = texts.CHANGE_NUMBER.format(message=message, change=result.change.id)
         if new_phrasing is not None:
             other = reads_like(self.bot.service.matcher, *new_phrasing)
             if other is not None:
-                text += (f"\n⚠️ Worded like this it reads more like `{other}`: questions asked"
-                         f" that way may still get `{other}`'s answer. If it belongs there,"
-                         " `/kb revert` this change and attach it to that fact.")
+                text += texts.READS_LIKE.format(other=other)
         await self._say(interaction, text)
         await self.post_modlog(result.change)
 
     async def _fact_or_say(self, interaction: discord.Interaction, fact_id: str) -> Fact | None:
         fact = self.bot.service.knowledge.facts.get(fact_id)
         if fact is None:
-            await self._say(interaction, f"There is no fact `{clip(fact_id, 64)}`.")
+            await self._say(interaction, texts.NO_FACT.format(fact=clip(fact_id, 64)))
         return fact
 
     async def post_modlog(self, change: Change) -> None:

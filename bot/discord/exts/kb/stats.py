@@ -8,6 +8,7 @@ import time
 import discord
 from discord import app_commands
 
+from bot import texts
 from bot.discord import limits
 from bot.discord.deadline import within_deadline
 from bot.discord.errors import NoDatabase, doing
@@ -29,7 +30,7 @@ class StatsCommands(KbPlumbing):
             raise NoDatabase
         days = PERIODS.get(period, 7)
         since = time.time() - days * 86400
-        doing(interaction, storage="Cannot read the statistics: {error}.")
+        doing(interaction, storage=texts.STATS_AWAY)
         stats = await within_deadline(interaction, self.bot.database.stats(since))
         share = f"{stats.answered / stats.asked:.0%}" if stats.asked else "–"
         embed = discord.Embed(title=f"The last {period}", colour=ANSWER_COLOUR)

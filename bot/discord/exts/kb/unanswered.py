@@ -8,6 +8,7 @@ import contextlib
 import discord
 from discord import app_commands
 
+from bot import texts
 from bot.core.knowledge.models import Fact
 from bot.core.missed import MissedGroup, group_missed
 from bot.core.storage.database import StorageUnavailable
@@ -30,11 +31,11 @@ class UnansweredCommands(EditCommands):
     async def unanswered(self, interaction: discord.Interaction) -> None:
         if self.bot.database is None:
             raise NoDatabase
-        doing(interaction, storage="Cannot read the missed questions: {error}.")
+        doing(interaction, storage=texts.MISSED_AWAY)
         rows = await within_deadline(interaction, self.bot.database.missed_questions())
         groups = group_missed(rows)
         if not groups:
-            await self._say(interaction, "Nothing missed: every question was answered. 🎉")
+            await self._say(interaction, texts.NOTHING_MISSED)
             return
         lines = [f"**{g.count}×** {clip(g.question, 150)}"
                  f" — {', '.join(f'{n} {why}' for why, n in g.reasons.items())}"
@@ -58,7 +59,8 @@ class UnansweredCommands(EditCommands):
         if self.bot.database is not None:
             await self._dismiss_quietly(group)
         await self._applied(interaction, result,
-                            f"`{fact_id}` now also answers *{clip(group.question, 200)}*.",
+                            texts.ALSO_ANSWERS.format(fact=fact_id,
+                                                      phrasing=clip(group.question, 200)),
                             new_phrasing=(fact_id, group.question))
 
     async def new_fact(self, interaction: discord.Interaction, topic_id: str,
@@ -67,9 +69,9 @@ class UnansweredCommands(EditCommands):
             self._add_form(topic_id, FormValues(question=group.question[:100])))
 
     async def dismiss(self, interaction: discord.Interaction, group: MissedGroup) -> None:
-        doing(interaction, storage="Could not dismiss it: the database is unavailable.")
+        doing(interaction, storage=texts.DISMISS_AWAY)
         await within_deadline(interaction, self.bot.database.dismiss(list(group.wordings)))
-        await self._say(interaction, f"Dismissed *{clip(group.question, 200)}*.")
+        await self._say(interaction, texts.DISMISSED.format(question=clip(group.question, 200)))
 
     async def _dismiss_quietly(self, group: MissedGroup) -> None:
         """Attached to a fact, the question leaves the queue; if the database is away it stays
