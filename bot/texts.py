@@ -133,3 +133,65 @@ VOTE_AWAY = "Thanks! I couldn't save your vote right now, sorry."
 VOTE_NOTED = "Thanks! Noted as {verdict}."
 VOTE_CHANGED = "You had already voted on this answer: changed to {verdict}."
 NO_TEXT_IN_MESSAGE = "That message has no text I can read, so I can't answer it."
+
+
+# -- help, sources, browsing ---------------------------------------------------------------------
+
+HELP_TITLE = "CareerBot help"
+HELP_ABOUT = ("I answer questions about becoming a **machine learning engineer**: pay, job "
+              "outlook, the role, skills, degrees and the path in, related careers, what machine "
+              "learning is and where to start learning. Every answer cites its source.")
+HELP_HOW = "**How to ask**"
+HELP_WAYS = (
+    "• `/ask question:` with autocomplete as you type",
+    "• mention me with your question, or reply to one of my messages",
+    "• send me a direct message",
+    "• right-click a message → Apps → **Answer with CareerBot**",
+    "• `/topics` to browse everything I know, `/sources` for my sources",
+)
+HELP_UNPROMPTED = "• in the Q&A channels I answer questions unprompted when I'm sure"
+HELP_KNOWS = "I know {facts} answers in {topics} topics. If I don't know, I say so: I never guess."
+SOURCES_TITLE = "Where my answers come from"
+SOURCES_ABOUT = "Every answer quotes one of these, with the original source it credits."
+SOURCE_FIELD = "Source {n}: {heading}"
+CONFIDENCE_FOOTER = "How sure I am: {words} ({confidence:.0%}) · Was this helpful? Vote below."
+TOPIC_EMPTY = "No questions in this topic yet."
+TOPIC_FOOTER = ("Topic {topic} of {topics} · page {page} of {pages} · pick a question to see "
+                "its answer")
+NO_QUESTIONS = "(no questions)"
+CHOOSE_TOPIC = "Choose a topic"
+CHOOSE_QUESTION = "Choose a question"
+PREVIOUS = "Previous"
+NEXT = "Next"
+HELPFUL = "Helpful"
+NOT_HELPFUL = "Not helpful"
+
+# -- moderators' screens ---------------------------------------------------------------------------
+
+CONFIRM = "Confirm"
+CANCEL = "Cancel"
+REMOVE = "Remove"
+APPLY = "Apply"
+ASKED_TIMES = "asked {count}×"
+PICK_A_QUESTION_FIRST = "(pick a question first)"
+MISSED_PICK = "1. Pick a question people asked"
+MISSED_ATTACH = "2a. Attach it to this fact as a new phrasing"
+MISSED_NEW_FACT = "2b. Or start a new fact from it, in topic…"
+MISSED_DISMISS = "2c. Dismiss it"
+MISSED_TITLE = "Questions the bot missed, most frequent first"
+MISSED_FOOTER = "{groups} group(s) of alike questions"
+HISTORY_TITLE_FACT = "Changes to `{fact}`"
+HISTORY_TITLE = "Latest changes"
+HISTORY_FOOTER = "/kb revert change:<number> undoes one"
+MODLOG_TITLE = "Knowledge base change #{change}"
+STATS_TITLE = "The last {period}"
+STATS_CHART = "Questions in the last {period}"
+FORM_QUESTION = "Question"
+FORM_QUESTION_EXAMPLE = "How much does a machine learning engineer earn?"
+FORM_ALTERNATES = "Other phrasings (one per line)"
+FORM_ALTERNATES_EXAMPLE = "mle salary\nhow much do ml engineers make"
+FORM_ANSWER = "Answer"
+FORM_SOURCE = "Source id (see /sources)"
+FORM_QUOTE = "Quote from the source"
+FORM_RETRY = "Fix and try again"
+STATUS_TITLE = "CareerBot status"

@@ -54,7 +54,7 @@ class Owner(commands.Cog):
                                       else "unknown"),
             f"**Questions today (UTC)** {questions}",
         ]
-        embed = discord.Embed(title="CareerBot status", description="\n".join(lines),
+        embed = discord.Embed(title=texts.STATUS_TITLE, description="\n".join(lines),
                               colour=discord.Colour.blurple())
         await interaction.response.send_message(embed=embed, ephemeral=True)
 

@@ -59,7 +59,7 @@ class TopicsView(ReportingView):
         self.question_menu.options = [
             discord.SelectOption(label=clip(f.question, limits.SELECT_LABEL), value=f.id)
             for f in page_facts
-        ] or [discord.SelectOption(label="(no questions)", value="-")]
+        ] or [discord.SelectOption(label=texts.NO_QUESTIONS, value="-")]
         self.question_menu.disabled = not page_facts
         self.previous_page.disabled = self.page == 0
         self.next_page.disabled = self.page >= self.pages - 1
@@ -68,13 +68,13 @@ class TopicsView(ReportingView):
         lines = [f"• {f.question}" for f in self._page_facts()]
         embed = discord.Embed(
             title=clip(f"{self.topic.title}", limits.EMBED_TITLE),
-            description=clip("\n".join(lines) or "No questions in this topic yet.",
+            description=clip("\n".join(lines) or texts.TOPIC_EMPTY,
                              limits.EMBED_DESCRIPTION),
             colour=ANSWER_COLOUR,
         )
         embed.set_footer(
-            text=f"Topic {self.topic_index + 1} of {len(self.topics)} · "
-                 f"page {self.page + 1} of {self.pages} · pick a question to see its answer"
+            text=texts.TOPIC_FOOTER.format(topic=self.topic_index + 1, topics=len(self.topics),
+                                           page=self.page + 1, pages=self.pages)
         )
         return embed
 
@@ -88,7 +88,7 @@ class TopicsView(ReportingView):
 
     # -- components --------------------------------------------------------------------------
 
-    @discord.ui.select(placeholder="Choose a topic", row=0)
+    @discord.ui.select(placeholder=texts.CHOOSE_TOPIC, row=0)
     async def topic_menu(self, interaction: discord.Interaction, select: discord.ui.Select):
         index = int(select.values[0])
         if not 0 <= index < len(self.topics):
@@ -98,7 +98,7 @@ class TopicsView(ReportingView):
         self._refresh()
         await interaction.response.edit_message(embed=self.embed(), view=self)
 
-    @discord.ui.select(placeholder="Choose a question", row=1)
+    @discord.ui.select(placeholder=texts.CHOOSE_QUESTION, row=1)
     async def question_menu(
         self, interaction: discord.Interaction[CareerBot], select: discord.ui.Select
     ):
@@ -109,13 +109,13 @@ class TopicsView(ReportingView):
             ephemeral=True,
         )
 
-    @discord.ui.button(label="Previous", emoji="◀️", style=discord.ButtonStyle.secondary, row=2)
+    @discord.ui.button(label=texts.PREVIOUS, emoji="◀️", style=discord.ButtonStyle.secondary, row=2)
     async def previous_page(self, interaction: discord.Interaction, button: discord.ui.Button):
         self.page = max(0, self.page - 1)
         self._refresh()
         await interaction.response.edit_message(embed=self.embed(), view=self)
 
-    @discord.ui.button(label="Next", emoji="▶️", style=discord.ButtonStyle.secondary, row=2)
+    @discord.ui.button(label=texts.NEXT, emoji="▶️", style=discord.ButtonStyle.secondary, row=2)
     async def next_page(self, interaction: discord.Interaction, button: discord.ui.Button):
         self.page = min(self.pages - 1, self.page + 1)
         self._refresh()

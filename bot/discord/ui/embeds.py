@@ -39,12 +39,13 @@ def answer_embed(answer: Answer) -> discord.Embed:
     )
     for n, cited in enumerate(answer.citations[: limits.EMBED_FIELDS - 1], 1):
         embed.add_field(
-            name=clip(f"Source {n}: {texts.source_heading(cited)}", limits.EMBED_FIELD_NAME),
+            name=clip(texts.SOURCE_FIELD.format(n=n, heading=texts.source_heading(cited)),
+                      limits.EMBED_FIELD_NAME),
             value=_source_value(cited),
             inline=False,
         )
-    embed.set_footer(text=f"How sure I am: {texts.confidence_words(answer.confidence)}"
-                          f" ({answer.confidence:.0%}) · Was this helpful? Vote below.")
+    embed.set_footer(text=texts.CONFIDENCE_FOOTER.format(
+        words=texts.confidence_words(answer.confidence), confidence=answer.confidence))
     return _fit(embed)
 
 
@@ -67,8 +68,8 @@ def decline_embed(answer: Answer, knowledge: KnowledgeBase) -> discord.Embed:
 
 def sources_embed(knowledge: KnowledgeBase) -> discord.Embed:
     embed = discord.Embed(
-        title="Where my answers come from",
-        description="Every answer quotes one of these, with the original source it credits.",
+        title=texts.SOURCES_TITLE,
+        description=texts.SOURCES_ABOUT,
         colour=ANSWER_COLOUR,
     )
     for source in list(knowledge.sources.values())[:limits.EMBED_FIELDS]:
@@ -81,23 +82,12 @@ def sources_embed(knowledge: KnowledgeBase) -> discord.Embed:
 
 
 def help_embed(knowledge: KnowledgeBase, *, passive_channels: bool) -> discord.Embed:
-    lines = [
-        "I answer questions about becoming a **machine learning engineer**: pay, job outlook, "
-        "the role, skills, degrees and the path in, related careers, what machine learning is "
-        "and where to start learning. Every answer cites its source.",
-        "",
-        "**How to ask**",
-        "• `/ask question:` with autocomplete as you type",
-        "• mention me with your question, or reply to one of my messages",
-        "• send me a direct message",
-        "• right-click a message → Apps → **Answer with CareerBot**",
-        "• `/topics` to browse everything I know, `/sources` for my sources",
-    ]
+    lines = [texts.HELP_ABOUT, "", texts.HELP_HOW, *texts.HELP_WAYS]
     if passive_channels:
-        lines.append("• in the Q&A channels I answer questions unprompted when I'm sure")
-    lines += ["", f"I know {len(knowledge.facts)} answers in {len(knowledge.topics)} topics. "
-              "If I don't know, I say so: I never guess."]
-    return discord.Embed(title="CareerBot help", description="\n".join(lines),
+        lines.append(texts.HELP_UNPROMPTED)
+    lines += ["", texts.HELP_KNOWS.format(facts=len(knowledge.facts),
+                                          topics=len(knowledge.topics))]
+    return discord.Embed(title=texts.HELP_TITLE, description="\n".join(lines),
                          colour=ANSWER_COLOUR)
 
 

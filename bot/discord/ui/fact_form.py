@@ -66,20 +66,20 @@ class FactForm(ReportingModal):
         super().__init__(title=title[:45], timeout=1800)
         self._submit = on_submit
         self.question = discord.ui.TextInput(
-            label="Question", default=values.question[:MAX_QUESTION] or None,
-            max_length=MAX_QUESTION, placeholder="How much does a machine learning engineer earn?")
+            label=texts.FORM_QUESTION, default=values.question[:MAX_QUESTION] or None,
+            max_length=MAX_QUESTION, placeholder=texts.FORM_QUESTION_EXAMPLE)
         self.alternates = discord.ui.TextInput(
-            label="Other phrasings (one per line)", style=discord.TextStyle.paragraph,
+            label=texts.FORM_ALTERNATES, style=discord.TextStyle.paragraph,
             default=values.alternates[:MAX_ALTERNATES_TEXT] or None, required=False,
-            max_length=MAX_ALTERNATES_TEXT, placeholder="mle salary\nhow much do ml engineers make")
+            max_length=MAX_ALTERNATES_TEXT, placeholder=texts.FORM_ALTERNATES_EXAMPLE)
         self.answer = discord.ui.TextInput(
-            label="Answer", style=discord.TextStyle.paragraph,
+            label=texts.FORM_ANSWER, style=discord.TextStyle.paragraph,
             default=values.answer[:MAX_ANSWER] or None, max_length=MAX_ANSWER)
         self.source = discord.ui.TextInput(
-            label="Source id (see /sources)", default=values.source[:64] or None, max_length=64,
+            label=texts.FORM_SOURCE, default=values.source[:64] or None, max_length=64,
             placeholder="ml-engineer-article-2024")
         self.quote = discord.ui.TextInput(
-            label="Quote from the source", style=discord.TextStyle.paragraph,
+            label=texts.FORM_QUOTE, style=discord.TextStyle.paragraph,
             default=values.quote[:MAX_QUOTE] or None, max_length=MAX_QUOTE)
         for item in (self.question, self.alternates, self.answer, self.source, self.quote):
             self.add_item(item)
@@ -100,7 +100,7 @@ class RetryView(ReportingView):
         self.owner_id = owner_id
         self._form = form
 
-    @discord.ui.button(label="Fix and try again", style=discord.ButtonStyle.primary)
+    @discord.ui.button(label=texts.FORM_RETRY, style=discord.ButtonStyle.primary)
     async def retry(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:
         if interaction.user.id != self.owner_id:
             await interaction.response.send_message(texts.NOT_YOUR_FORM,

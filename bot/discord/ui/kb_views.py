@@ -21,7 +21,7 @@ class ConfirmView(ModeratorView):
 
     def __init__(self, settings: Settings, owner_id: int,
                  on_confirm: Callable[[discord.Interaction], Awaitable[None]],
-                 label: str = "Confirm") -> None:
+                 label: str = texts.CONFIRM) -> None:
         super().__init__(settings, owner_id, timeout=300)
         self._on_confirm = on_confirm
         self.confirm.label = label
@@ -31,12 +31,12 @@ class ConfirmView(ModeratorView):
             item.disabled = True  # type: ignore[attr-defined]
         self.stop()
 
-    @discord.ui.button(label="Confirm", style=discord.ButtonStyle.danger)
+    @discord.ui.button(label=texts.CONFIRM, style=discord.ButtonStyle.danger)
     async def confirm(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:
         self._finish()
         await self._on_confirm(interaction)
 
-    @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
+    @discord.ui.button(label=texts.CANCEL, style=discord.ButtonStyle.secondary)
     async def cancel(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:
         self._finish()
         await interaction.response.edit_message(content=texts.CANCELLED,
@@ -62,7 +62,7 @@ class MissedView(ModeratorView):
         self.selected: MissedGroup | None = None
         self.pick.options = [
             discord.SelectOption(label=clip(g.question, limits.SELECT_LABEL), value=str(i),
-                                 description=f"asked {g.count}×")
+                                 description=texts.ASKED_TIMES.format(count=g.count))
             for i, g in enumerate(self.groups)
         ]
         self.new_fact.options = [
@@ -79,9 +79,9 @@ class MissedView(ModeratorView):
             discord.SelectOption(label=clip(f.question, limits.SELECT_LABEL), value=f.id,
                                  description=clip(f.id, limits.SELECT_LABEL))
             for f in facts[:limits.SELECT_OPTIONS]
-        ] or [discord.SelectOption(label="(pick a question first)", value="-")]
+        ] or [discord.SelectOption(label=texts.PICK_A_QUESTION_FIRST, value="-")]
 
-    @discord.ui.select(placeholder="1. Pick a question people asked", row=0)
+    @discord.ui.select(placeholder=texts.MISSED_PICK, row=0)
     async def pick(self, interaction: discord.Interaction, select: discord.ui.Select) -> None:
         index = int(select.values[0])
         self.selected = self.groups[index] if 0 <= index < len(self.groups) else None
@@ -90,21 +90,21 @@ class MissedView(ModeratorView):
         self._refresh()
         await interaction.response.edit_message(view=self)
 
-    @discord.ui.select(placeholder="2a. Attach it to this fact as a new phrasing", row=1)
+    @discord.ui.select(placeholder=texts.MISSED_ATTACH, row=1)
     async def attach(self, interaction: discord.Interaction, select: discord.ui.Select) -> None:
         if self.selected is None or select.values[0] == "-":
             await interaction.response.defer()
             return
         await self.actions.attach(interaction, select.values[0], self.selected)
 
-    @discord.ui.select(placeholder="2b. Or start a new fact from it, in topic…", row=2)
+    @discord.ui.select(placeholder=texts.MISSED_NEW_FACT, row=2)
     async def new_fact(self, interaction: discord.Interaction, select: discord.ui.Select) -> None:
         if self.selected is None:
             await interaction.response.defer()
             return
         await self.actions.new_fact(interaction, select.values[0], self.selected)
 
-    @discord.ui.button(label="2c. Dismiss it", style=discord.ButtonStyle.secondary, row=3)
+    @discord.ui.button(label=texts.MISSED_DISMISS, style=discord.ButtonStyle.secondary, row=3)
     async def dismiss(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:
         if self.selected is None:
             await interaction.response.defer()

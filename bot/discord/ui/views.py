@@ -83,7 +83,7 @@ class VoteButton(
     def __init__(self, fact_id: str, helpful: bool) -> None:
         super().__init__(
             discord.ui.Button(
-                label="Helpful" if helpful else "Not helpful",
+                label=texts.HELPFUL if helpful else texts.NOT_HELPFUL,
                 emoji="👍" if helpful else "👎",
                 style=discord.ButtonStyle.success if helpful else discord.ButtonStyle.secondary,
                 custom_id=f"cb:vote:{fact_id}:{int(helpful)}",

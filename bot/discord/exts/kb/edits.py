@@ -81,7 +81,7 @@ class EditCommands(KbPlumbing):
                 view=view)
             await self.post_modlog(result.change)
 
-        view = ConfirmView(self.settings, interaction.user.id, confirmed, label="Remove")
+        view = ConfirmView(self.settings, interaction.user.id, confirmed, label=texts.REMOVE)
         await self._say(interaction, texts.CONFIRM_REMOVE.format(
                             fact=fact, question=clip(current.question, 200)),
                         view=view)

@@ -69,7 +69,7 @@ class FileCommands(KbPlumbing):
             if applied.change is not None:
                 await self.post_modlog(applied.change)
 
-        view = ConfirmView(self.settings, interaction.user.id, confirmed, label="Apply")
+        view = ConfirmView(self.settings, interaction.user.id, confirmed, label=texts.APPLY)
         await self._say(
             interaction, clip(texts.WOULD_CHANGE.format(summary=summary.describe()),
                               limits.MESSAGE),

@@ -27,11 +27,11 @@ class HistoryCommands(KbPlumbing):
             return
         lines = [f"`#{c.id}` <t:{int(c.at)}:R> **{clip(c.actor, 60)}**: {clip(c.summary, 200)}"
                  for c in changes]
-        title = f"Changes to `{fact}`" if fact else "Latest changes"
+        title = texts.HISTORY_TITLE_FACT.format(fact=fact) if fact else texts.HISTORY_TITLE
         embed = discord.Embed(title=clip(title, limits.EMBED_TITLE),
                               description=clip("\n".join(lines), limits.EMBED_DESCRIPTION),
                               colour=ANSWER_COLOUR)
-        embed.set_footer(text="/kb revert change:<number> undoes one")
+        embed.set_footer(text=texts.HISTORY_FOOTER)
         await self._say(interaction, embed=embed)
 
     history.autocomplete("fact")(KbPlumbing.fact_autocomplete)

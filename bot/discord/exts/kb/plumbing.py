@@ -107,7 +107,7 @@ class KbPlumbing:
                         channel_id)
             return
         embed = discord.Embed(
-            title=clip(f"Knowledge base change #{change.id}", limits.EMBED_TITLE),
+            title=clip(texts.MODLOG_TITLE.format(change=change.id), limits.EMBED_TITLE),
             description=clip(change.summary, limits.EMBED_DESCRIPTION), colour=ANSWER_COLOUR)
         embed.add_field(name="By", value=clip(change.actor, limits.EMBED_FIELD_VALUE))
         embed.add_field(name="When", value=f"<t:{int(change.at)}:f>")

@@ -33,7 +33,7 @@ class StatsCommands(KbPlumbing):
         doing(interaction, storage=texts.STATS_AWAY)
         stats = await within_deadline(interaction, self.bot.database.stats(since))
         share = f"{stats.answered / stats.asked:.0%}" if stats.asked else "–"
-        embed = discord.Embed(title=f"The last {period}", colour=ANSWER_COLOUR)
+        embed = discord.Embed(title=texts.STATS_TITLE.format(period=period), colour=ANSWER_COLOUR)
         embed.add_field(name="Questions", value=str(stats.asked))
         embed.add_field(name="Answered", value=f"{stats.answered} ({share})")
         busiest = "\n".join(f"`{f}` {n}×" for f, n in stats.busiest) or "–"
@@ -43,7 +43,7 @@ class StatsCommands(KbPlumbing):
         embed.add_field(name="Feedback per fact", value=clip(votes, limits.EMBED_FIELD_VALUE),
                         inline=False)
         png = await self._run(interaction, questions_per_day, stats.per_day, days,
-                              f"Questions in the last {period}")
+                              texts.STATS_CHART.format(period=period))
         embed.set_image(url="attachment://questions.png")
         await self._say(interaction, embed=embed,
                         file=discord.File(io.BytesIO(png), filename="questions.png"))

@@ -40,10 +40,10 @@ class UnansweredCommands(EditCommands):
         lines = [f"**{g.count}×** {clip(g.question, 150)}"
                  f" — {', '.join(f'{n} {why}' for why, n in g.reasons.items())}"
                  for g in groups[:15]]
-        embed = discord.Embed(title="Questions the bot missed, most frequent first",
+        embed = discord.Embed(title=texts.MISSED_TITLE,
                               description=clip("\n".join(lines), limits.EMBED_DESCRIPTION),
                               colour=ANSWER_COLOUR)
-        embed.set_footer(text=f"{len(groups)} group(s) of alike questions")
+        embed.set_footer(text=texts.MISSED_FOOTER.format(groups=len(groups)))
 
         def suggest(question: str) -> list[Fact]:
             return [f for f, _ in self.bot.service.matcher.rank(question, limit=limits.CHOICES)]
