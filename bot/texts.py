@@ -195,3 +195,12 @@ FORM_SOURCE = "Source id (see /sources)"
 FORM_QUOTE = "Quote from the source"
 FORM_RETRY = "Fix and try again"
 STATUS_TITLE = "CareerBot status"
+COOLDOWN = ("You're asking faster than I can keep up: try again in {seconds} second(s). 🙂")
+FORM_NEW = "New fact"
+FORM_EDIT = "Edit {fact}"
+STATS_QUESTIONS = "Questions"
+STATS_ANSWERED = "Answered"
+STATS_BUSIEST = "Busiest facts"
+STATS_FEEDBACK = "Feedback per fact"
+CONSOLE_BANNER = ("CareerBot offline console: {facts} facts loaded. Ask about becoming a machine "
+                  "learning engineer; Ctrl-D or 'quit' to leave.")

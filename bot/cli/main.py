@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bot import texts
 from bot.cli.render import render_answer, render_overlaps
 from bot.core.knowledge.loader import load_report
 from bot.core.knowledge.quotes import check_quotes
@@ -49,8 +50,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     service = open_service(knowledge_or_exit(args.knowledge))
     interactive = sys.stdin.isatty()
     if interactive:
-        print(f"CareerBot offline console: {len(service.knowledge.facts)} facts loaded. "
-              "Ask about becoming a machine learning engineer; Ctrl-D or 'quit' to leave.")
+        print(texts.CONSOLE_BANNER.format(facts=len(service.knowledge.facts)))
     while True:
         try:
             question = input("you> " if interactive else "")

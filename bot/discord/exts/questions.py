@@ -81,8 +81,7 @@ class Questions(commands.Cog):
 
     @staticmethod
     def cooldown_text(seconds: float) -> str:
-        return (f"You're asking faster than I can keep up: try again in {max(1, round(seconds))}"
-                " second(s). 🙂")
+        return texts.COOLDOWN.format(seconds=max(1, round(seconds)))
 
     async def ask(self, question: str, *, via: str, guild_id: int | None,
                   mode: Mode = Mode.ADDRESSED) -> Answer:

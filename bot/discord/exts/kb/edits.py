@@ -32,7 +32,7 @@ class EditCommands(KbPlumbing):
             await self._applied(interaction, result,
                                 texts.ADDED.format(fact=fact.id, topic=topic_id))
 
-        return FactForm("New fact", values, submit)
+        return FactForm(texts.FORM_NEW, values, submit)
 
     @app_commands.command(name="add", description="Add a fact (opens a form)")
     @app_commands.describe(topic="The topic the fact belongs to")
@@ -54,7 +54,7 @@ class EditCommands(KbPlumbing):
                                       actor=actor_of(interaction.user), base=base)
             await self._applied(interaction, result, texts.SAVED.format(fact=base.id))
 
-        return FactForm(f"Edit {base.id}", values, submit)
+        return FactForm(texts.FORM_EDIT.format(fact=base.id), values, submit)
 
     @app_commands.command(name="edit", description="Edit a fact (opens the form, filled in)")
     async def edit(self, interaction: discord.Interaction, fact: str) -> None:

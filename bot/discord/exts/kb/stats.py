@@ -34,13 +34,13 @@ class StatsCommands(KbPlumbing):
         stats = await within_deadline(interaction, self.bot.database.stats(since))
         share = f"{stats.answered / stats.asked:.0%}" if stats.asked else "–"
         embed = discord.Embed(title=texts.STATS_TITLE.format(period=period), colour=ANSWER_COLOUR)
-        embed.add_field(name="Questions", value=str(stats.asked))
-        embed.add_field(name="Answered", value=f"{stats.answered} ({share})")
+        embed.add_field(name=texts.STATS_QUESTIONS, value=str(stats.asked))
+        embed.add_field(name=texts.STATS_ANSWERED, value=f"{stats.answered} ({share})")
         busiest = "\n".join(f"`{f}` {n}×" for f, n in stats.busiest) or "–"
-        embed.add_field(name="Busiest facts", value=clip(busiest, limits.EMBED_FIELD_VALUE),
+        embed.add_field(name=texts.STATS_BUSIEST, value=clip(busiest, limits.EMBED_FIELD_VALUE),
                         inline=False)
         votes = "\n".join(f"`{f}` 👍 {up} 👎 {down}" for f, up, down in stats.votes) or "–"
-        embed.add_field(name="Feedback per fact", value=clip(votes, limits.EMBED_FIELD_VALUE),
+        embed.add_field(name=texts.STATS_FEEDBACK, value=clip(votes, limits.EMBED_FIELD_VALUE),
                         inline=False)
         png = await self._run(interaction, questions_per_day, stats.per_day, days,
                               texts.STATS_CHART.format(period=period))
