@@ -104,66 +104,87 @@ def issues_text(issues: tuple[Issue, ...] | list[Issue], header: str) -> str:
     return clip("\n".join(lines), MESSAGE)
 
 
-def wording(error: BaseException, how: Doing, *, answered: bool = False) -> Reply | None:
-    """The reply to `error` (None: nothing to send), by the order in the module's docstring.
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What becomes of an error: the reply (None: nothing to send) and the log line."""
+
+    reply: Reply | None
+    level: int = logging.INFO
+    """The log line's level (`logging.NOTSET`: none, the error logged itself)."""
+    line: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    """The interaction an error happened in, as the log line names it."""
+
+    command: str = "?"
+    interaction_id: int = 0
+    user_id: int = 0
+    channel_id: int | None = None
+
+
+def outcome(error: BaseException, how: Doing, *, answered: bool = False,
+            where: Where = Where()) -> Outcome:
+    """The reply to `error` and its log line, by the order in the module's docstring.
     `answered`: the interaction already has a response (a check that explained itself)."""
     original = getattr(error, "original", error)
+    name = where.command
     if isinstance(original, discord.NotFound) and original.code == UNKNOWN_INTERACTION:
-        return None
+        return Outcome(None, logging.WARNING, f"interaction {where.interaction_id} expired "
+                       "before the answer was sent (Discord allows 3 s)")
     if isinstance(error, app_commands.CheckFailure):
-        return None if answered else Reply(NOT_ALLOWED)
+        return Outcome(None if answered else Reply(NOT_ALLOWED), logging.INFO,
+                       f"/{name} refused by a check for user {where.user_id}")
     if isinstance(error, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):
-        return Reply(OUT_OF_DATE)
+        return Outcome(Reply(OUT_OF_DATE), logging.WARNING,
+                       f"Discord sent /{getattr(error, 'name', name)}, which does not match "
+                       "this bot's commands: the commands on Discord may be out of date "
+                       "(`@CareerBot sync`)")
     if isinstance(error, app_commands.TransformerError) or isinstance(original, UnusableInput):
-        return Reply(BAD_INPUT)
+        return Outcome(Reply(BAD_INPUT), logging.INFO,
+                       f"refused a command input for /{name}: {original}")
+    refused = f"/{name} refused: {original}"
     if isinstance(original, NoDatabase):
-        return Reply(NO_DATABASE)
+        return Outcome(Reply(NO_DATABASE), logging.INFO, refused)
     if isinstance(original, FactNotFound) and how.gone is not None:
-        return Reply(how.gone)
+        return Outcome(Reply(how.gone), logging.INFO, refused)
     if isinstance(original, EDIT_ERRORS):
-        retry = how.retry() if how.retry is not None else None
         if how.in_place is not None:
-            return Reply(clip(f"{how.refused}: {original}", MESSAGE), in_place=how.in_place)
-        if isinstance(original, EditRejected):
-            text = issues_text(original.issues,
-                               WOULD_BE_INVALID.format(refused=how.refused))
+            reply = Reply(clip(f"{how.refused}: {original}", MESSAGE), in_place=how.in_place)
+        elif isinstance(original, EditRejected):
+            reply = Reply(issues_text(original.issues,
+                                      WOULD_BE_INVALID.format(refused=how.refused)),
+                          view=how.retry() if how.retry is not None else None)
         else:
-            text = clip(f"{how.refused}: {original}", MESSAGE)
-        return Reply(text, view=retry)
-    if isinstance(original, StorageUnavailable):
-        return Reply(clip(how.storage.format(error=original), MESSAGE))
+            reply = Reply(clip(f"{how.refused}: {original}", MESSAGE),
+                          view=how.retry() if how.retry is not None else None)
+        return Outcome(reply, logging.INFO, refused)
+    if isinstance(original, StorageUnavailable):  # the database logs its own failures
+        return Outcome(Reply(clip(how.storage.format(error=original), MESSAGE)),
+                       logging.NOTSET)
     if isinstance(original, discord.Forbidden):
-        return Reply(MISSING_PERMISSION)
-    return Reply(SORRY)
+        return Outcome(Reply(MISSING_PERMISSION), logging.WARNING,
+                       f"missing permission for /{name} in channel {where.channel_id}: "
+                       f"{original.text}")
+    return Outcome(Reply(SORRY), logging.ERROR, f"application command /{name} failed")
+
+
+def wording(error: BaseException, how: Doing, *, answered: bool = False) -> Reply | None:
+    """The reply to `error` (None: nothing to send): see `outcome`."""
+    return outcome(error, how, answered=answered).reply
 
 
 async def report(interaction: discord.Interaction, error: BaseException) -> None:
-    """Log `error` as it deserves and tell the person what happened (see `wording`)."""
-    original = getattr(error, "original", error)
-    name = interaction.command.qualified_name if interaction.command else "?"
-    how = interaction.extras.get(DOING, Doing())
-    reply = wording(error, how, answered=interaction.response.is_done())
-    if isinstance(original, discord.NotFound) and original.code == UNKNOWN_INTERACTION:
-        log.warning("interaction %s expired before the answer was sent (Discord allows 3 s)",
-                    interaction.id)
-    elif isinstance(error, app_commands.CheckFailure):
-        log.info("/%s refused by a check for user %s", name, interaction.user.id)
-    elif isinstance(error, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):
-        log.warning("Discord sent /%s, which does not match this bot's commands: the "
-                    "commands on Discord may be out of date (`@CareerBot sync`)",
-                    getattr(error, "name", name))
-    elif isinstance(error, app_commands.TransformerError) or isinstance(original,
-                                                                         UnusableInput):
-        log.info("refused a command input for /%s: %s", name, original)
-    elif isinstance(original, (*EDIT_ERRORS, NoDatabase)):  # FactNotFound among them
-        log.info("/%s refused: %s", name, original)
-    elif isinstance(original, StorageUnavailable):
-        pass  # the database logs its own failures
-    elif isinstance(original, discord.Forbidden):
-        log.warning("missing permission for /%s in channel %s: %s", name,
-                    interaction.channel_id, original.text)
-    else:
-        log.error("application command /%s failed", name, exc_info=error)
+    """Log `error` as it deserves and tell the person what happened (see `outcome`)."""
+    where = Where(interaction.command.qualified_name if interaction.command else "?",
+                  interaction.id, interaction.user.id, interaction.channel_id)
+    result = outcome(error, interaction.extras.get(DOING, Doing()),
+                     answered=interaction.response.is_done(), where=where)
+    if result.level:
+        log.log(result.level, "%s", result.line,
+                exc_info=error if result.level >= logging.ERROR else None)
+    reply = result.reply
     if reply is None:
         return
     try:

@@ -77,3 +77,19 @@ async def _callback(interaction: discord.Interaction) -> None:
 def test_every_reply_fits_a_message():
     long = TopicNotFound("x" * 5000)
     assert len(text(long)) <= 2000
+
+
+def test_only_what_nobody_expected_is_logged_as_an_error():
+    import logging
+
+    from bot.discord.errors import Where, outcome
+
+    where = Where(command="kb alias", user_id=7)
+    assert outcome(RuntimeError("boom"), ASKING, where=where).level == logging.ERROR
+    assert outcome(RuntimeError("boom"), ASKING, where=where).line == (
+        "application command /kb alias failed")
+    assert outcome(TopicNotFound("x"), ASKING, where=where).level == logging.INFO
+    assert outcome(app_commands.CheckFailure(), ASKING, where=where).line == (
+        "/kb alias refused by a check for user 7")
+    # the database logs its own failures: one line, not one per refused interaction
+    assert outcome(StorageUnavailable("locked"), ASKING).level == logging.NOTSET
