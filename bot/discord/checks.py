@@ -10,7 +10,7 @@ from __future__ import annotations
 import discord
 
 from bot import texts
-from bot.discord.errors import ReportingView
+from bot.discord.errors import NotAllowed, ReportingView
 from bot.settings import Settings
 
 OFF = texts.EDITING_OFF
@@ -37,16 +37,11 @@ def refusal(settings: Settings, interaction: discord.Interaction) -> str | None:
     return NOT_A_MODERATOR
 
 
-async def check(settings: Settings, interaction: discord.Interaction) -> bool:
-    """The gate: True lets the interaction through; otherwise the person is told why."""
+def ensure_allowed(settings: Settings, interaction: discord.Interaction) -> None:
+    """The gate: raises `NotAllowed` with the reason (the error handler tells the person)."""
     reason = refusal(settings, interaction)
-    if reason is None:
-        return True
-    if interaction.type is discord.InteractionType.autocomplete:
-        await interaction.response.autocomplete([])
-    elif not interaction.response.is_done():
-        await interaction.response.send_message(reason, ephemeral=True)
-    return False
+    if reason is not None:
+        raise NotAllowed(reason)
 
 
 class ModeratorView(ReportingView):
@@ -58,9 +53,7 @@ class ModeratorView(ReportingView):
         self.owner_id = owner_id
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        if not await check(self.settings, interaction):
-            return False
+        ensure_allowed(self.settings, interaction)
         if interaction.user.id != self.owner_id:
-            await interaction.response.send_message(texts.NOT_YOUR_CONTROLS, ephemeral=True)
-            return False
+            raise NotAllowed(texts.NOT_YOUR_CONTROLS)
         return True

@@ -9,7 +9,8 @@ and the answers' buttons' (`reported`). An interaction says what it was doing wi
 edit in place); `wording` then maps the error to a reply, the first match in this order:
 
 1. the interaction expired (Discord allows 3 s): a warning in the log, nothing sent;
-2. a check refused it (`app_commands.CheckFailure`): `NOT_ALLOWED`, unless the check answered;
+2. a check refused it (`app_commands.CheckFailure`): the reason of a `NotAllowed`, else
+   `NOT_ALLOWED`; nothing if the interaction was answered already;
 3. Discord sent a command this bot does not have (or in another shape): `OUT_OF_DATE`;
 4. an input that can not be used (`TransformerError`, `UnusableInput`): `BAD_INPUT`;
 5. no database configured (`NoDatabase`): `NO_DATABASE`; a fact that is gone, where the
@@ -59,6 +60,14 @@ ISSUES_SHOWN = 15
 
 class NoDatabase(Exception):
     """The bot runs without a database: there is nothing recorded to show."""
+
+
+class NotAllowed(app_commands.CheckFailure):
+    """A check refused the interaction; `reason` says why, to the person refused."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 class UnusableInput(Exception):
@@ -134,7 +143,8 @@ def outcome(error: BaseException, how: Doing, *, answered: bool = False,
         return Outcome(None, logging.WARNING, f"interaction {where.interaction_id} expired "
                        "before the answer was sent (Discord allows 3 s)")
     if isinstance(error, app_commands.CheckFailure):
-        return Outcome(None if answered else Reply(NOT_ALLOWED), logging.INFO,
+        text = error.reason if isinstance(error, NotAllowed) else NOT_ALLOWED
+        return Outcome(None if answered else Reply(text), logging.INFO,
                        f"/{name} refused by a check for user {where.user_id}")
     if isinstance(error, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):
         return Outcome(Reply(OUT_OF_DATE), logging.WARNING,

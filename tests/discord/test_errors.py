@@ -24,6 +24,9 @@ def text(error: BaseException, how: Doing = ASKING, **kwargs) -> str | None:
 
 def test_checks_commands_and_inputs():
     assert text(app_commands.CheckFailure()) == errors.NOT_ALLOWED
+    assert text(errors.NotAllowed("Only moderators can change it.")) == (
+        "Only moderators can change it.")  # the gate says why
+    assert text(errors.NotAllowed("why"), answered=True) is None
     assert text(app_commands.CheckFailure(), answered=True) is None  # the check explained
     assert text(app_commands.CommandNotFound("gone", [])) == errors.OUT_OF_DATE
     assert text(UnusableInput("a number, not text")) == errors.BAD_INPUT

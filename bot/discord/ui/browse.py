@@ -9,7 +9,7 @@ import discord
 from bot import texts
 from bot.core.knowledge.models import Fact, Topic
 from bot.discord import limits
-from bot.discord.errors import ReportingView, doing
+from bot.discord.errors import NotAllowed, ReportingView, doing
 from bot.discord.limits import clip
 from bot.discord.ui.embeds import ANSWER_COLOUR, answer_embed
 from bot.discord.ui.views import GONE, answer_view
@@ -80,10 +80,7 @@ class TopicsView(ReportingView):
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if interaction.user.id != self.owner_id:
-            await interaction.response.send_message(
-                texts.NOT_YOUR_MENU, ephemeral=True
-            )
-            return False
+            raise NotAllowed(texts.NOT_YOUR_MENU)
         return True
 
     # -- components --------------------------------------------------------------------------

@@ -15,7 +15,7 @@ import discord
 from bot import texts
 from bot.core.knowledge.models import Citation, Fact
 from bot.core.knowledge.schema import MAX_ANSWER, MAX_QUESTION, MAX_QUOTE
-from bot.discord.errors import ReportingModal, ReportingView
+from bot.discord.errors import NotAllowed, ReportingModal, ReportingView
 
 MAX_ALTERNATES_TEXT = 4000  # Discord: a text input holds at most 4,000 characters
 _SLUG = re.compile(r"[^a-z0-9]+")
@@ -103,7 +103,5 @@ class RetryView(ReportingView):
     @discord.ui.button(label=texts.FORM_RETRY, style=discord.ButtonStyle.primary)
     async def retry(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:
         if interaction.user.id != self.owner_id:
-            await interaction.response.send_message(texts.NOT_YOUR_FORM,
-                                                    ephemeral=True)
-            return
+            raise NotAllowed(texts.NOT_YOUR_FORM)
         await interaction.response.send_modal(self._form())

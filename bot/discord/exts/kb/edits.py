@@ -22,8 +22,7 @@ class EditCommands(KbPlumbing):
 
     def _add_form(self, topic_id: str, values: FormValues) -> FactForm:
         async def submit(interaction: discord.Interaction, submitted: FormValues) -> None:
-            if not await gate.check(self.settings, interaction):
-                return
+            gate.ensure_allowed(self.settings, interaction)
             taken = set(self.bot.service.knowledge.facts)
             fact = submitted.to_fact(new_fact_id(submitted.question, taken))
             self._retry(interaction, lambda: self._add_form(topic_id, submitted))
@@ -46,8 +45,7 @@ class EditCommands(KbPlumbing):
 
     def _edit_form(self, base: Fact, values: FormValues) -> FactForm:
         async def submit(interaction: discord.Interaction, submitted: FormValues) -> None:
-            if not await gate.check(self.settings, interaction):
-                return
+            gate.ensure_allowed(self.settings, interaction)
             new = submitted.to_fact(base.id, base=base)
             self._retry(interaction, lambda: self._edit_form(base, submitted))
             result = await self._edit(interaction, self.store.edit_fact, base.id, new,
