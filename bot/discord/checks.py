@@ -13,28 +13,24 @@ from bot import texts
 from bot.discord.errors import NotAllowed, ReportingView
 from bot.settings import Settings
 
-OFF = texts.EDITING_OFF
-NOT_HERE = texts.NOT_HERE
-NOT_A_MODERATOR = texts.NOT_A_MODERATOR
-
 
 def refusal(settings: Settings, interaction: discord.Interaction) -> str | None:
     """Why this person may not edit here, or None when they may."""
     if not settings.admin_guilds:
         where = f" (`{interaction.guild_id}`)" if interaction.guild_id else ""
-        return OFF.format(where=where)
+        return texts.EDITING_OFF.format(where=where)
     if interaction.guild_id is None or interaction.guild_id not in settings.admin_guilds:
-        return NOT_HERE
+        return texts.NOT_HERE
     member = interaction.user
     if not isinstance(member, discord.Member):
-        return NOT_A_MODERATOR
+        return texts.NOT_A_MODERATOR
     # Discord computes the member's permissions for each interaction (`interaction.permissions`);
     # the role-based guild permissions are a fallback for older payloads.
     if interaction.permissions.manage_guild or member.guild_permissions.manage_guild:
         return None
     if settings.moderator_roles and any(r.id in settings.moderator_roles for r in member.roles):
         return None
-    return NOT_A_MODERATOR
+    return texts.NOT_A_MODERATOR
 
 
 def ensure_allowed(settings: Settings, interaction: discord.Interaction) -> None:

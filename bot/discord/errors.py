@@ -6,7 +6,8 @@ ends in `report`: the application commands' (the command tree's `on_error`, inst
 `bot.discord.exts.error_handler`), the forms' and views' (`ReportingModal`, `ReportingView`)
 and the answers' buttons' (`reported`). An interaction says what it was doing with `doing`
 (how a refusal starts, what to say when the database is away, a retry button, the message to
-edit in place); `wording` then maps the error to a reply, the first match in this order:
+edit in place); `outcome` then maps the error to a reply and a log line, the first match
+in this order:
 
 1. the interaction expired (Discord allows 3 s): a warning in the log, nothing sent;
 2. a check refused it (`app_commands.CheckFailure`): the reason of a `NotAllowed`, else
@@ -178,11 +179,6 @@ def outcome(error: BaseException, how: Doing, *, answered: bool = False,
                        f"missing permission for /{name} in channel {where.channel_id}: "
                        f"{original.text}")
     return Outcome(Reply(SORRY), logging.ERROR, f"application command /{name} failed")
-
-
-def wording(error: BaseException, how: Doing, *, answered: bool = False) -> Reply | None:
-    """The reply to `error` (None: nothing to send): see `outcome`."""
-    return outcome(error, how, answered=answered).reply
 
 
 async def report(interaction: discord.Interaction, error: BaseException) -> None:

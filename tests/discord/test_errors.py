@@ -1,4 +1,4 @@
-"""The one error handler's table (`bot.discord.errors.wording`): each error, in its order, to
+"""The one error handler's table (`bot.discord.errors.outcome`): each error, in its order, to
 what a person sees. The wire tests (tests/e2e) check the same replies as Discord gets them."""
 
 from __future__ import annotations
@@ -11,14 +11,14 @@ from bot.core.editing import ChangeNotFound, EditRejected, TopicNotFound
 from bot.core.knowledge.errors import FactNotFound, Issue
 from bot.core.storage.database import StorageUnavailable
 from bot.discord import errors
-from bot.discord.errors import Doing, NoDatabase, UnusableInput, wording
+from bot.discord.errors import Doing, NoDatabase, UnusableInput, outcome
 
 ASKING = Doing()
 """What an interaction that said nothing of itself is doing (the defaults)."""
 
 
 def text(error: BaseException, how: Doing = ASKING, **kwargs) -> str | None:
-    reply = wording(error, how, **kwargs)
+    reply = outcome(error, how, **kwargs).reply
     return None if reply is None else reply.text
 
 
@@ -44,11 +44,11 @@ def test_refused_edits_say_what_was_refused_and_why():
 
 def test_a_refused_form_offers_its_retry_and_a_refused_click_edits_in_place():
     retry = discord.ui.View()
-    reply = wording(TopicNotFound("x"), Doing(retry=lambda: retry))
+    reply = outcome(TopicNotFound("x"), Doing(retry=lambda: retry)).reply
     assert reply.view is retry and reply.in_place is None
     confirm = discord.ui.View()
-    reply = wording(EditRejected([Issue("f", "bad")]), Doing(refused="Not removed",
-                                                            in_place=confirm))
+    reply = outcome(EditRejected([Issue("f", "bad")]),
+                    Doing(refused="Not removed", in_place=confirm)).reply
     assert reply.in_place is confirm and reply.text.startswith("Not removed: ")
 
 

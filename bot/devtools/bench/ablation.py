@@ -19,6 +19,7 @@ from bot.core.knowledge.models import KnowledgeBase
 from bot.core.matching.rules import RULES, Rules
 from bot.core.service import AnswerService
 from bot.devtools.bench.datasets import Dataset
+from bot.devtools.bench.quality import score_decisions
 from bot.devtools.evaluation import GoldQuestion, evaluate
 
 ALL_ON = "(all rules on)"
@@ -55,19 +56,11 @@ def _gold_figures(service: AnswerService, questions: Sequence[GoldQuestion]) -> 
 
 
 def _dataset_figures(service: AnswerService, dataset: Dataset) -> Figures:
-    right = wrong = in_scope = declined_out = out = 0
-    for query in dataset.queries:
-        answer = service.ask(query.text, via=VIA, record=False)
-        got = answer.fact_id if answer.answered else None
-        if query.in_scope:
-            in_scope += 1
-            right += got in query.expected
-        else:
-            out += 1
-            declined_out += got is None
-        wrong += got is not None and got not in query.expected
-    return Figures(right / max(in_scope, 1), wrong / max(len(dataset.queries), 1),
-                   declined_out / out if out else None)
+    answers = [service.ask(q.text, via=VIA, record=False) for q in dataset.queries]
+    decided = [a.fact_id if a.answered else None for a in answers]
+    s = score_decisions(VIA, dataset.queries, decided, 0.0)
+    return Figures(s.share(s.correct, s.in_scope) or 0.0, s.share(s.wrong, s.queries) or 0.0,
+                   s.share(s.out_of_scope_declined, s.out_of_scope))
 
 
 def run_ablation(

@@ -192,7 +192,7 @@ def _tuned(
     for objective, threshold in tunings:
         label = f"{name} (tuned: {objective})" if has_oos else name
         decided = [(o.top if answered(o, threshold) else None) for o in outcomes]
-        rows.append(_score(label, queries, decided, seconds,
+        rows.append(score_decisions(label, queries, decided, seconds,
                            threshold=threshold, tuned_for=objective))
     return rows
 
@@ -212,17 +212,18 @@ def score_matcher(matcher: MatcherLike, queries: Sequence[Query]) -> SystemScore
         if q.in_scope:
             ranked = matcher.rank(q.text, limit=1)
             raw += bool(ranked) and ranked[0][0].id in q.expected
-    return _score(CAREERBOT, queries, decided, seconds, raw_correct=raw)
+    return score_decisions(CAREERBOT, queries, decided, seconds, raw_correct=raw)
 
 
-def _score(
+def score_decisions(
     system: str,
     queries: Sequence[Query],
     decided: Sequence[str | None],
     seconds: float,
     **extra: Any,
 ) -> SystemScore:
-    """Counts from each query's decision: an entry id, or None for a decline."""
+    """Counts from each query's decision: an entry id, or None for a decline (the one place
+    a data set's decisions are counted: the quality report and the ablation)."""
     in_scope = [(q, d) for q, d in zip(queries, decided, strict=True) if q.in_scope]
     out_of_scope = [d for q, d in zip(queries, decided, strict=True) if not q.in_scope]
     return SystemScore(

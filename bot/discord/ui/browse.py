@@ -12,7 +12,7 @@ from bot.discord import limits
 from bot.discord.errors import NotAllowed, ReportingView, doing
 from bot.discord.limits import clip
 from bot.discord.ui.embeds import ANSWER_COLOUR, answer_embed
-from bot.discord.ui.views import GONE, answer_view
+from bot.discord.ui.views import answer_view
 
 if TYPE_CHECKING:
     from bot.discord.client import CareerBot
@@ -99,7 +99,7 @@ class TopicsView(ReportingView):
     async def question_menu(
         self, interaction: discord.Interaction[CareerBot], select: discord.ui.Select
     ):
-        doing(interaction, gone=GONE)
+        doing(interaction, gone=texts.GONE)
         answer = interaction.client.service.answer_fact(select.values[0])
         await interaction.response.send_message(
             embed=answer_embed(answer), view=answer_view(answer, interaction.user.id),

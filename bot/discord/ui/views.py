@@ -27,7 +27,6 @@ log = logging.getLogger(__name__)
 
 FACT_ID = r"[a-z0-9][a-z0-9_-]{0,63}"
 USER_ID = r"[0-9]{1,20}"
-GONE = texts.GONE
 
 
 class FactButton(
@@ -63,7 +62,7 @@ class FactButton(
         await reported(interaction, lambda: self._answer(interaction))
 
     async def _answer(self, interaction: discord.Interaction[CareerBot]) -> None:
-        doing(interaction, gone=GONE)
+        doing(interaction, gone=texts.GONE)
         answer = interaction.client.service.answer_fact(self.fact_id)
         view = answer_view(answer, interaction.user.id)
         if interaction.user.id == self.asker_id and interaction.message is not None:
@@ -103,9 +102,8 @@ class VoteButton(
 
     async def _vote(self, interaction: discord.Interaction[CareerBot]) -> None:
         bot = interaction.client
-        if self.fact_id not in bot.service.knowledge.facts:
-            await interaction.response.send_message(GONE, ephemeral=True)
-            return
+        doing(interaction, gone=texts.GONE)
+        bot.service.fact(self.fact_id)  # FactNotFound for a fact removed since: gone
         if interaction.message is None or bot.database is None:
             await interaction.response.send_message(texts.FEEDBACK_THANKS, ephemeral=True)
             return
