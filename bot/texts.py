@@ -87,6 +87,8 @@ NOT_YOUR_CONTROLS = "These controls belong to the moderator who opened them."
 NOT_YOUR_FORM = "This form belongs to someone else."
 NOT_YOUR_MENU = "This menu belongs to someone else: run `/topics` for your own."
 OWNER_ONLY = "Only the bot's owner can see its status."
+EVERYWHERE_OWNER_ONLY = ("Only the bot's owner can see every server's questions; leave "
+                         "`everywhere` off to see this server's.")
 SYNCED = "Synced application commands: {scopes}."
 
 # -- moderators: /kb -----------------------------------------------------------------------------

@@ -309,6 +309,49 @@ async def test_unanswered_then_attach_in_one_click(h):
     assert fact_of(await ask(h, missed)) == PAY
 
 
+async def test_not_helpful_queues_what_was_asked_then_attach(h):
+    """The vote queues the asker's words (not the fact's own question); attached in one click,
+    those words then reach the fact the moderator chose."""
+    asked = "what sort of cash does an ml engineer pull in"
+    reply = await ask(h, asked)
+    wrong = fact_of(reply)
+    assert wrong is not None
+    unhelpful = next(c for c in reply.custom_ids if c.startswith("cb:vote:") and c.endswith(":0"))
+    await h.click(h.user("alice"), reply, unhelpful)
+    await h.bot.database.flush()
+    listing = await h.slash(h.user("mod"), h.channel("general"), "kb unanswered")
+    description = listing.message.embeds[0]["description"]
+    assert asked in description and "not helpful" in description
+    assert h.bot.service.fact(wrong).question not in description
+    right = next(f for f in h.bot.service.knowledge.facts if f != wrong)
+    selects = [c for row in listing.message.components for c in row["components"]
+               if c["type"] == 3]
+    await h.click(h.user("mod"), listing, selects[0]["custom_id"], values=["0"])
+    attach = [c for row in listing.message.components for c in row["components"]
+              if c["type"] == 3][1]
+    done = await h.click(h.user("mod"), listing, attach["custom_id"], values=[right])
+    assert "now also answers" in done.content
+    assert fact_of(await ask(h, asked)) == right
+
+
+async def test_the_queue_is_the_servers_own_and_everywhere_is_the_owners(h):
+    """A question asked elsewhere (here: in a DM) is not in this server's queue; the bot's
+    owner sees every server's with `everywhere`, a moderator who is not the owner is refused."""
+    in_dm = "can my cat learn machine learning"
+    assert "don't know" in (await h.dm(h.user("alice"), in_dm)).text
+    await h.bot.database.flush()
+    here = await h.slash(h.user("mod"), h.channel("general"), "kb unanswered")
+    assert in_dm not in str(here.data)
+    refused = await h.slash(h.user("helper"), h.channel("general"), "kb unanswered",
+                            everywhere=True)
+    assert refused.ephemeral and "owner" in refused.content
+    everywhere = await h.slash(h.user("mod"), h.channel("general"), "kb unanswered",
+                               everywhere=True)
+    assert in_dm in everywhere.message.embeds[0]["description"]
+    stats = await h.slash(h.user("mod"), h.channel("general"), "kb stats", everywhere=True)
+    assert stats.callback.files == ("questions.png",)
+
+
 async def test_stats_with_a_chart(h):
     await ask(h, "how much do ml engineers earn")
     await h.bot.database.flush()

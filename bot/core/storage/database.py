@@ -24,36 +24,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from bot.core.storage.schema import migrate
+
 log = logging.getLogger(__name__)
 
 MAX_STORED_QUESTION = 500
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS questions (
-    id INTEGER PRIMARY KEY,
-    asked_at REAL NOT NULL,
-    guild_id TEXT,
-    via TEXT NOT NULL,
-    question TEXT NOT NULL,
-    fact_id TEXT,
-    confidence REAL NOT NULL,
-    answered INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS questions_asked_at ON questions (asked_at);
-CREATE TABLE IF NOT EXISTS dismissed (
-    question_key TEXT PRIMARY KEY,
-    dismissed_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS feedback (
-    answer_key TEXT NOT NULL,
-    voter TEXT NOT NULL,
-    fact_id TEXT NOT NULL,
-    helpful INTEGER NOT NULL,
-    question TEXT,
-    guild_id TEXT,
-    voted_at REAL NOT NULL,
-    PRIMARY KEY (answer_key, voter)
-);
-"""
+EVERY_SERVER = None
+"""The `server` of the owner's view: every server's questions, and the direct messages'."""
 
 T = TypeVar("T")
 
@@ -94,6 +71,13 @@ class Stats:
     """(fact id, helpful, not helpful), most "not helpful" first."""
     per_day: list[tuple[int, int, int]]
     """(day since the start of the period, asked, answered)."""
+
+
+def _in_server(server: int | None) -> tuple[str, tuple[str, ...]]:
+    """The SQL condition (and its parameters) for rows of `server`; every row for EVERY_SERVER."""
+    if server is EVERY_SERVER:
+        return "1 = 1", ()
+    return "guild_id = ?", (str(server),)
 
 
 def _load_key(path: Path) -> bytes:
@@ -149,8 +133,7 @@ class Database:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(self.path, timeout=2.0, check_same_thread=False)
         conn.execute("PRAGMA journal_mode=WAL")
-        conn.executescript(SCHEMA)
-        conn.commit()
+        migrate(conn)
         self._conn = conn
 
     def _work(self) -> None:
@@ -248,6 +231,19 @@ class Database:
 
         self._submit(write, None)
 
+    def record_answer(self, answer_key: str, question: str, guild_id: int | None) -> None:
+        """Queue which question an answer message answered (a "not helpful" vote on it queues
+        that question for the moderators, not the fact's own wording)."""
+        row = (answer_key, question[:MAX_STORED_QUESTION], str(guild_id) if guild_id else None,
+               time.time())
+
+        def write(conn: sqlite3.Connection) -> None:
+            conn.execute("INSERT OR REPLACE INTO answers (answer_key, question, guild_id,"
+                         " answered_at) VALUES (?, ?, ?, ?)", row)
+            conn.commit()
+
+        self._submit(write, None)
+
     async def record_vote(
         self,
         *,
@@ -258,7 +254,9 @@ class Database:
         question: str | None = None,
         guild_id: int | None = None,
     ) -> bool:
-        """Store a vote; True when new, False when it replaced the person's earlier vote."""
+        """Store a vote; True when new, False when it replaced the person's earlier vote.
+        The question stored with it is the one the answer answered (see `record_answer`),
+        else `question`."""
         voter = self.voter_id(user_id)
         row = (answer_key, voter, fact_id, int(helpful),
                (question or "")[:MAX_STORED_QUESTION] or None,
@@ -270,10 +268,11 @@ class Database:
             ).fetchone()
             conn.execute(
                 "INSERT INTO feedback (answer_key, voter, fact_id, helpful, question, guild_id,"
-                " voted_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (answer_key, voter) DO"
+                " voted_at) VALUES (?, ?, ?, ?, COALESCE((SELECT question FROM answers WHERE"
+                " answer_key = ?), ?), ?, ?) ON CONFLICT (answer_key, voter) DO"
                 " UPDATE SET helpful = excluded.helpful, voted_at = excluded.voted_at,"
                 " question = COALESCE(excluded.question, feedback.question)",
-                row,
+                (*row[:4], answer_key, *row[4:]),
             )
             conn.commit()
             return existed is None
@@ -307,61 +306,71 @@ class Database:
 
         return await self.run(read)
 
-    async def missed_questions(self, limit: int = 2000) -> list[tuple[str, str, float]]:
-        """The most recent questions the bot declined or that got "not helpful":
-        (question, why: "declined" or "not helpful", time), newest first, not dismissed."""
+    async def missed_questions(self, server: int | None = EVERY_SERVER, limit: int = 2000
+                               ) -> list[tuple[str, str, float]]:
+        """The most recent questions the bot declined or that got "not helpful" in `server`
+        (EVERY_SERVER: everywhere, direct messages included): (question, why: "declined" or
+        "not helpful", time), newest first, not dismissed there."""
+        where, params = _in_server(server)
+        scope = "" if server is EVERY_SERVER else str(server)
 
         def read(conn: sqlite3.Connection) -> list[tuple[str, str, float]]:
             return conn.execute(
                 "SELECT question, why, at FROM ("
                 "  SELECT question, 'declined' AS why, asked_at AS at FROM questions"
-                "  WHERE answered = 0 AND trim(question) != ''"
+                f"  WHERE answered = 0 AND trim(question) != '' AND {where}"
                 "  UNION ALL"
                 "  SELECT question, 'not helpful' AS why, voted_at AS at FROM feedback"
-                "  WHERE helpful = 0 AND question IS NOT NULL"
+                f"  WHERE helpful = 0 AND question IS NOT NULL AND {where}"
                 ") WHERE lower(trim(question)) NOT IN (SELECT question_key FROM dismissed)"
+                " AND lower(trim(question)) NOT IN (SELECT question_key FROM dismissed_in"
+                "  WHERE guild_id = ?)"
                 " ORDER BY at DESC LIMIT ?",
-                (limit,),
+                (*params, *params, scope, limit),
             ).fetchall()
 
         return await self.run(read)
 
-    async def dismiss(self, questions: list[str]) -> None:
-        """Hide these questions (case and spacing aside) from the missed questions."""
-        rows = [(q.strip().lower(), time.time()) for q in questions]
+    async def dismiss(self, questions: list[str], server: int | None = EVERY_SERVER) -> None:
+        """Hide these questions (case and spacing aside) from `server`'s missed questions."""
+        scope = "" if server is EVERY_SERVER else str(server)
+        rows = [(scope, q.strip().lower(), time.time()) for q in questions]
 
         def write(conn: sqlite3.Connection) -> None:
             conn.executemany(
-                "INSERT OR REPLACE INTO dismissed (question_key, dismissed_at) VALUES (?, ?)",
+                "INSERT OR REPLACE INTO dismissed_in (guild_id, question_key, dismissed_at)"
+                " VALUES (?, ?, ?)",
                 rows,
             )
             conn.commit()
 
         await self.run(write)
 
-    async def stats(self, since: float) -> Stats:
-        """Questions, answers and votes since a Unix time."""
+    async def stats(self, since: float, server: int | None = EVERY_SERVER) -> Stats:
+        """Questions, answers and votes since a Unix time, in `server` (or everywhere)."""
+        where, params = _in_server(server)
 
         def read(conn: sqlite3.Connection) -> Stats:
             asked, answered = conn.execute(
-                "SELECT COUNT(*), COALESCE(SUM(answered), 0) FROM questions WHERE asked_at >= ?",
-                (since,),
+                "SELECT COUNT(*), COALESCE(SUM(answered), 0) FROM questions WHERE asked_at >= ?"
+                f" AND {where}",
+                (since, *params),
             ).fetchone()
             busiest = conn.execute(
                 "SELECT fact_id, COUNT(*) AS n FROM questions WHERE asked_at >= ? AND answered = 1"
-                " GROUP BY fact_id ORDER BY n DESC, fact_id LIMIT 10",
-                (since,),
+                f" AND {where} GROUP BY fact_id ORDER BY n DESC, fact_id LIMIT 10",
+                (since, *params),
             ).fetchall()
             votes = conn.execute(
                 "SELECT fact_id, SUM(helpful), SUM(1 - helpful) FROM feedback WHERE voted_at >= ?"
-                " GROUP BY fact_id ORDER BY SUM(1 - helpful) DESC, fact_id LIMIT 10",
-                (since,),
+                f" AND {where} GROUP BY fact_id ORDER BY SUM(1 - helpful) DESC, fact_id LIMIT 10",
+                (since, *params),
             ).fetchall()
             days = conn.execute(
                 "SELECT CAST((asked_at - ?) / 86400 AS INTEGER) AS day, COUNT(*),"
-                " COALESCE(SUM(answered), 0) FROM questions WHERE asked_at >= ?"
+                f" COALESCE(SUM(answered), 0) FROM questions WHERE asked_at >= ? AND {where}"
                 " GROUP BY day ORDER BY day",
-                (since, since),
+                (since, since, *params),
             ).fetchall()
             return Stats(
                 asked=int(asked), answered=int(answered),

@@ -44,7 +44,8 @@ class Asked:
     guild_id: int | None
     say: Callable[[str], Awaitable[None]]
     """A short reply: the hint for an empty question, the cooldown."""
-    deliver: Callable[[Answer], Awaitable[None]]
+    deliver: Callable[[Answer], Awaitable[int | None]]
+    """Send the answer; the id of the message that carries it (None: not sent)."""
     empty_reply: str | None = None
     """The hint for a message with no question in it (None: a command, whose empty question
     is answered like any other: with a decline)."""
@@ -119,6 +120,9 @@ class Questions(commands.Cog):
     async def on_message(self, message: discord.Message) -> None:
         if message.author.bot or self.bot.user is None:
             return
+        if self._opens_qa_forum_post(message):
+            await self._answer_forum_post(message)
+            return
         is_dm = message.guild is None
         addressed = (
             is_dm or self.bot.user in message.mentions or self._is_reply_to_me(message)
@@ -136,6 +140,32 @@ class Questions(commands.Cog):
             say=functools.partial(self._send_plain, message),
             deliver=functools.partial(self._reply_with_answer, message),
             empty_reply=ATTACHMENT_ONLY_REPLY if message.attachments else EMPTY_MENTION_REPLY,
+        ))
+
+    # -- forum posts -------------------------------------------------------------------------
+
+    def _opens_qa_forum_post(self, message: discord.Message) -> bool:
+        """The opening message of a post in a Q&A forum: a post is a thread of the forum, and
+        its opening message has the thread's id."""
+        post = message.channel
+        return (isinstance(post, discord.Thread) and message.id == post.id
+                and isinstance(post.parent, discord.ForumChannel) and self._in_qa_channel(post))
+
+    async def _answer_forum_post(self, message: discord.Message) -> None:
+        """A post in a Q&A forum is a question to the bot, asked by its title and body: it
+        gets the answer or the honest decline, in the post."""
+        ctx = await self.bot.get_context(message)
+        if ctx.valid:
+            return  # a command in the body (`!ask ...`): the command handles it
+        title = message.channel.name  # the post (a Thread): its title
+        body = self.strip_bot_mention(message.content)
+        await self._handle(Asked(
+            question=f"{title}\n{body}".strip()[: MAX_QUESTION_CHARS * 2],
+            mode=Mode.ADDRESSED, via="forum", asker=message.author,
+            guild_id=message.guild and message.guild.id,
+            say=functools.partial(self._send_plain, message),
+            deliver=functools.partial(self._reply_with_answer, message),
+            empty_reply=EMPTY_MENTION_REPLY,
         ))
 
     async def _handle(self, asked: Asked) -> None:
@@ -158,10 +188,14 @@ class Questions(commands.Cog):
                                 mode=asked.mode)
         if not addressed and not answer.answered:
             return  # silent when unsure: never spam a busy channel
-        await asked.deliver(answer)
+        sent = await asked.deliver(answer)
+        if sent is not None and answer.answered and self.bot.database is not None:
+            # What was asked, for a "not helpful" vote on this answer to queue.
+            self.bot.database.record_answer(str(sent), asked.question, asked.guild_id)
 
-    async def _reply_with_answer(self, message: discord.Message, answer: Answer) -> None:
-        await reply_with_answer(message, answer, self.bot.service.knowledge)
+    async def _reply_with_answer(self, message: discord.Message, answer: Answer) -> int | None:
+        sent = await reply_with_answer(message, answer, self.bot.service.knowledge)
+        return sent and sent.id
 
     async def _send_plain(self, message: discord.Message, text: str) -> None:
         try:
@@ -202,11 +236,12 @@ class Questions(commands.Cog):
         async def say(text: str) -> None:
             await interaction.response.send_message(text, ephemeral=True)
 
-        async def deliver(answer: Answer) -> None:
+        async def deliver(answer: Answer) -> int | None:
             kwargs = answer_message(answer, self.bot.service.knowledge, asker_id)
             if content:
                 kwargs["content"] = content
-            await interaction.response.send_message(**kwargs)
+            sent = await interaction.response.send_message(**kwargs)
+            return sent.message_id if sent is not None else None
 
         await self._handle(Asked(question=question, mode=Mode.ADDRESSED, via=via,
                                  asker=interaction.user, guild_id=interaction.guild_id,

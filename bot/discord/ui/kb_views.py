@@ -54,8 +54,11 @@ class MissedView(ModeratorView):
         suggest: Callable[[str], list[Fact]],
         topics: tuple[Topic, ...],
         actions: MissedActions,
+        server: int | None,
     ) -> None:
         super().__init__(settings, owner_id)
+        self.server = server
+        """Whose queue this is: a server's, or every server's (the owner's view)."""
         self.groups = groups[:limits.SELECT_OPTIONS]
         self.suggest = suggest
         self.actions = actions
@@ -95,7 +98,7 @@ class MissedView(ModeratorView):
         if self.selected is None or select.values[0] == "-":
             await interaction.response.defer()
             return
-        await self.actions.attach(interaction, select.values[0], self.selected)
+        await self.actions.attach(interaction, select.values[0], self.selected, self.server)
 
     @discord.ui.select(placeholder=texts.MISSED_NEW_FACT, row=2)
     async def new_fact(self, interaction: discord.Interaction, select: discord.ui.Select) -> None:
@@ -109,16 +112,17 @@ class MissedView(ModeratorView):
         if self.selected is None:
             await interaction.response.defer()
             return
-        await self.actions.dismiss(interaction, self.selected)
+        await self.actions.dismiss(interaction, self.selected, self.server)
 
 
 class MissedActions(Protocol):
     """What the missed-questions menu does (the cog implements it)."""
 
     async def attach(self, interaction: discord.Interaction, fact_id: str,
-                     group: MissedGroup) -> None: ...
+                     group: MissedGroup, server: int | None) -> None: ...
 
     async def new_fact(self, interaction: discord.Interaction, topic_id: str,
                        group: MissedGroup) -> None: ...
 
-    async def dismiss(self, interaction: discord.Interaction, group: MissedGroup) -> None: ...
+    async def dismiss(self, interaction: discord.Interaction, group: MissedGroup,
+                      server: int | None) -> None: ...

@@ -107,16 +107,12 @@ class VoteButton(
         if interaction.message is None or bot.database is None:
             await interaction.response.send_message(texts.FEEDBACK_THANKS, ephemeral=True)
             return
-        question = None
-        if interaction.message.embeds:
-            question = interaction.message.embeds[0].title
         doing(interaction, storage=texts.VOTE_AWAY)
         first = await within_deadline(interaction, bot.database.record_vote(
             answer_key=str(interaction.message.id),
             user_id=interaction.user.id,
             fact_id=self.fact_id,
             helpful=self.helpful,
-            question=question,
             guild_id=interaction.guild_id,
         ))
         verdict = "helpful" if self.helpful else "not helpful"

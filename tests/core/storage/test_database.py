@@ -9,6 +9,7 @@ import time
 import pytest
 
 from bot.core.storage.database import Database, QuestionRecord, StorageUnavailable
+from bot.core.storage.schema import MIGRATIONS
 
 
 @pytest.fixture
@@ -104,3 +105,93 @@ async def test_locked_database_degrades(tmp_path, caplog):
         blocker.close()
     assert await db.record_vote(answer_key="m", user_id=1, fact_id="f", helpful=True)
     db.close()
+
+
+# -- each server its own ----------------------------------------------------------------------
+
+
+def asked_in(question: str, server: int | None, answered: bool = False) -> QuestionRecord:
+    return QuestionRecord(question, "mention", "f" if answered else None, 0.5, answered, server)
+
+
+async def test_a_server_sees_only_its_own_questions(database):
+    database.record_question(asked_in("asked in one", 1))
+    database.record_question(asked_in("answered in one", 1, answered=True))
+    database.record_question(asked_in("asked in two", 2))
+    database.record_question(asked_in("asked in a dm", None))
+    await database.record_vote(answer_key="a2", user_id=5, fact_id="f", helpful=False,
+                               question="voted in two", guild_id=2)
+    await database.flush()
+    assert [q for q, _, _ in await database.missed_questions(1)] == ["asked in one"]
+    assert {q for q, _, _ in await database.missed_questions(2)} == {"asked in two",
+                                                                    "voted in two"}
+    everywhere = {q for q, _, _ in await database.missed_questions()}
+    assert everywhere == {"asked in one", "asked in two", "voted in two", "asked in a dm"}
+    one = await database.stats(since=time.time() - 60, server=1)
+    assert (one.asked, one.answered, one.votes) == (2, 1, [])
+    two = await database.stats(since=time.time() - 60, server=2)
+    assert (two.asked, two.votes) == (1, [("f", 0, 1)])
+    assert (await database.stats(since=time.time() - 60)).asked == 4
+
+
+async def test_dismissing_in_one_server_leaves_the_others_queue(database):
+    for server in (1, 2):
+        database.record_question(asked_in("Same question", server))
+    await database.dismiss(["same question "], server=1)
+    assert await database.missed_questions(1) == []
+    assert [q for q, _, _ in await database.missed_questions(2)] == ["Same question"]
+    assert len(await database.missed_questions()) == 2  # the owner's view has its own list
+    await database.dismiss(["same question"])
+    assert await database.missed_questions() == []
+    assert len(await database.missed_questions(2)) == 1
+
+
+async def test_not_helpful_queues_what_was_asked_not_the_facts_wording(database):
+    database.record_answer("msg-1", "what do ml folks take home", 3)
+    await database.record_vote(answer_key="msg-1", user_id=9, fact_id="average-salary",
+                               helpful=False, guild_id=3)
+    assert [(q, why) for q, why, _ in await database.missed_questions(3)] == [
+        ("what do ml folks take home", "not helpful")]
+    # An answer the database never heard of (sent while it was away): nothing to queue.
+    await database.record_vote(answer_key="msg-2", user_id=9, fact_id="f", helpful=False,
+                               guild_id=3)
+    assert len(await database.missed_questions(3)) == 1
+
+
+async def test_an_old_database_is_migrated_in_place(tmp_path):
+    path = tmp_path / "careerbot.sqlite3"
+    with sqlite3.connect(path) as conn:  # as releases before the migrations left it
+        conn.executescript(
+            "CREATE TABLE questions (id INTEGER PRIMARY KEY, asked_at REAL NOT NULL, guild_id"
+            " TEXT, via TEXT NOT NULL, question TEXT NOT NULL, fact_id TEXT, confidence REAL"
+            " NOT NULL, answered INTEGER NOT NULL);"
+            "CREATE TABLE dismissed (question_key TEXT PRIMARY KEY, dismissed_at REAL NOT NULL);"
+            "INSERT INTO questions VALUES (1, 1e9, '7', 'slash', 'kept question', NULL, 0.1, 0);"
+            "INSERT INTO dismissed VALUES ('hidden everywhere', 1e9);"
+            "INSERT INTO questions VALUES (2, 1e9, '7', 'slash', 'hidden everywhere', NULL, 0, 0);")
+    db = Database(path)
+    db.start()
+    try:
+        assert [q for q, _, _ in await db.missed_questions(7)] == ["kept question"]
+        db.record_answer("m", "q", 7)
+        await db.flush()
+    finally:
+        db.close()
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+        assert conn.execute("SELECT question FROM answers").fetchall() == [("q",)]
+
+
+async def test_a_database_from_a_newer_release_is_refused(tmp_path, caplog):
+    path = tmp_path / "careerbot.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+    db = Database(path)
+    db.start()
+    try:
+        with (caplog.at_level(logging.ERROR, logger="bot.core.storage.database"),
+              pytest.raises(StorageUnavailable, match="newer than this release")):
+            await db.question_counts()
+    finally:
+        db.close()
+    assert "newer than this release" in caplog.text

@@ -21,7 +21,7 @@ from bot.discord import checks as gate
 from bot.discord import limits
 from bot.discord.client import CareerBot
 from bot.discord.deadline import respond, within_deadline
-from bot.discord.errors import doing
+from bot.discord.errors import NotAllowed, doing
 from bot.discord.limits import clip
 from bot.discord.ui.embeds import ANSWER_COLOUR
 from bot.discord.ui.fact_form import RetryView
@@ -46,6 +46,16 @@ class KbPlumbing:
     @property
     def store(self):
         return self.bot.store
+
+    async def _server_scope(self, interaction: discord.Interaction,
+                            everywhere: bool) -> int | None:
+        """Whose questions a report shows: this server's; every server's (None) only for the
+        bot's owner, who asked for it."""
+        if everywhere is not True:  # a crafted interaction may send anything
+            return interaction.guild_id
+        if not await self.bot.is_owner(interaction.user):
+            raise NotAllowed(texts.EVERYWHERE_OWNER_ONLY)
+        return None
 
     async def _run(self, interaction: discord.Interaction, func: Callable[..., Any],
                    *args: Any, **kwargs: Any) -> Any:

@@ -25,13 +25,16 @@ class StatsCommands(KbPlumbing):
 
     @app_commands.command(name="stats", description="Questions, answers and feedback")
     @app_commands.choices(period=[app_commands.Choice(name=k, value=k) for k in PERIODS])
-    async def stats(self, interaction: discord.Interaction, period: str = "week") -> None:
+    @app_commands.describe(everywhere="Every server's questions (the bot owner only)")
+    async def stats(self, interaction: discord.Interaction, period: str = "week",
+                    everywhere: bool = False) -> None:
         if self.bot.database is None:
             raise NoDatabase
+        server = await self._server_scope(interaction, everywhere)
         days = PERIODS.get(period, 7)
         since = time.time() - days * 86400
         doing(interaction, storage=texts.STATS_AWAY)
-        stats = await within_deadline(interaction, self.bot.database.stats(since))
+        stats = await within_deadline(interaction, self.bot.database.stats(since, server))
         share = f"{stats.answered / stats.asked:.0%}" if stats.asked else "–"
         embed = discord.Embed(title=texts.STATS_TITLE.format(period=period), colour=ANSWER_COLOUR)
         embed.add_field(name=texts.STATS_QUESTIONS, value=str(stats.asked))

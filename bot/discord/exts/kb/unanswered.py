@@ -28,11 +28,14 @@ class UnansweredCommands(EditCommands):
 
     @app_commands.command(name="unanswered",
                           description="Questions the bot declined or that got 'not helpful'")
-    async def unanswered(self, interaction: discord.Interaction) -> None:
+    @app_commands.describe(everywhere="Every server's questions (the bot owner only)")
+    async def unanswered(self, interaction: discord.Interaction,
+                         everywhere: bool = False) -> None:
         if self.bot.database is None:
             raise NoDatabase
+        server = await self._server_scope(interaction, everywhere)
         doing(interaction, storage=texts.MISSED_AWAY)
-        rows = await within_deadline(interaction, self.bot.database.missed_questions())
+        rows = await within_deadline(interaction, self.bot.database.missed_questions(server))
         groups = group_missed(rows)
         if not groups:
             await self._say(interaction, texts.NOTHING_MISSED)
@@ -49,15 +52,15 @@ class UnansweredCommands(EditCommands):
             return [f for f, _ in self.bot.service.matcher.rank(question, limit=limits.CHOICES)]
 
         view = MissedView(self.settings, interaction.user.id, groups, suggest,
-                          self.bot.service.knowledge.topics, self)
+                          self.bot.service.knowledge.topics, self, server)
         await self._say(interaction, embed=embed, view=view)
 
     async def attach(self, interaction: discord.Interaction, fact_id: str,
-                     group: MissedGroup) -> None:
+                     group: MissedGroup, server: int | None) -> None:
         result = await self._edit(interaction, self.store.add_alias, fact_id, group.question,
                                   actor=actor_of(interaction.user))
         if self.bot.database is not None:
-            await self._dismiss_quietly(group)
+            await self._dismiss_quietly(group, server)
         await self._applied(interaction, result,
                             texts.ALSO_ANSWERS.format(fact=fact_id,
                                                       phrasing=clip(group.question, 200)),
@@ -68,13 +71,15 @@ class UnansweredCommands(EditCommands):
         await interaction.response.send_modal(
             self._add_form(topic_id, FormValues(question=group.question[:100])))
 
-    async def dismiss(self, interaction: discord.Interaction, group: MissedGroup) -> None:
+    async def dismiss(self, interaction: discord.Interaction, group: MissedGroup,
+                      server: int | None) -> None:
         doing(interaction, storage=texts.DISMISS_AWAY)
-        await within_deadline(interaction, self.bot.database.dismiss(list(group.wordings)))
+        await within_deadline(interaction,
+                              self.bot.database.dismiss(list(group.wordings), server))
         await self._say(interaction, texts.DISMISSED.format(question=clip(group.question, 200)))
 
-    async def _dismiss_quietly(self, group: MissedGroup) -> None:
+    async def _dismiss_quietly(self, group: MissedGroup, server: int | None) -> None:
         """Attached to a fact, the question leaves the queue; if the database is away it stays
         there (the alias is saved all the same, and the database logs its failure)."""
         with contextlib.suppress(StorageUnavailable):
-            await self.bot.database.dismiss(list(group.wordings))
+            await self.bot.database.dismiss(list(group.wordings), server)
