@@ -206,3 +206,16 @@ STATS_BUSIEST = "Busiest facts"
 STATS_FEEDBACK = "Feedback per fact"
 CONSOLE_BANNER = ("CareerBot offline console: {facts} facts loaded. Ask about becoming a machine "
                   "learning engineer; Ctrl-D or 'quit' to leave.")
+
+# -- small talk (bot.core.smalltalk): never counted as an unanswered question -----------------
+
+SMALL_TALK = {
+    "greeting": "Hi! I answer questions about becoming a machine learning engineer: pay, "
+                "outlook, the role, skills, degrees, related careers and where to start "
+                "learning. Ask away, e.g. *how much do ML engineers make?*",
+    "thanks": "You're welcome! Ask me anything else about becoming an ML engineer.",
+    "goodbye": "Bye, and good luck on the way to machine learning engineering!",
+    "who": "I'm CareerBot. I answer questions about becoming a machine learning engineer, "
+           "each answer with the source it comes from, and I say so when I don't know. "
+           "Mention me with a question, reply to one of my answers to follow up, or use `/ask`.",
+}

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from bot.core.answers import Answer, fact_answer, from_match
+from bot.core.conversation import Context, follow_up
 from bot.core.knowledge.errors import FactNotFound
 from bot.core.knowledge.models import Fact, KnowledgeBase, Topic
 from bot.core.matching import Matcher, Thresholds
@@ -140,9 +141,11 @@ class AnswerService:
         guild_id: int | None = None,
         mode: Mode = Mode.ADDRESSED,
         record: bool = True,
+        context: Context | None = None,
     ) -> Answer:
         """Match a question asked the way `mode` says (see `bot.core.modes`): unprompted, the
-        bot answers only at `unprompted_confidence` or more, and only a clear winner."""
+        bot answers only at `unprompted_confidence` or more, and only a clear winner. With a
+        `context` (the answer just given), the question is read as its follow-up."""
         started = time.perf_counter()
         current = self._current
         thresholds = None
@@ -150,7 +153,10 @@ class AnswerService:
             base, level = current.matcher.thresholds, self.unprompted_confidence
             thresholds = replace(base, answer=max(base.answer, level),
                                  floor=max(base.floor, level), close_calls=False)
-        result = current.matcher.match(question, thresholds=thresholds)
+        if context is not None and context.fact_id in current.knowledge.facts:
+            result = follow_up(current.matcher, question, context, thresholds)
+        else:
+            result = current.matcher.match(question, thresholds=thresholds)
         answer = from_match(current.knowledge, result)
         latency = time.perf_counter() - started
         log.info(

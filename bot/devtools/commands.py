@@ -98,6 +98,28 @@ def cmd_ablation(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_conversation(args: argparse.Namespace) -> int:
+    """Score follow-ups on a two-turn conversation set."""
+    from bot.devtools.conversations import (
+        DEFAULT_CONVERSATIONS,
+        ConversationsError,
+        evaluate_conversations,
+        format_conversations,
+        load_conversations,
+    )
+    from bot.startup import knowledge_or_exit, open_service
+
+    knowledge = knowledge_or_exit(args.knowledge)
+    file = args.file or DEFAULT_CONVERSATIONS
+    try:
+        exchanges = load_conversations(file, set(knowledge.facts))
+    except ConversationsError as exc:
+        return _error(str(exc))
+    report = evaluate_conversations(open_service(knowledge, lexical=args.lexical), exchanges)
+    print(format_conversations(report, str(file), args.verbose))
+    return EXIT_OK
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     """Score the bot on a gold set."""
     from bot.core.knowledge.errors import KnowledgeBaseError
@@ -202,3 +224,14 @@ def register(subparsers: Any) -> None:
                           help="without the meaning signal (as when the model can not be loaded)")
     ablation.add_argument("--json", action="store_true", help="print the figures as JSON")
     ablation.set_defaults(func=cmd_ablation)
+
+    from bot.startup import with_knowledge
+
+    conversation = with_knowledge(kinds.add_parser(
+        "conversation", help="follow-ups read in context, on a two-turn conversation set"))
+    conversation.add_argument("file", nargs="?", type=Path, default=None,
+                              help="conversation YAML (default: tests/data/conversations.yaml)")
+    conversation.add_argument("-v", "--verbose", action="store_true", help="list every miss")
+    conversation.add_argument("--lexical", action="store_true",
+                              help="without the meaning signal")
+    conversation.set_defaults(func=cmd_conversation)

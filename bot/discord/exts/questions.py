@@ -17,9 +17,11 @@ from discord.ext import commands
 
 from bot import texts
 from bot.core.answers import Answer
+from bot.core.conversation import Context, Conversations, joined
 from bot.core.matching import MAX_QUESTION_CHARS
 from bot.core.modes import Mode, worth_answering
 from bot.core.ratelimit import Cooldown
+from bot.core.smalltalk import small_talk
 from bot.discord import limits
 from bot.discord.client import CareerBot
 from bot.discord.delivery import NO_MENTIONS, answer_message, reply_with_answer
@@ -46,6 +48,10 @@ class Asked:
     """A short reply: the hint for an empty question, the cooldown."""
     deliver: Callable[[Answer], Awaitable[int | None]]
     """Send the answer; the id of the message that carries it (None: not sent)."""
+    channel_id: int | None = None
+    """Where it was asked: a follow-up from the same person there is read in context."""
+    replied_to: Context | None = None
+    """The answer this question replies to, if it does (its context, whoever asks)."""
     empty_reply: str | None = None
     """The hint for a message with no question in it (None: a command, whose empty question
     is answered like any other: with a decline)."""
@@ -56,6 +62,7 @@ class Questions(commands.Cog):
         self.bot = bot
         settings = bot.settings
         self.cooldown = Cooldown(settings.cooldown_questions, settings.cooldown_seconds)
+        self.conversations = Conversations()
         # Matching a question takes a few ms at 10,000 facts: on the event loop, many questions
         # at once would hold it for all of them. One thread (started on first use): matching
         # holds the GIL for much of its work, so more threads would only take it from the loop.
@@ -85,10 +92,10 @@ class Questions(commands.Cog):
         return texts.COOLDOWN.format(seconds=max(1, round(seconds)))
 
     async def ask(self, question: str, *, via: str, guild_id: int | None,
-                  mode: Mode = Mode.ADDRESSED) -> Answer:
+                  mode: Mode = Mode.ADDRESSED, context: Context | None = None) -> Answer:
         """`service.ask` on the matching thread (the event loop stays free meanwhile)."""
-        ask = functools.partial(
-            self.bot.service.ask, question, via=via, guild_id=guild_id, mode=mode)
+        ask = functools.partial(self.bot.service.ask, question, via=via, guild_id=guild_id,
+                                mode=mode, context=context)
         return await asyncio.get_running_loop().run_in_executor(self.matching, ask)
 
     def strip_bot_mention(self, content: str) -> str:
@@ -96,6 +103,27 @@ class Questions(commands.Cog):
         if me is None:
             return content
         return re.sub(rf"<@!?{me.id}>", " ", content).strip()
+
+    def _replied_answer(self, message: discord.Message) -> Context | None:
+        """The context of the bot's answer `message` replies to: what it answered (remembered
+        when it was sent, else the fact its buttons name, in that fact's own words)."""
+        reference = message.reference
+        if reference is None or reference.message_id is None:
+            return None
+        remembered = self.conversations.of_answer(reference.message_id)
+        if remembered is not None:
+            return remembered
+        answer = reference.resolved if isinstance(reference.resolved, discord.Message) \
+            else reference.cached_message
+        if answer is None:
+            return None
+        for row in answer.components:
+            for item in getattr(row, "children", ()):
+                parts = (getattr(item, "custom_id", None) or "").split(":")
+                if parts[:2] == ["cb", "vote"] and len(parts) == 4:
+                    fact = self.bot.service.knowledge.facts.get(parts[2])
+                    return Context(fact.question, fact.id) if fact else None
+        return None
 
     def _is_reply_to_me(self, message: discord.Message) -> bool:
         reference = message.reference
@@ -124,9 +152,8 @@ class Questions(commands.Cog):
             await self._answer_forum_post(message)
             return
         is_dm = message.guild is None
-        addressed = (
-            is_dm or self.bot.user in message.mentions or self._is_reply_to_me(message)
-        )
+        replying = self._is_reply_to_me(message)
+        addressed = is_dm or self.bot.user in message.mentions or replying
         if not addressed and not self._in_qa_channel(message.channel):
             return
         mode = Mode.ADDRESSED if addressed else Mode.UNPROMPTED
@@ -139,6 +166,8 @@ class Questions(commands.Cog):
             asker=message.author, guild_id=message.guild and message.guild.id,
             say=functools.partial(self._send_plain, message),
             deliver=functools.partial(self._reply_with_answer, message),
+            channel_id=message.channel.id,
+            replied_to=self._replied_answer(message) if replying else None,
             empty_reply=ATTACHMENT_ONLY_REPLY if message.attachments else EMPTY_MENTION_REPLY,
         ))
 
@@ -177,6 +206,11 @@ class Questions(commands.Cog):
             if addressed:
                 await asked.say(asked.empty_reply)
             return
+        talk = small_talk(asked.question)
+        if talk is not None:
+            if addressed:  # a "thanks" in a busy Q&A channel is not for the bot
+                await asked.say(texts.SMALL_TALK[talk.value])
+            return
         if not worth_answering(asked.question, asked.mode):
             return
         wait = self.retry_after(asked.asker)
@@ -184,12 +218,21 @@ class Questions(commands.Cog):
             if addressed:
                 await asked.say(self.cooldown_text(wait))
             return
+        context = asked.replied_to or (
+            self.conversations.recall(asked.asker.id, asked.channel_id)
+            if asked.channel_id is not None else None)
         answer = await self.ask(asked.question, via=asked.via, guild_id=asked.guild_id,
-                                mode=asked.mode)
+                                mode=asked.mode, context=context)
         if not addressed and not answer.answered:
             return  # silent when unsure: never spam a busy channel
         sent = await asked.deliver(answer)
-        if sent is not None and answer.answered and self.bot.database is not None:
+        if not answer.answered or answer.fact_id is None:
+            return
+        if asked.channel_id is not None:
+            said = joined(context, asked.question).question if context else asked.question
+            self.conversations.remember(asked.asker.id, asked.channel_id,
+                                        Context(said, answer.fact_id), answer_message=sent)
+        if sent is not None and self.bot.database is not None:
             # What was asked, for a "not helpful" vote on this answer to queue.
             self.bot.database.record_answer(str(sent), asked.question, asked.guild_id)
 
@@ -245,7 +288,7 @@ class Questions(commands.Cog):
 
         await self._handle(Asked(question=question, mode=Mode.ADDRESSED, via=via,
                                  asker=interaction.user, guild_id=interaction.guild_id,
-                                 say=say, deliver=deliver))
+                                 say=say, deliver=deliver, channel_id=interaction.channel_id))
 
     @ask_slash.autocomplete("question")
     async def ask_autocomplete(

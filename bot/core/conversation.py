@@ -1,0 +1,119 @@
+"""Follow-ups: "and in 2022?" read in the context of the answer just given.
+
+A follow-up is matched twice: alone, and after the question it follows ("how much do ML
+engineers make and in 2022?"). Alone, a short follow-up has too few words to find its fact;
+joined, the earlier question's words drown the follow-up's. Each fact's score is a blend of the
+two (the follow-up weighing more), so the follow-up's own words pick among the facts the earlier
+question made likely. The matcher's decision rules run on both readings: the follow-up is
+answered when either reading is, with the best fact of the blend; when neither is, it is
+declined, with the suggestions of the reading that came closest.
+
+`Conversations` remembers, per person and channel, the last answer and when it was given; a
+context older than `CONTEXT_SECONDS` is forgotten, and one person's context is never used for
+another's question (a reply to an answer carries that answer's context explicitly).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from bot.core.matching import Matcher, MatchResult, Thresholds
+
+FOLLOW_UP_WEIGHT = 0.6
+"""The follow-up's own reading's share of the blended score (the joined reading has the rest)."""
+CANDIDATES = 40
+CONTEXT_SECONDS = 300.0
+"""How long after an answer a follow-up is read in its context."""
+MAX_CONTEXT_CHARS = 300
+MAX_REMEMBERED = 50_000
+"""Contexts kept at most (the oldest forgotten first): bounded memory on a busy bot."""
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What a follow-up follows: the question asked and the fact that answered it."""
+
+    question: str
+    fact_id: str
+
+
+def joined(context: Context, question: str) -> Context:
+    """The context a follow-up leaves: the earlier question and the follow-up, as one (its
+    last MAX_CONTEXT_CHARS characters)."""
+    return Context(f"{context.question} {question}"[-MAX_CONTEXT_CHARS:], context.fact_id)
+
+
+def follow_up(matcher: Matcher, question: str, context: Context,
+              thresholds: Thresholds | None = None) -> MatchResult:
+    """`question` matched as a follow-up of `context` (see the module's docstring)."""
+    joined_text = f"{context.question} {question}"
+    alone = matcher.match(question, thresholds=thresholds)
+    joined = matcher.match(joined_text, thresholds=thresholds)
+    if not (alone.answered or joined.answered):
+        closer = alone if alone.confidence >= joined.confidence else joined
+        return MatchResult(question, None, closer.confidence, closer.suggestions)
+    ranked_alone = matcher.rank(question, limit=CANDIDATES)
+    ranked_joined = matcher.rank(joined_text, limit=CANDIDATES)
+    facts = {fact.id: fact for fact, _ in ranked_alone + ranked_joined}
+    by_alone = {fact.id: score for fact, score in ranked_alone}
+    by_joined = {fact.id: score for fact, score in ranked_joined}
+    blended = {
+        fact_id: FOLLOW_UP_WEIGHT * by_alone.get(fact_id, 0.0)
+        + (1 - FOLLOW_UP_WEIGHT) * by_joined.get(fact_id, 0.0)
+        for fact_id in facts
+    }
+    best = max(blended, key=lambda fact_id: (blended[fact_id], fact_id))
+    same = [r for r in (alone, joined) if r.answered and r.fact.id == best]
+    runner_up = same[0].suggestions if same else ()
+    confidence = max(r.confidence for r in (alone, joined) if r.answered)
+    return MatchResult(question, facts[best], confidence, runner_up)
+
+
+class Conversations:
+    """The last answer each person got in each channel, for `CONTEXT_SECONDS` (thread-safe)."""
+
+    def __init__(self, seconds: float = CONTEXT_SECONDS, limit: int = MAX_REMEMBERED) -> None:
+        self.seconds = seconds
+        self.limit = limit
+        self._lock = threading.Lock()
+        self._last: OrderedDict[tuple[int, int], tuple[float, Context]] = OrderedDict()
+        self._answers: OrderedDict[int, Context] = OrderedDict()
+        """Recent answer messages and what they answered (a reply to one carries it)."""
+
+    def remember(self, person: int, channel: int, context: Context,
+                 now: float | None = None, answer_message: int | None = None) -> None:
+        """`context` is what `person` was last answered in `channel` (by `answer_message`)."""
+        key = (person, channel)
+        with self._lock:
+            self._last.pop(key, None)
+            self._last[key] = (time.monotonic() if now is None else now, context)
+            if answer_message is not None:
+                self._answers[answer_message] = context
+            for remembered in (self._last, self._answers):
+                while len(remembered) > self.limit:
+                    remembered.popitem(last=False)
+
+    def of_answer(self, answer_message: int) -> Context | None:
+        """What a recent answer message answered (None: not one of the last `limit`)."""
+        with self._lock:
+            return self._answers.get(answer_message)
+
+    def recall(self, person: int, channel: int, now: float | None = None) -> Context | None:
+        """This person's context in this channel, if recent enough."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            entry = self._last.get((person, channel))
+            if entry is None:
+                return None
+            at, context = entry
+            if now - at > self.seconds:
+                del self._last[(person, channel)]
+                return None
+            return context
+
+    def forget(self, person: int, channel: int) -> None:
+        with self._lock:
+            self._last.pop((person, channel), None)

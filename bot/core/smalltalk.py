@@ -1,0 +1,50 @@
+"""Small talk: a greeting, thanks, a goodbye or "who are you" is not a question for the
+knowledge base. It gets a short, friendly reply and is never counted as unanswered.
+
+Only a message that is small talk from end to end counts ("hi, how much do ML engineers
+make?" is a question with a greeting in front: it is answered as a question).
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+
+
+class SmallTalk(enum.Enum):
+    GREETING = "greeting"
+    THANKS = "thanks"
+    GOODBYE = "goodbye"
+    WHO = "who"
+
+
+_POLITE = (r"(?:\s+(?:there|all|everyone|guys|folks|bot|careerbot|mate|friend|again|so much"
+           r"|a lot|lots|man))*")
+_FORMS = {
+    SmallTalk.GREETING: rf"(?:hi+|hello+|hey+|heya|hiya|yo|howdy|sup|wass?up|greetings|"
+                        rf"good (?:morning|afternoon|evening)|gm|morning){_POLITE}",
+    SmallTalk.THANKS: rf"(?:thanks?|thank you|thx|tx|ty|tysm|cheers|much appreciated|"
+                      rf"appreciate (?:it|that)|(?:that|this) (?:helps|helped)|"
+                      rf"(?:great|nice|cool|perfect|awesome|ok|okay),? thanks?){_POLITE}",
+    SmallTalk.GOODBYE: rf"(?:bye+|goodbye|see (?:you|ya)|cya|later|good night|gn){_POLITE}",
+    SmallTalk.WHO: r"(?:who|what) (?:are|r) (?:you|u)|what (?:can|do) (?:you|u) do|"
+                   r"what (?:are|r) (?:you|u) for|are (?:you|u) a bot|introduce yourself",
+}
+_MATCHERS = {
+    # "hey, who are you?", "hi thanks": a greeting may lead the others.
+    kind: re.compile(form if kind is SmallTalk.GREETING
+                     else rf"(?:{_FORMS[SmallTalk.GREETING]}\s+)?(?:{form})")
+    for kind, form in _FORMS.items()
+}
+_NOISE = re.compile(r"[^\w\s']+|_")
+
+
+def small_talk(text: str) -> SmallTalk | None:
+    """The kind of small talk `text` is, end to end (punctuation and emoji aside), or None."""
+    words = " ".join(_NOISE.sub(" ", text.lower().replace("\u2019", "'")).split())
+    if not words or len(words) > 60:
+        return None
+    for kind, matcher in _MATCHERS.items():
+        if matcher.fullmatch(words):
+            return kind
+    return None

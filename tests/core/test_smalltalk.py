@@ -1,0 +1,45 @@
+"""Small talk (`bot.core.smalltalk`): whole messages only, never a question."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.core.smalltalk import SmallTalk, small_talk
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("hi", SmallTalk.GREETING), ("Hello there!", SmallTalk.GREETING),
+    ("good morning everyone", SmallTalk.GREETING), ("yo", SmallTalk.GREETING),
+    ("thanks!!", SmallTalk.THANKS), ("thank you so much 🙏", SmallTalk.THANKS),
+    ("ok thanks", SmallTalk.THANKS), ("ty", SmallTalk.THANKS),
+    ("Thanks, that helped", None), ("bye", SmallTalk.GOODBYE),
+    ("hey, who are you?", SmallTalk.WHO), ("what can you do?", SmallTalk.WHO),
+    ("who r u", SmallTalk.WHO),
+])
+def test_small_talk_is_recognised(text, kind):
+    assert small_talk(text) is kind
+
+
+@pytest.mark.parametrize("text", [
+    "hi how much do ml engineers make", "who are ml engineers", "thanks but what about a phd",
+    "what is machine learning", "", "   ", "?!", "hello world program in python",
+])
+def test_a_question_is_not_small_talk(text):
+    assert small_talk(text) is None
+
+
+QUESTION_WORDS = st.sampled_from(["salary", "degree", "machine", "learning", "engineer",
+                                  "python", "how", "much", "skills", "course"])
+
+
+@given(st.sampled_from(["hi", "thanks", "hey", "bye", "who are you"]),
+       st.lists(QUESTION_WORDS, min_size=1, max_size=8))
+def test_small_talk_with_a_question_in_it_is_a_question(opening, words):
+    assert small_talk(f"{opening} {' '.join(words)}") is None
+
+
+@given(st.text(max_size=200))
+def test_any_text_gives_a_kind_or_none(text):
+    assert small_talk(text) in (None, *SmallTalk)

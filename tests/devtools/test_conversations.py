@@ -1,0 +1,48 @@
+"""The conversation sets, scored as `python -m bot bench conversation` scores them: CI floors a
+few points under the figures measured (README, "Conversation")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.devtools.conversations import (
+    ConversationsError,
+    evaluate_conversations,
+    format_conversations,
+    load_conversations,
+)
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+FLOORS = {  # set: (second turn in context, first turn) floors; measured 85.0/96.7, 75.4/95.1
+    "conversations.yaml": (0.80, 0.93),
+    "conversations_holdout.yaml": (0.70, 0.91),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FLOORS))
+def test_follow_ups_in_context_beat_asking_them_alone(shipped_semantic_service, shipped_kb,
+                                                      name):
+    exchanges = load_conversations(DATA / name, set(shipped_kb.facts))
+    assert len(exchanges) >= 40
+    report = evaluate_conversations(shipped_semantic_service, exchanges)
+    then_floor, first_floor = FLOORS[name]
+    assert report.share(report.then_right) >= then_floor, format_conversations(report, name,
+                                                                               True)
+    assert report.share(report.first_right) >= first_floor
+    assert report.then_right >= report.then_alone_right + 0.2 * report.exchanges
+
+
+def test_a_malformed_set_is_refused_with_where(tmp_path, shipped_kb):
+    bad = tmp_path / "c.yaml"
+    bad.write_text("conversations:\n  - first: hi\n    first_expect: no-such-fact\n"
+                   "    then: x\n    then_expect: null\n")
+    with pytest.raises(ConversationsError, match="exchange 1 expects unknown fact"):
+        load_conversations(bad, set(shipped_kb.facts))
+    bad.write_text("conversations: [{first: hi}]\n")
+    with pytest.raises(ConversationsError, match="needs first, first_expect"):
+        load_conversations(bad, set(shipped_kb.facts))
+    bad.write_text("[: not yaml")
+    with pytest.raises(ConversationsError):
+        load_conversations(bad, set(shipped_kb.facts))

@@ -1,0 +1,76 @@
+"""Conversation and small talk over the real wire: a follow-up from the same person is read in
+the context of the answer just given; a reply to an answer carries that answer's context; the
+context is never another person's and expires; greetings and thanks get a short reply and are
+not recorded as questions."""
+
+from __future__ import annotations
+
+from tests.e2e.asking.shared import PAY_QUESTION
+
+FOLLOW_UP = "and in 2022?"
+
+
+def fact_of(reply) -> str | None:
+    votes = [c for c in reply.custom_ids if c.startswith("cb:vote:")]
+    return votes[0].split(":")[2] if votes else None
+
+
+async def test_a_follow_up_is_read_in_the_context_of_the_last_answer(careerbot):
+    h = careerbot
+    alice, general = h.user("alice"), h.channel("general")
+    alone = await h.say(alice, general, FOLLOW_UP, mention_bot=True)
+    assert fact_of(alone) is None  # no context yet: "and in 2022?" is not a question alone
+    first = await h.say(alice, general, PAY_QUESTION, mention_bot=True)
+    assert fact_of(first) == "average-salary"
+    then = await h.say(alice, general, FOLLOW_UP, mention_bot=True)
+    assert fact_of(then) == "average-salary"
+    assert "2022" in then.text
+    # Another person's follow-up in the same channel is not read in alice's context...
+    other = await h.say(h.user("bob"), general, FOLLOW_UP, mention_bot=True)
+    assert fact_of(other) is None
+    # ...and a self-contained question after the answer is answered as itself.
+    new = await h.say(alice, general, "what is machine learning?", mention_bot=True)
+    assert fact_of(new) == "what-is-machine-learning"
+
+
+async def test_a_reply_to_an_answer_carries_its_context(careerbot):
+    h = careerbot
+    general = h.channel("general")
+    degree = await h.say(h.user("alice"), general, "do i need a degree to become an ml engineer",
+                         mention_bot=True)
+    assert fact_of(degree) == "degree-required"
+    # bob replies to alice's answer (no mention needed: a reply to the bot addresses it).
+    phd = await h.say(h.user("bob"), general, "what about a phd?", reply_to=degree)
+    assert fact_of(phd) == "masters-or-phd"
+
+
+async def test_the_context_expires(careerbot):
+    h = careerbot
+    alice, general = h.user("alice"), h.channel("general")
+    await h.say(alice, general, PAY_QUESTION, mention_bot=True)
+    h.bot.get_cog("Questions").conversations.seconds = 0.0
+    later = await h.say(alice, general, FOLLOW_UP, mention_bot=True)
+    assert fact_of(later) is None
+
+
+async def test_small_talk_gets_a_short_reply_and_is_not_a_missed_question(careerbot,
+                                                                          fake_discord):
+    h = careerbot
+    alice, general = h.user("alice"), h.channel("general")
+    hello = await h.say(alice, general, "hi!", mention_bot=True)
+    assert "machine learning engineer" in hello.text and not hello.embeds
+    thanks = await h.say(alice, general, "thanks a lot 🙏", mention_bot=True)
+    assert "welcome" in thanks.text
+    who = await h.say(alice, general, "who are you?", mention_bot=True)
+    assert "CareerBot" in who.text
+    # Where the bot speaks unprompted, a "thanks" is not for it.
+    careers = h.channel("careers")
+    since = fake_discord.mark()
+    await h.post(alice, careers, "thanks!")
+    last = await h.say(alice, careers, "what is machine learning?")
+    assert fact_of(last) == "what-is-machine-learning"
+    assert len(fake_discord.find_requests("POST", "/channels/*/messages", since=since)) == 1
+    await h.bot.database.flush()
+    assert [q for q, _, _ in await h.bot.database.missed_questions()] == []
+    asked, _ = await h.bot.database.question_counts()
+    assert asked == 1  # only the real question
