@@ -1,8 +1,10 @@
 """A local Discord for end-to-end tests: the real discord.py client, over the real wire.
 
 ``FakeDiscord`` serves Discord's REST API and gateway on 127.0.0.1; ``Harness`` drives the
-bot as users would (messages, DMs, slash commands, autocomplete, context menus, buttons,
-selects, modals) and returns what the bot answered. Fixtures live in
+bot as users would (messages, DMs, threads, forum posts, slash commands, autocomplete,
+context menus, buttons, selects, modals) and returns what the bot answered. A ``World`` can
+hold several guilds (``World.default(guilds=2)``, ``world.add_guild``), forums
+(``world.add_forum``) and threads. Fixtures live in
 ``tests.discord_harness.fixtures`` (load it as a pytest plugin).
 
     async def test_ask(start_bot):
@@ -18,6 +20,7 @@ from .recorder import RecordedRequest
 from .results import BotMessage, InteractionResult
 from .server import FakeDiscord
 from .world import (
+    ChannelType,
     FakeChannel,
     FakeFile,
     FakeGuild,
@@ -31,6 +34,7 @@ from .world import (
 
 __all__ = [
     "BotMessage",
+    "ChannelType",
     "ErrorLogGuard",
     "FakeChannel",
     "FakeDiscord",

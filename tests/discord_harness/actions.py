@@ -25,13 +25,16 @@ from .recorder import DEFAULT_TIMEOUT, RecordedRequest
 from .results import BotMessage, InteractionResult
 from .server import FakeDiscord
 from .store import InteractionRecord
+from .thread_actions import ThreadActions
 from .world import FakeChannel, FakeUser
 
 MESSAGE_CONTEXT_MENU, USER_CONTEXT_MENU, SLASH = 3, 2, 1
 RETRIED_STATUSES = {429, 500, 502, 504, 524}
 
 
-class Harness:
+class Harness(ThreadActions):
+    """Drives the bot; threads and forum posts: see :class:`.thread_actions.ThreadActions`."""
+
     def __init__(self, server: FakeDiscord, bot: discord.Client | None = None, *,
                  errors: ErrorLogGuard | None = None, timeout: float = DEFAULT_TIMEOUT,
                  connection: asyncio.Task | None = None) -> None:

@@ -28,7 +28,10 @@ class InteractionType:
 
 class MessageType:
     DEFAULT = 0
+    THREAD_CREATED = 18  # "alice started a thread: <name>", in the parent channel
     REPLY = 19
+
+THREAD_ARCHIVE_MINUTES = 1440
 
 
 def now_iso() -> str:
@@ -69,17 +72,49 @@ def channel_payload(channel: FakeChannel) -> Json:
         recipients = [user_payload(channel.recipient)] if channel.recipient else []
         return {"id": str(channel.id), "type": ChannelType.DM, "recipients": recipients,
                 "last_message_id": None}
-    return {
+    if channel.is_thread:
+        return thread_payload(channel)
+    data: Json = {
         "id": str(channel.id), "type": channel.type, "name": channel.name,
         "guild_id": str(channel.guild_id), "position": channel.position,
         "permission_overwrites": [], "topic": None, "nsfw": False, "parent_id": None,
         "rate_limit_per_user": 0, "last_message_id": None,
     }
+    if channel.is_forum:
+        data |= {"available_tags": [], "default_reaction_emoji": None,
+                 "default_sort_order": None, "default_forum_layout": 0,
+                 "default_thread_rate_limit_per_user": 0, "flags": 0,
+                 "default_auto_archive_duration": THREAD_ARCHIVE_MINUTES}
+    return data
+
+
+def thread_payload(thread: FakeChannel, *, newly_created: bool = False,
+                   message_count: int = 0) -> Json:
+    """A public thread (type 11), as GUILD_CREATE's ``threads``, THREAD_CREATE and
+    ``GET /channels/{id}`` carry it. discord.py's ``Thread`` reads ``parent_id``,
+    ``owner_id``, ``message_count``, ``member_count`` and ``thread_metadata`` with ``[...]``.
+    THREAD_CREATE adds ``newly_created`` for a thread just made (``on_thread_create``;
+    without it discord.py fires ``on_thread_join``)."""
+    created = now_iso()
+    data: Json = {
+        "id": str(thread.id), "type": thread.type, "guild_id": str(thread.guild_id),
+        "parent_id": str(thread.parent_id), "owner_id": str(thread.owner_id),
+        "name": thread.name, "last_message_id": None, "rate_limit_per_user": 0,
+        "message_count": message_count, "total_message_sent": message_count,
+        "member_count": 1, "flags": 0, "applied_tags": [],
+        "thread_metadata": {
+            "archived": False, "auto_archive_duration": THREAD_ARCHIVE_MINUTES,
+            "archive_timestamp": created, "locked": False, "create_timestamp": created,
+        },
+    }
+    if newly_created:
+        data["newly_created"] = True
+    return data
 
 
 def guild_payload(guild: FakeGuild) -> Json:
-    """A full GUILD_CREATE: channels, roles and members (including the bot's own member,
-    which discord.py uses as ``guild.me`` for permission checks)."""
+    """A full GUILD_CREATE: channels, active threads, roles and members (including the bot's
+    own member, which discord.py uses as ``guild.me`` for permission checks)."""
     return {
         "id": str(guild.id), "name": guild.name, "icon": None, "splash": None,
         "discovery_splash": None, "owner_id": str(guild.owner_id), "afk_channel_id": None,
@@ -89,10 +124,11 @@ def guild_payload(guild: FakeGuild) -> Json:
         "public_updates_channel_id": None, "preferred_locale": "en-US", "features": [],
         "roles": [role_payload(r) for r in guild.roles],
         "channels": [channel_payload(c) for c in guild.channels],
+        "threads": [thread_payload(t) for t in guild.threads],
         "members": [member_payload(m) for m in guild.members],
         "member_count": len(guild.members), "large": False, "unavailable": False,
         "joined_at": now_iso(), "emojis": [], "stickers": [], "voice_states": [],
-        "presences": [], "threads": [], "stage_instances": [], "guild_scheduled_events": [],
+        "presences": [], "stage_instances": [], "guild_scheduled_events": [],
         "soundboard_sounds": [],
     }
 

@@ -1,6 +1,8 @@
 """REST routes of ``FakeDiscord``: login, command sync, channels and messages, DMs.
 
-Interaction callbacks and webhooks live in :mod:`.interaction_routes`.
+Interaction callbacks and webhooks live in :mod:`.interaction_routes`; opening and joining
+threads in :mod:`.threads`. A thread is a channel here: ``GET /channels/{thread_id}`` and
+``POST /channels/{thread_id}/messages`` (a reply in a thread) work as for any channel.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from . import interaction_routes, limits, payloads
+from . import interaction_routes, limits, payloads, threads
 from .responses import (
     MISSING_PERMISSIONS,
     UNKNOWN_CHANNEL,
@@ -53,6 +55,7 @@ def add_routes(app: web.Application, server: FakeDiscord, prefix: str) -> None:
     ]:
         app.router.add_route(method, prefix + path, handler)
     interaction_routes.add_routes(app, server, prefix)
+    threads.add_routes(app, server, prefix)
 
 
 class RestApi:
@@ -138,6 +141,9 @@ class RestApi:
             return channel
         if channel.id in self.server.forbidden_channels:
             return error_response(403, "Missing Permissions", MISSING_PERMISSIONS)
+        if channel.is_forum:  # a forum holds posts (threads), not messages
+            return error_response(400, "Cannot send messages in a non-text channel",
+                                  threads.CANNOT_SEND_IN_THIS_CHANNEL)
         refused = refusal(lambda: limits.check_message(body, has_files=bool(files)))
         if refused is not None:
             return refused

@@ -63,7 +63,8 @@ class MessageStore:
         replied_author = int(referenced["author"]["id"]) if referenced else None
         pinged = pinged_user_ids(body, replied_author_id=replied_author)
         message = message_payload(
-            channel=channel, author=self.world.bot, content=body.get("content") or "",
+            channel=channel, author=self.world.member_in(channel.guild_id, self.world.bot),
+            content=body.get("content") or "",
             mentions=[u for u in map(self.world.find_user, sorted(pinged)) if u is not None],
             reference=referenced, embeds=body.get("embeds"), components=body.get("components"),
             attachments=[_attachment(name, size) for name, size in files],

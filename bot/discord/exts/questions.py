@@ -146,8 +146,8 @@ class Questions(commands.Cog):
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
-        if message.author.bot or self.bot.user is None:
-            return
+        if message.author.bot or self.bot.user is None or message.is_system():
+            return  # a system notice ("alice started a thread: ...") is not a question
         if self._opens_qa_forum_post(message):
             await self._answer_forum_post(message)
             return

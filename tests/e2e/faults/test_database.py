@@ -3,6 +3,7 @@ politely, one error line."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 from tests.discord_harness import BotMessage, FakeUser, Harness
@@ -31,13 +32,26 @@ async def vote(h: Harness, user: FakeUser, answer: BotMessage, *, timeout: float
     return result
 
 
+async def answer_recorded(h, answer, timeout: float = 5.0) -> None:
+    """Wait until the database holds the question `answer` answered (written after the reply)."""
+    deadline = time.monotonic() + timeout
+    key = (str(answer.id),)
+    while time.monotonic() < deadline:
+        found = await h.bot.database.run(lambda conn: conn.execute(
+            "SELECT 1 FROM answers WHERE answer_key = ?", key).fetchone())
+        if found:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("the answer was never recorded")
+
+
 async def test_locked_database_questions_answered_votes_refused_politely(
         start_bot, tmp_path, discord_errors, locked_database):
     discord_errors.allow(DB_ERROR, logger="bot.core.storage.database")
     h = await start_bot(make_bot(settings_for(tmp_path)))
     alice, general = h.user("alice"), h.channel("general")
     answer = await mention(h, alice, general, PAY_QUESTION)
-    await h.bot.database.flush()
+    await answer_recorded(h, answer)  # the bot notes what it answered once the reply is sent
     blocker = locked_database(tmp_path / "data" / DB_FILE)
 
     refused = await vote(h, h.user("bob"), answer)  # sqlite waits its 2 s busy timeout
@@ -63,7 +77,7 @@ async def test_vote_is_answered_within_discords_3_seconds_while_the_database_is_
     h = await start_bot(make_bot(settings_for(tmp_path)))
     alice, general = h.user("alice"), h.channel("general")
     answer = await mention(h, alice, general, PAY_QUESTION)
-    await h.bot.database.flush()
+    await answer_recorded(h, answer)
     locked_database(tmp_path / "data" / DB_FILE)
     await mention(h, alice, general, "what is machine learning")  # its write is queued
     started = time.monotonic()
