@@ -25,6 +25,9 @@ GONE = "That question is no longer in my knowledge base. Try `/ask` or `/topics`
 UNDATED = "undated"
 
 
+UNVERIFIED = "unverified: the quote is not checked against this source"
+
+
 def source_heading(cited: CitedSource | Source) -> str:
     """How a source is named wherever it is cited: title, publisher (unless the title already
     names it), date."""
@@ -32,6 +35,8 @@ def source_heading(cited: CitedSource | Source) -> str:
     if cited.publisher and cited.publisher not in cited.title:
         parts.append(cited.publisher)
     parts.append(cited.published or UNDATED)
+    if isinstance(cited, CitedSource) and not cited.verified:
+        parts.append(UNVERIFIED)  # a cited quote nothing checked (a source list has no quote)
     return ", ".join(parts)
 
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 
+from bot.core.knowledge.fingerprint import FINGERPRINTS_DIR
+from bot.core.knowledge.fingerprint_build import build_fingerprints
 from bot.core.knowledge.loader import bundled_knowledge_dir, load_report, phrasing_key
-from bot.core.knowledge.quotes import check_quotes
+from bot.core.knowledge.quotes import check_quotes, unverified_sources
 from bot.devtools.evaluation import DEFAULT_GOLD, evaluate, load_gold
 from tests.conftest import SHARED_DOCUMENTS
 
@@ -30,10 +35,32 @@ def test_every_source_is_cited_or_credited(shipped_kb):
     assert documents <= cited
 
 
+def test_every_quote_verifies_against_the_shipped_fingerprints(shipped_kb):
+    """Runs on a plain clone: the fingerprints stand in for the documents."""
+    assert not unverified_sources(shipped_kb)
+    assert all(s.verified for s in shipped_kb.sources.values() if s.document)
+    issues = check_quotes(shipped_kb)
+    assert not issues, "\n".join(str(i) for i in issues)
+
+
 @pytest.mark.skipif(not SHARED_DOCUMENTS.is_dir(), reason="source documents not beside the repo")
 def test_every_quote_is_in_its_source_document(shipped_kb):
     issues = check_quotes(shipped_kb, SHARED_DOCUMENTS)
     assert not issues, "\n".join(str(i) for i in issues)
+
+
+@pytest.mark.skipif(not SHARED_DOCUMENTS.is_dir(), reason="source documents not beside the repo")
+def test_shipped_fingerprints_equal_a_fresh_build(tmp_path: Path):
+    shipped = bundled_knowledge_dir()
+    copy = tmp_path / "knowledge"
+    shutil.copytree(shipped, copy, ignore=shutil.ignore_patterns(FINGERPRINTS_DIR))
+    built, issues = build_fingerprints(copy, SHARED_DOCUMENTS)
+    assert not issues, issues
+    assert built and all(b.named for b in built)
+    shipped_files = {p.name for p in (shipped / FINGERPRINTS_DIR).glob("*.txt")}
+    assert shipped_files == {Path(b.file).name for b in built}  # none left over
+    for item in built:
+        assert (copy / item.file).read_bytes() == (shipped / item.file).read_bytes(), item.file
 
 
 # Quality floors, a few points under what was measured (`python -m bot eval [FILE]`, and with

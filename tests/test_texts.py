@@ -28,3 +28,20 @@ def test_a_decline_lists_what_this_knowledge_base_answers(shipped_kb):
     assert text.startswith(texts.DECLINE)
     assert texts.topics_sentence(shipped_kb) in text
     assert all(topic.title in text for topic in shipped_kb.topics)
+
+
+def test_a_quote_no_fingerprint_checks_is_marked_unverified(shipped_kb):
+    from dataclasses import replace
+
+    from bot.core.answers import fact_answer
+
+    fact = shipped_kb.facts["average-salary"]
+    checked = fact_answer(shipped_kb, fact, fact.question, 1.0).citations[0]
+    assert checked.verified and "unverified" not in texts.source_heading(checked)
+    source = shipped_kb.sources[checked.source_id]
+    unchecked_kb = replace(shipped_kb, sources={
+        **shipped_kb.sources, source.id: replace(source, fingerprint=None)})
+    unchecked = fact_answer(unchecked_kb, fact, fact.question, 1.0).citations[0]
+    assert "unverified" in texts.source_heading(unchecked)
+    # The list of sources names them without the mark (it quotes nothing).
+    assert "unverified" not in texts.source_heading(shipped_kb.sources["ibm-machine-learning"])

@@ -1,4 +1,4 @@
-"""The offline front: `ask`, `chat` and `validate` (registered by `bot.entry`).
+"""The offline front: `ask`, `chat`, `validate` and `fingerprint` (registered by `bot.entry`).
 
 It asks the same application service as the Discord front (`bot.core.service`), built the same
 way (`bot.startup`), without a database: nothing is recorded.
@@ -14,8 +14,9 @@ from typing import Any
 
 from bot import texts
 from bot.cli.render import render_answer, render_overlaps
+from bot.core.knowledge.fingerprint_build import build_fingerprints
 from bot.core.knowledge.loader import load_report
-from bot.core.knowledge.quotes import check_quotes
+from bot.core.knowledge.quotes import check_quotes, stale_fingerprints, unverified_sources
 from bot.core.matching.overlaps import find_overlaps
 from bot.startup import (
     EXIT_INVALID,
@@ -68,31 +69,62 @@ def cmd_chat(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _documents_or_exit(documents: Path) -> Path:
+    if not documents.is_dir():
+        print(f"error: documents folder not found: {documents}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+    return documents
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     folder = args.knowledge or settings_or_exit().knowledge_dir
+    documents = _documents_or_exit(args.documents) if args.documents else None
     report = load_report(folder)
     issues = list(report.issues)
-    if report.knowledge is not None and args.documents:
-        if not args.documents.is_dir():
-            print(f"error: documents folder not found: {args.documents}", file=sys.stderr)
-            return EXIT_USAGE
-        issues += check_quotes(report.knowledge, args.documents)
+    if report.knowledge is not None:
+        issues += check_quotes(report.knowledge, documents)
+        if documents is not None:
+            issues += stale_fingerprints(report.knowledge, documents)
     if issues:
         print(f"{len(issues)} problem(s) in {folder}:")
         for issue in issues:
             print(f"  {issue}")
         return EXIT_INVALID
     kb = report.knowledge
-    checked = " and every quote found in its document" if args.documents else ""
+    where = "its document" if documents else "its source's fingerprint"
     print(f"OK: {len(kb.facts)} facts in {len(kb.topics)} topics, "
-          f"{len(kb.sources)} sources{checked}.")
+          f"{len(kb.sources)} sources, every checkable quote found in {where}.")
+    unverified = unverified_sources(kb)
+    if unverified:
+        names = ", ".join(s.id for s in unverified)
+        print(f"Note: quotes of {len(unverified)} source(s) without a fingerprint are not "
+              f"checked (answers citing them are marked unverified): {names}")
     if args.overlaps:
         print(render_overlaps(find_overlaps(open_service(kb).matcher)))
     return EXIT_OK
 
 
+def cmd_fingerprint(args: argparse.Namespace) -> int:
+    folder = args.knowledge or settings_or_exit().knowledge_dir
+    built, issues = build_fingerprints(folder, _documents_or_exit(args.documents))
+    for item in built:
+        state = "written" if item.changed else "unchanged"
+        print(f"{item.file}: {state} ({item.source_id})")
+        if not item.named:
+            print(f"  add `fingerprint: {item.file}` to source '{item.source_id}' in "
+                  "sources.yaml, or its quotes stay unverified")
+    if issues:
+        print(f"{len(issues)} problem(s):")
+        for issue in issues:
+            print(f"  {issue}")
+        return EXIT_INVALID
+    print(f"OK: {len(built)} fingerprint(s) in {folder}; "
+          "check the quotes with `python -m bot validate`.")
+    return EXIT_OK
+
+
 def register(sub: Any) -> None:
-    """Add `ask`, `chat` and `validate` to the command line's sub-commands."""
+    """Add `ask`, `chat`, `validate` and `fingerprint` to the command line's sub-commands."""
     ask = with_knowledge(sub.add_parser("ask", help="answer one question"))
     ask.add_argument("--json", action="store_true", help="print one JSON object")
     ask.add_argument("question", help="the question, or - to read one per line from stdin (JSON)")
@@ -103,8 +135,14 @@ def register(sub: Any) -> None:
 
     val = with_knowledge(sub.add_parser("validate", help="check the knowledge files"))
     val.add_argument("--documents", type=Path, metavar="DIR",
-                     help="also check every quote against the source documents in DIR")
+                     help="check quotes against the source documents in DIR (not only their "
+                          "fingerprints), and the fingerprints against a fresh build")
     val.add_argument("--overlaps", action="store_true",
                      help="also list phrasings that read more like another fact (warnings)")
     val.set_defaults(func=cmd_validate)
 
+    build = with_knowledge(sub.add_parser(
+        "fingerprint", help="(re)build the quote fingerprints from the source documents"))
+    build.add_argument("--documents", type=Path, metavar="DIR", required=True,
+                       help="the folder of the source documents' text")
+    build.set_defaults(func=cmd_fingerprint)

@@ -20,6 +20,8 @@ class CitedSource:
     url: str | None
     quote: str
     via: str | None
+    verified: bool = True
+    """False: nothing checks the quote is in the source (it has no fingerprint)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +64,7 @@ def cite(knowledge: KnowledgeBase, fact: Fact) -> tuple[CitedSource, ...]:
                 url=source.url if source else None,
                 quote=citation.quote,
                 via=citation.via,
+                verified=source.verified if source else False,
             )
         )
     return tuple(cited)

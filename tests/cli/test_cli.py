@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+from bot.core.knowledge.loader import bundled_knowledge_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -99,3 +102,37 @@ def test_eval_without_the_model_and_on_canonical_questions_only():
 
     # one phrasing per fact reaches far fewer questions than the full knowledge base
     assert correct(cut.stdout) < correct(lexical.stdout) - 20
+
+
+REAL_QUOTE = "The average base pay for a machine learning engineer in the US is $127,712"
+
+
+def test_validate_reports_an_invented_quote_without_the_documents(tmp_path):
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(bundled_knowledge_dir(), knowledge)
+    pay = knowledge / "topics" / "pay.yaml"
+    assert REAL_QUOTE in pay.read_text()
+    pay.write_text(pay.read_text().replace(REAL_QUOTE, REAL_QUOTE.replace("127,712", "172,127")))
+    result = run("validate", "--knowledge", str(knowledge))
+    assert result.returncode == 1
+    assert "quote not found in the text of 'ml-engineer-article-2024'" in result.stdout
+    assert "$172,127" in result.stdout and "topics/pay.yaml" in result.stdout
+
+
+def test_fingerprint_builds_from_documents_then_validate_checks_against_them(tmp_path):
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(bundled_knowledge_dir(), knowledge)
+    documents = tmp_path / "documents"
+    documents.mkdir()
+    for name in ("000_28ec9d60277d23fe.txt", "001_5f3ad8c3eff7e38f.txt"):
+        (documents / name).write_text("A different article altogether.")
+    built = run("fingerprint", "--knowledge", str(knowledge), "--documents", str(documents))
+    assert built.returncode == 0, built.stdout + built.stderr
+    assert "fingerprints/ml-engineer-article-2024.txt: written" in built.stdout
+    again = run("fingerprint", "--knowledge", str(knowledge), "--documents", str(documents))
+    assert "fingerprints/ml-engineer-article-2024.txt: unchanged" in again.stdout
+    result = run("validate", "--knowledge", str(knowledge))
+    assert result.returncode == 1 and "quote not found" in result.stdout  # not in these texts
+    missing = run("fingerprint", "--knowledge", str(knowledge), "--documents", str(tmp_path / "x"))
+    assert missing.returncode == 2 and "documents folder not found" in missing.stderr
+

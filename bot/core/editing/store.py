@@ -74,8 +74,9 @@ class KnowledgeStore:
     """Owns every write to one knowledge directory (sources.yaml, topics/*.yaml).
 
     `history`: the change history (default: `data/careerbot.sqlite3`, the bot's database).
-    `documents`: when given, quotes of new or changed facts must be found in their source
-    document (bot.core.knowledge.quotes), as the shipped knowledge's own test requires.
+    Quotes of new or changed facts must be in their source's text, checked from its fingerprint
+    (bot.core.knowledge.quotes); `documents`, when given, is the folder of the source documents,
+    then checked against their full text.
     """
 
     def __init__(

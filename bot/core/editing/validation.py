@@ -8,6 +8,7 @@ from pathlib import Path
 from types import TracebackType
 
 from bot.core.editing.errors import EditNotSaved, EditRejected
+from bot.core.knowledge.fingerprint import FINGERPRINTS_DIR
 from bot.core.knowledge.loader import TOPICS_DIR, LoadReport, load_report
 from bot.core.knowledge.models import KnowledgeBase
 from bot.core.knowledge.quotes import check_quotes
@@ -15,10 +16,12 @@ from bot.core.knowledge.quotes import check_quotes
 
 class Workspace:
     """A private copy of the knowledge files (same folder name, so issues name the same
-    files): load it as it is, then with a change applied, without touching the real files."""
+    files): load it as it is, then with a change applied, without touching the real files.
+    The fingerprints, which edits never change, are linked rather than copied."""
 
     def __init__(self, root: Path, snapshot: dict[str, bytes]) -> None:
         self._name = root.name or "knowledge"
+        self._fingerprints = root.absolute() / FINGERPRINTS_DIR
         self._snapshot = snapshot
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self.dir = Path()
@@ -30,6 +33,9 @@ class Workspace:
             (self.dir / TOPICS_DIR).mkdir(parents=True)
             for rel, data in self._snapshot.items():
                 (self.dir / rel).write_bytes(data)
+            if self._fingerprints.is_dir():
+                (self.dir / FINGERPRINTS_DIR).symlink_to(self._fingerprints,
+                                                         target_is_directory=True)
         except OSError as exc:
             self.__exit__(None, None, None)
             raise EditNotSaved("a temporary folder to check the edit", exc) from exc
@@ -77,9 +83,9 @@ def require_valid(report: LoadReport, knowledge: KnowledgeBase | None = None) ->
 def check_fact_quotes(
     knowledge: KnowledgeBase, fact_ids: Iterable[str], documents: Path | None
 ) -> None:
-    """EditRejected when a quote of one of these facts is not in its source document."""
-    if documents is None:
-        return
+    """EditRejected when a quote of one of these facts is not in its source's text: checked
+    from the source's fingerprint (so in the running bot too, which has no documents), or
+    against the document itself in `documents` when given."""
     facts = {i: knowledge.facts[i] for i in fact_ids if i in knowledge.facts}
     if not facts:
         return

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bot.core.gc_pause import collector_paused
 from bot.core.knowledge.errors import Issue, KnowledgeBaseError
+from bot.core.knowledge.fingerprint import BUILD_COMMAND, FingerprintError, read_fingerprint
 from bot.core.knowledge.models import Fact, KnowledgeBase, MatchingVocabulary, Source, Topic
 from bot.core.knowledge.schema import (
     MAX_SHORT_TEXT,
@@ -105,7 +106,18 @@ def _display(path: Path, root: Path) -> str:
         return str(path)
 
 
-def _load_sources(root: Path, issues: list[Issue]) -> dict[str, Source]:
+def load_sources(
+    root: Path, *, fingerprints: bool = True
+) -> tuple[dict[str, Source], list[Issue]]:
+    """The sources of `sources.yaml` alone, and its issues; with `fingerprints=False` the
+    fingerprint files are not read (to rebuild them: they may be missing or stale)."""
+    issues: list[Issue] = []
+    return _load_sources(Path(root), issues, fingerprints=fingerprints), issues
+
+
+def _load_sources(
+    root: Path, issues: list[Issue], *, fingerprints: bool = True
+) -> dict[str, Source]:
     path = root / SOURCES_FILE
     loc = Located(_display(path, root))
     if not path.is_file():
@@ -124,11 +136,29 @@ def _load_sources(root: Path, issues: list[Issue]) -> dict[str, Source]:
         source = parse_source(loc, node)
         if source is None:
             continue
+        if fingerprints and source.fingerprint_file is not None:
+            source = _with_fingerprint(root, source, loc, node)
         if source.id in sources:
             loc.add(f"duplicate source id '{source.id}'", node, "id")
         sources[source.id] = source
     issues.extend(loc.issues)
     return sources
+
+
+def _with_fingerprint(root: Path, source: Source, loc: Located, node: object) -> Source:
+    """`source` with the fingerprint its `fingerprint:` names, or an issue saying why not."""
+    rel = source.fingerprint_file or ""
+    path = root / rel
+    if not path.is_file():
+        loc.add(f"source '{source.id}': fingerprint file {rel} not found (build it with "
+                f"{BUILD_COMMAND})", node, "fingerprint")
+        return source
+    try:
+        fingerprint = read_fingerprint(path, _display(path, root))
+    except FingerprintError as exc:
+        loc.issues.append(exc.issue)
+        return source
+    return replace(source, fingerprint=fingerprint)
 
 
 def _load_vocabulary(root: Path, issues: list[Issue]) -> MatchingVocabulary:

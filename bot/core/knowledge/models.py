@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.core.knowledge.fingerprint import Fingerprint
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +22,18 @@ class Source:
     url: str | None = None
     note: str | None = None
     document: str | None = None  # file name of the source document text, for quote checks
+    fingerprint_file: str | None = None  # `fingerprint:` as written, relative to the knowledge
+    fingerprint: Fingerprint | None = field(default=None, repr=False)
+    """The document's fingerprint, read by the loader: its quotes are checked from it wherever
+    they are written (`bot.core.knowledge.fingerprint`)."""
+
+    @property
+    def verified(self) -> bool:
+        """Whether quotes of this source are checked against its text wherever they are written
+        (the running bot included), i.e. it has a fingerprint. A source with only a URL, or
+        only a `document:` name (whose text the running bot does not have), is unverified:
+        what a moderator quotes from it is taken on trust, and answers citing it say so."""
+        return self.fingerprint is not None
 
 
 @dataclass(frozen=True, slots=True)

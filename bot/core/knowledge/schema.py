@@ -12,11 +12,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.core.knowledge.errors import Issue
+from bot.core.knowledge.fingerprint import FINGERPRINTS_DIR
 from bot.core.knowledge.models import Citation, Fact, Source
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 URL = re.compile(r"^https?://\S+$")
+FINGERPRINT_PATH = re.compile(rf"{FINGERPRINTS_DIR}/[a-z0-9][a-z0-9_.-]{{0,95}}\.txt")
+"""A fingerprint file, relative to the knowledge directory. Only a file of the fingerprints
+folder: sources.yaml can be uploaded from Discord, and must not point the bot at other files."""
 
 MAX_QUESTION = 100
 MAX_PHRASING = 200
@@ -30,7 +34,9 @@ MAX_ID = 64
 
 FACT_KEYS = ("id", "question", "alternates", "keywords", "answer", "citations", "related")
 CITATION_KEYS = ("source", "quote", "via")
-SOURCE_KEYS = ("id", "title", "publisher", "published", "url", "note", "document")
+SOURCE_KEYS = (
+    "id", "title", "publisher", "published", "url", "note", "document", "fingerprint"
+)
 TOPIC_KEYS = ("topic", "title", "facts")
 
 
@@ -122,6 +128,11 @@ def parse_source(loc: Located, node: Any) -> Source | None:
     if url is not None and not URL.match(url):
         loc.add(f"source '{sid}': 'url' must start with http:// or https://", node, "url")
         url = None
+    fingerprint = _text(loc, node, "fingerprint", limit=MAX_SHORT_TEXT, required=False)
+    if fingerprint is not None and not FINGERPRINT_PATH.fullmatch(fingerprint):
+        loc.add(f"source '{sid}': 'fingerprint' must name a file in {FINGERPRINTS_DIR}/, "
+                f"like {FINGERPRINTS_DIR}/{sid}.txt", node, "fingerprint")
+        fingerprint = None
     title = _text(loc, node, "title", limit=MAX_SHORT_TEXT, required=True)
     if title is None:
         return None
@@ -133,6 +144,7 @@ def parse_source(loc: Located, node: Any) -> Source | None:
         url=url,
         note=_text(loc, node, "note", limit=1000, required=False),
         document=_text(loc, node, "document", limit=MAX_SHORT_TEXT, required=False),
+        fingerprint_file=fingerprint,
     )
 
 

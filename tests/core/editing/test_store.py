@@ -195,7 +195,8 @@ def test_export_gives_the_files_as_stored(store: KnowledgeStore, kb_dir: Path):
 def test_no_temporary_files_left(store: KnowledgeStore, kb_dir: Path):
     store.add_alias("average-salary", "mle pay?", actor="mod")
     assert set(files_of(kb_dir)) == {"sources.yaml", "matching.yaml", *(
-        f"topics/{name}" for name in os.listdir(kb_dir / "topics"))}
+        f"topics/{name}" for name in os.listdir(kb_dir / "topics")), *(
+        f"fingerprints/{name}" for name in os.listdir(kb_dir / "fingerprints"))}
     assert not [name for name in os.listdir(kb_dir / "topics") if name.startswith(".")]
 
 

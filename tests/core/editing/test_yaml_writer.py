@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,7 @@ def test_shipped_topic_round_trips_to_identical_facts(path: Path, tmp_path: Path
     root = tmp_path / "knowledge"
     (root / "topics").mkdir(parents=True)
     (root / "sources.yaml").write_bytes((SHIPPED / "sources.yaml").read_bytes())
+    shutil.copytree(SHIPPED / "fingerprints", root / "fingerprints")  # which sources.yaml names
     for other in kb.topics:
         text = dump_topic(other.id, other.title, kb.facts_in(other.id))
         (root / "topics" / f"{other.id}.yaml").write_text(text, encoding="utf-8")
