@@ -37,7 +37,8 @@ def test_ask_json_shape():
     assert data["answered"] is True
     citation = data["citations"][0]
     assert set(citation) == {"source_id", "title", "publisher", "published", "url", "quote",
-                             "via"}
+                             "via", "verified"}
+    assert citation["verified"] is True  # the shipped sources carry fingerprints
 
 
 def test_ask_json_stdin_one_line_per_question_in_order():
