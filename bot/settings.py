@@ -10,6 +10,7 @@ from pathlib import Path
 from dotenv import dotenv_values
 
 from bot.core.knowledge.loader import bundled_knowledge_dir
+from bot.core.server_settings import ServerSettings
 
 
 class SettingsError(ValueError):
@@ -75,6 +76,17 @@ def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -
     return value
 
 
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise SettingsError(f"{name} must be true or false")
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     token: Secret = field(default_factory=lambda: Secret(""))
@@ -98,6 +110,16 @@ class Settings:
     log_level: str = "INFO"
     embedding_model: str | None = None
     """A path to the model file, "off", or None for the installed package's."""
+    message_content: bool = False
+    """Ask Discord for message content (a privileged intent): needed to answer unprompted in
+    Q&A channels, whether set here or by a server's `/settings`."""
+
+    def server_defaults(self) -> ServerSettings:
+        """What a server has until its admins set their own (`/settings`)."""
+        return ServerSettings(
+            qa_channels=self.qa_channels, moderator_roles=self.moderator_roles,
+            cooldown_questions=self.cooldown_questions, cooldown_seconds=self.cooldown_seconds,
+            modlog_channel=self.modlog_channel)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, *, dotenv: bool = True) -> Settings:
@@ -141,4 +163,6 @@ class Settings:
             cooldown_seconds=_int(env, "CAREERBOT_COOLDOWN_SECONDS", 30, 1, 86400),
             log_level=level,
             embedding_model=env.get("CAREERBOT_EMBEDDING_MODEL", "").strip() or None,
+            message_content=_flag(env, "CAREERBOT_MESSAGE_CONTENT",
+                                  default=bool(_ids(env, "CAREERBOT_QA_CHANNELS"))),
         )

@@ -224,3 +224,37 @@ SMALL_TALK = {
            "each answer with the source it comes from, and I say so when I don't know. "
            "Mention me with a question, reply to one of my answers to follow up, or use `/ask`.",
 }
+
+# -- /settings: each server's own ------------------------------------------------------------
+
+SETTINGS_NOT_ADMIN = "Only members with **Manage Server** can change this server's settings."
+SETTINGS_TITLE = "CareerBot settings for this server"
+SETTINGS_FOOTER = ("\"default\": the operator's, until you set your own; /settings reset "
+                   "goes back to it.")
+SETTINGS_NAMES = {
+    "qa_channels": "Q&A channels (answered without a mention, when sure)",
+    "moderator_roles": "Moderator roles (may use /kb, besides Manage Server)",
+    "cooldown_questions": "Cooldown: questions",
+    "cooldown_seconds": "Cooldown: per seconds",
+    "ask_private": "/ask answers",
+    "modlog_channel": "Mod log channel",
+}
+SETTING_OWN = "this server"
+SETTING_DEFAULT = "default"
+SETTING_NONE = "none"
+SETTING_PRIVATE = "only the asker sees them"
+SETTING_PUBLIC = "in the channel, for everyone"
+SETTINGS_SAVED = "Saved: **{name}** is now {value}."
+SETTINGS_RESET = "**{name}** is back to the default: {value}."
+SETTINGS_AWAY = "Cannot save the setting: {error}. Nothing changed; try again in a moment."
+SETTINGS_READ_AWAY = "Cannot read the settings: {error}."
+SETTINGS_OTHER_SERVER = "That channel is not in this server."
+SETTINGS_NOT_A_QA_CHANNEL = "Pick a text channel, a thread or a forum channel."
+SETTINGS_NOT_A_ROLE = "That role is not in this server (deleted?)."
+SETTINGS_EVERYONE_ROLE = ("@everyone can not be a moderator role: every member could change "
+                          "the knowledge base.")
+SETTINGS_NO_CONTENT = ("This bot runs without Discord's Message Content intent, so it can not "
+                       "read messages that do not mention it. Ask its operator to enable it "
+                       "(CAREERBOT_MESSAGE_CONTENT, see the README); until then, people can "
+                       "mention the bot or use /ask anywhere.")
+SETTINGS_ALREADY = "Nothing to change: {value}."

@@ -37,6 +37,7 @@ def test_values_are_parsed():
     ("DISCORD_GATEWAY_URL", "http://x", "must start with ws:// or wss://"),
     ("CAREERBOT_LOG_LEVEL", "LOUD", "CAREERBOT_LOG_LEVEL"),
     ("CAREERBOT_MODLOG_CHANNEL", "1,2", "one channel id"),
+    ("CAREERBOT_MESSAGE_CONTENT", "maybe", "true or false"),
 ])
 def test_bad_values_name_the_setting(name, value, message):
     with pytest.raises(SettingsError, match=message):
@@ -71,3 +72,18 @@ def test_env_example_lists_every_setting_and_parses():
                           (root / "bot" / "settings.py").read_text()))
     assert read <= set(example), read - set(example)
     Settings.from_env(example, dotenv=False)  # as copied, it is valid
+
+
+def test_message_content_follows_the_qa_channels_unless_set():
+    assert not Settings.from_env({}, dotenv=False).message_content
+    assert Settings.from_env({"CAREERBOT_QA_CHANNELS": "1"}, dotenv=False).message_content
+    assert Settings.from_env({"CAREERBOT_MESSAGE_CONTENT": "on"}, dotenv=False).message_content
+
+
+def test_the_environment_gives_every_servers_defaults():
+    settings = Settings.from_env({"CAREERBOT_QA_CHANNELS": "1,2", "CAREERBOT_MODERATOR_ROLES": "9",
+                                  "CAREERBOT_COOLDOWN_QUESTIONS": "3",
+                                  "CAREERBOT_MODLOG_CHANNEL": "7"}, dotenv=False)
+    defaults = settings.server_defaults()
+    assert (defaults.qa_channels, defaults.moderator_roles, defaults.cooldown_questions,
+            defaults.modlog_channel, defaults.ask_private) == ({1, 2}, {9}, 3, 7, False)

@@ -14,6 +14,15 @@ from bot.discord.errors import NotAllowed, ReportingView
 from bot.settings import Settings
 
 
+def moderator_roles(settings: Settings, interaction: discord.Interaction) -> frozenset[int]:
+    """The roles that make a member a moderator in this server: its own (`/settings`), else
+    the defaults."""
+    servers = getattr(interaction.client, "servers", None)
+    if servers is not None:
+        return servers.of(interaction.guild_id).moderator_roles
+    return settings.moderator_roles
+
+
 def refusal(settings: Settings, interaction: discord.Interaction) -> str | None:
     """Why this person may not edit here, or None when they may."""
     if not settings.admin_guilds:
@@ -28,7 +37,8 @@ def refusal(settings: Settings, interaction: discord.Interaction) -> str | None:
     # the role-based guild permissions are a fallback for older payloads.
     if interaction.permissions.manage_guild or member.guild_permissions.manage_guild:
         return None
-    if settings.moderator_roles and any(r.id in settings.moderator_roles for r in member.roles):
+    roles = moderator_roles(settings, interaction)
+    if roles and any(r.id in roles for r in member.roles):
         return None
     return texts.NOT_A_MODERATOR
 

@@ -13,15 +13,17 @@ from discord.ext import commands
 from bot.core.editing import KnowledgeStore, KnowledgeWatcher
 from bot.core.knowledge.errors import Issue
 from bot.core.knowledge.models import KnowledgeBase
+from bot.core.server_settings import ServerSettingsRegistry
 from bot.core.service import AnswerService
-from bot.core.storage.database import Database
+from bot.core.storage.database import Database, StorageUnavailable
+from bot.core.storage.server_settings import ServerSettingsTable
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
 EXTENSIONS = (
     "bot.discord.exts.error_handler", "bot.discord.exts.questions", "bot.discord.exts.browse",
-    "bot.discord.exts.owner", "bot.discord.exts.kb",
+    "bot.discord.exts.owner", "bot.discord.exts.kb", "bot.discord.exts.server_settings",
 )
 SYNC_STATE_FILE = "command-sync.json"
 DATABASE_FILE = "careerbot.sqlite3"
@@ -35,7 +37,7 @@ def make_intents(settings: Settings) -> discord.Intents:
     intents.guilds = True
     intents.guild_messages = True
     intents.dm_messages = True
-    intents.message_content = bool(settings.qa_channels)
+    intents.message_content = settings.message_content or bool(settings.qa_channels)
     return intents
 
 
@@ -62,8 +64,11 @@ class CareerBot(commands.Bot):
             settings.knowledge_dir, settings.data_dir / DATABASE_FILE
         )
         self.watcher: KnowledgeWatcher | None = None
+        self.servers = ServerSettingsRegistry(settings.server_defaults())
+        """Each server's own settings (`/settings`) over the environment's defaults."""
 
     async def setup_hook(self) -> None:
+        await self._load_server_settings()
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         await self.sync_commands()
@@ -72,6 +77,21 @@ class CareerBot(commands.Bot):
                 self.settings.knowledge_dir, self._knowledge_changed, self._knowledge_broken,
                 self.settings.watch_interval, knowledge=self.service.knowledge,
             ).start()  # callbacks on the watcher's thread: a rebuild never blocks the loop
+
+    async def _load_server_settings(self) -> None:
+        """The servers' own settings from the database; without it, every server has the
+        defaults (logged) and `/settings` says why it can not save."""
+        if self.database is None:
+            return
+        try:
+            stored = await ServerSettingsTable(self.database).load()
+        except StorageUnavailable as exc:
+            log.warning("cannot read the servers' own settings (%s): every server has the "
+                        "defaults until the bot restarts", exc)
+            return
+        self.servers = ServerSettingsRegistry(self.settings.server_defaults(), stored)
+        for problem in self.servers.skipped:
+            log.warning("a stored server setting is not valid any more, left out: %s", problem)
 
     def _knowledge_changed(self, knowledge: KnowledgeBase) -> None:
         if self.service.adopt(knowledge):

@@ -107,7 +107,7 @@ class Harness(ThreadActions):
         raise AssertionError(f"{name!r} (type {kind}) is not registered with Discord, so no user "
                              f"can invoke it; registered: {known}. Sync the tree first.")
 
-    async def slash(self, user: FakeUser, channel: FakeChannel, command: str, *,
+    async def slash(self, user: FakeUser, channel: FakeChannel, command: str, /, *,
                     resolve_deferred: bool = True, timeout: float | None = None,
                     **options: Any) -> InteractionResult:
         """Run ``/command`` (``"group sub"`` for subcommands) with ``options``.

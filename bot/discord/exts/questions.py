@@ -60,8 +60,8 @@ class Asked:
 class Questions(commands.Cog):
     def __init__(self, bot: CareerBot) -> None:
         self.bot = bot
-        settings = bot.settings
-        self.cooldown = Cooldown(settings.cooldown_questions, settings.cooldown_seconds)
+        self.cooldowns: dict[tuple[int, int], Cooldown] = {}
+        """One per cooldown a server has set (a person's count is kept per cooldown)."""
         self.conversations = Conversations()
         # Matching a question takes a few ms at 10,000 facts: on the event loop, many questions
         # at once would hold it for all of them. One thread (started on first use): matching
@@ -83,9 +83,15 @@ class Questions(commands.Cog):
 
     # -- shared ------------------------------------------------------------------------------
 
-    def retry_after(self, user: discord.abc.User) -> float:
-        """Seconds this person must wait before asking again (0: go ahead); counts a question."""
-        return self.cooldown.hit(user.id)
+    def retry_after(self, user: discord.abc.User, guild_id: int | None) -> float:
+        """Seconds this person must wait before asking again in this server (0: go ahead);
+        counts a question."""
+        own = self.bot.servers.of(guild_id)
+        rule = (own.cooldown_questions, own.cooldown_seconds)
+        cooldown = self.cooldowns.get(rule)
+        if cooldown is None:
+            cooldown = self.cooldowns[rule] = Cooldown(*rule)
+        return cooldown.hit(user.id)
 
     @staticmethod
     def cooldown_text(seconds: float) -> str:
@@ -136,7 +142,10 @@ class Questions(commands.Cog):
         return cached is not None and cached.author.id == self.bot.user.id
 
     def _in_qa_channel(self, channel: discord.abc.Messageable) -> bool:
-        ids = self.bot.settings.qa_channels
+        guild = getattr(channel, "guild", None)
+        if guild is None:
+            return False
+        ids = self.bot.servers.of(guild.id).qa_channels
         if not ids:
             return False
         parent = getattr(channel, "parent_id", None)
@@ -213,7 +222,7 @@ class Questions(commands.Cog):
             return
         if not worth_answering(asked.question, asked.mode):
             return
-        wait = self.retry_after(asked.asker)
+        wait = self.retry_after(asked.asker, asked.guild_id)
         if wait:
             if addressed:
                 await asked.say(self.cooldown_text(wait))
@@ -283,7 +292,8 @@ class Questions(commands.Cog):
             kwargs = answer_message(answer, self.bot.service.knowledge, asker_id)
             if content:
                 kwargs["content"] = content
-            sent = await interaction.response.send_message(**kwargs)
+            private = self.bot.servers.of(interaction.guild_id).ask_private
+            sent = await interaction.response.send_message(**kwargs, ephemeral=private)
             return sent.message_id if sent is not None else None
 
         await self._handle(Asked(question=question, mode=Mode.ADDRESSED, via=via,

@@ -77,7 +77,7 @@ class EditCommands(KbPlumbing):
                 click,
                 content=texts.REMOVED.format(fact=fact, change=result.change.id),
                 view=view)
-            await self.post_modlog(result.change)
+            await self.post_modlog(result.change, click.guild_id)
 
         view = ConfirmView(self.settings, interaction.user.id, confirmed, label=texts.REMOVE)
         await self._say(interaction, texts.CONFIRM_REMOVE.format(

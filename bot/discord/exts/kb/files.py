@@ -67,7 +67,7 @@ class FileCommands(KbPlumbing):
                                        apply=True)
             await update(click, content=texts.IMPORTED, view=view)
             if applied.change is not None:
-                await self.post_modlog(applied.change)
+                await self.post_modlog(applied.change, click.guild_id)
 
         view = ConfirmView(self.settings, interaction.user.id, confirmed, label=texts.APPLY)
         await self._say(

@@ -90,7 +90,7 @@ class KbPlumbing:
             if other is not None:
                 text += texts.READS_LIKE.format(other=other)
         await self._say(interaction, text)
-        await self.post_modlog(result.change)
+        await self.post_modlog(result.change, interaction.guild_id)
 
     async def _fact_or_say(self, interaction: discord.Interaction, fact_id: str) -> Fact | None:
         fact = self.bot.service.knowledge.facts.get(fact_id)
@@ -98,23 +98,22 @@ class KbPlumbing:
             await self._say(interaction, texts.NO_FACT.format(fact=clip(fact_id, 64)))
         return fact
 
-    async def post_modlog(self, change: Change) -> None:
-        """Post the change to the mod log in the background (the moderator is not kept waiting;
-        a failure is a warning, never a failed edit)."""
-        if self.settings.modlog_channel is None:
+    async def post_modlog(self, change: Change, guild_id: int | None = None) -> None:
+        """Post the change to the mod log of the server it was made in (its own, else the
+        default), in the background (the moderator is not kept waiting; a failure is a
+        warning, never a failed edit)."""
+        channel_id = self.bot.servers.of(guild_id).modlog_channel
+        if channel_id is None:
             return
-        task = asyncio.create_task(self._post_modlog(change))
+        task = asyncio.create_task(self._post_modlog(change, channel_id))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _post_modlog(self, change: Change) -> None:
-        channel_id = self.settings.modlog_channel
-        if channel_id is None:
-            return
+    async def _post_modlog(self, change: Change, channel_id: int) -> None:
         channel = self.bot.get_channel(channel_id)
         if not isinstance(channel, discord.abc.Messageable):
-            log.warning("CAREERBOT_MODLOG_CHANNEL %s is not a channel the bot can see",
-                        channel_id)
+            log.warning("the mod log channel %s is not a channel the bot can see (deleted, "
+                        "or no access): set another with /settings mod-log", channel_id)
             return
         embed = discord.Embed(
             title=clip(texts.MODLOG_TITLE.format(change=change.id), limits.EMBED_TITLE),

@@ -1,0 +1,50 @@
+"""Each server's own settings in the database (`server_settings`, JSON values)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from typing import Any
+
+from bot.core.storage.database import Database
+
+
+class ServerSettingsTable:
+    """Reads and writes `server_settings` through the database's worker thread."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    async def load(self) -> dict[int, dict[str, Any]]:
+        """Every server's stored values (a value that is not JSON any more is left out)."""
+
+        def read(conn: sqlite3.Connection) -> list[tuple[str, str, str]]:
+            return conn.execute("SELECT guild_id, name, value FROM server_settings").fetchall()
+
+        stored: dict[int, dict[str, Any]] = {}
+        for guild_id, name, value in await self.database.run(read):
+            try:
+                stored.setdefault(int(guild_id), {})[name] = json.loads(value)
+            except (ValueError, TypeError):
+                continue
+        return stored
+
+    async def put(self, guild_id: int, name: str, value: Any) -> None:
+        row = (str(guild_id), name, json.dumps(value), time.time())
+
+        def write(conn: sqlite3.Connection) -> None:
+            conn.execute("INSERT OR REPLACE INTO server_settings (guild_id, name, value,"
+                         " changed_at) VALUES (?, ?, ?, ?)", row)
+            conn.commit()
+
+        await self.database.run(write)
+
+    async def clear(self, guild_id: int, name: str) -> None:
+        key = (str(guild_id), name)
+
+        def write(conn: sqlite3.Connection) -> None:
+            conn.execute("DELETE FROM server_settings WHERE guild_id = ? AND name = ?", key)
+            conn.commit()
+
+        await self.database.run(write)
