@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.discord_harness import World
+from tests.discord_harness import Perm, World
+from tests.discord_harness.world import FakeRole, new_id
 from tests.e2e.careerbot import make_bot, make_settings
 
 UNPROMPTED = "what is machine learning?"
@@ -13,7 +14,11 @@ UNPROMPTED = "what is machine learning?"
 
 @pytest.fixture
 def discord_world() -> World:
-    return World.default(guilds=2)
+    world = World.default(guilds=2)
+    helpers = FakeRole(new_id(), "Helpers", Perm.MEMBER, position=1)
+    world.guild.roles.append(helpers)
+    world.add_user("helper", role_ids=(helpers.id,))
+    return world
 
 
 @pytest.fixture
@@ -82,12 +87,16 @@ async def test_ask_answers_only_the_asker_sees(h):
 
 async def test_a_moderator_role_set_here_opens_kb_here(h, fake_discord):
     world = fake_discord.world
-    helper = world.user("bob")
-    before = await h.slash(helper, h.channel("general"), "kb stats")
+    helper, general = world.user("helper"), h.channel("general")
+    before = await h.slash(helper, general, "kb stats")
     assert before.ephemeral and "moderator" in before.content.lower()
-    everyone = world.guild.roles[0]
-    refused = await h.slash(h.user("mod"), h.channel("general"), "settings moderator-role",
-                            change="add", role=everyone)
+    saved = await h.slash(h.user("mod"), general, "settings moderator-role", change="add",
+                          role=world.role("Helpers"))
+    assert "Saved" in saved.content
+    after = await h.slash(helper, general, "kb stats")
+    assert after.callback.files == ("questions.png",)
+    refused = await h.slash(h.user("mod"), general, "settings moderator-role",
+                            change="add", role=world.guild.roles[0])
     assert "@everyone" in refused.content
 
 
