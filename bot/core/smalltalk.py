@@ -25,7 +25,8 @@ _FORMS = {
                         rf"good (?:morning|afternoon|evening)|gm|morning){_POLITE}",
     SmallTalk.THANKS: rf"(?:thanks?|thank you|thx|tx|ty|tysm|cheers|much appreciated|"
                       rf"appreciate (?:it|that)|(?:that|this) (?:helps|helped)|"
-                      rf"(?:great|nice|cool|perfect|awesome|ok|okay),? thanks?){_POLITE}",
+                      rf"(?:great|nice|cool|perfect|awesome|ok|okay),? thanks?){_POLITE}"
+                      r"(?:\s+(?:that|this|it) (?:helps|helped|is (?:great|helpful|perfect)))?",
     SmallTalk.GOODBYE: rf"(?:bye+|goodbye|see (?:you|ya)|cya|later|good night|gn){_POLITE}",
     SmallTalk.WHO: r"(?:who|what) (?:are|r) (?:you|u)|what (?:can|do) (?:you|u) do|"
                    r"what (?:are|r) (?:you|u) for|are (?:you|u) a bot|introduce yourself",

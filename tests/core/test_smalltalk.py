@@ -14,7 +14,7 @@ from bot.core.smalltalk import SmallTalk, small_talk
     ("good morning everyone", SmallTalk.GREETING), ("yo", SmallTalk.GREETING),
     ("thanks!!", SmallTalk.THANKS), ("thank you so much 🙏", SmallTalk.THANKS),
     ("ok thanks", SmallTalk.THANKS), ("ty", SmallTalk.THANKS),
-    ("Thanks, that helped", None), ("bye", SmallTalk.GOODBYE),
+    ("Thanks, that helped", SmallTalk.THANKS), ("bye", SmallTalk.GOODBYE),
     ("hey, who are you?", SmallTalk.WHO), ("what can you do?", SmallTalk.WHO),
     ("who r u", SmallTalk.WHO),
 ])
