@@ -1,7 +1,9 @@
 """What every front asks of the core: answer a question, answer a fact, complete a question.
 
 The service holds the current knowledge base and its matcher (swapped whole on reload, never
-mutated) and records each outcome in the database, off the event loop. No Discord here.
+mutated) and records each outcome in the database, off the event loop. With `layers`, a
+question asked in a server is matched against the base and that server's own facts
+(`bot.core.layers`); a DM sees the base alone. No Discord here.
 """
 
 from __future__ import annotations
@@ -12,12 +14,15 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TypeVar
 
 from bot.core.answers import Answer, fact_answer, from_match
-from bot.core.conversation import Context, follow_up
+from bot.core.conversation import Context
+from bot.core.editing import KnowledgeStore
 from bot.core.knowledge.errors import FactNotFound
 from bot.core.knowledge.models import Fact, KnowledgeBase, Topic
+from bot.core.layers import DEFAULT_CAPACITY, Layer, ServerLayers, completions, in_server, matched
 from bot.core.matching import Matcher, Thresholds
 from bot.core.matching.matcher import DEFAULT_MODEL
 from bot.core.matching.rules import ALL_RULES, Rules
@@ -45,9 +50,13 @@ class AnswerService:
         semantic: SemanticModel | object | None = DEFAULT_MODEL,
         rules: Rules = ALL_RULES,
         unprompted_confidence: float | None = None,
+        layers: Path | None = None,
+        layer_capacity: int = DEFAULT_CAPACITY,
     ) -> None:
         """`unprompted_confidence`: the confidence needed where the bot speaks unprompted
-        (None: the matcher's, calibrated on the knowledge base)."""
+        (None: the matcher's, calibrated on the knowledge base). `layers`: the folder of the
+        servers' own knowledge (`<data_dir>/servers`; None: every server sees the base only),
+        `layer_capacity` of which are kept in memory."""
         self._unprompted_confidence = unprompted_confidence
         self.semantic = semantic
         self.rules = rules
@@ -65,6 +74,8 @@ class AnswerService:
         self._built = 0
         """The number of the one answering now."""
         self._current = self._load(knowledge, None)
+        self.layers = None if layers is None else ServerLayers(
+            layers, lambda: self._current.matcher, rules=rules, capacity=layer_capacity)
 
     def _load(self, knowledge: KnowledgeBase, previous: Loaded | None) -> Loaded:
         """`knowledge` built into a matcher (reusing `previous`'s calibration if it fits)."""
@@ -113,12 +124,15 @@ class AnswerService:
             self._current = self._load(latest, self._current)
             self._built = generation
 
-    def edited(self, edit: Callable[[], T]) -> T:
+    def edited(self, edit: Callable[[], T], *, guild_id: int | None = None) -> T:
         """Apply an edit and answer from the knowledge base it leaves: the one place where an
         edit becomes what the bot answers. `edit` is a store operation (`KnowledgeStore`: it
         validates, writes and records the change) returning something with a `knowledge`
         (an `EditResult`, an applied import, a reload's report), None when it changed
-        nothing. Blocking (a write and a rebuild): call it off the event loop."""
+        nothing. Blocking (a write and a rebuild): call it off the event loop. With `guild_id`,
+        `edit` changes that server's layer (`layer_store`): only its matcher is rebuilt."""
+        if guild_id is not None:
+            return self._layers().edited(guild_id, edit)
         result = edit()
         knowledge = getattr(result, "knowledge", None)
         if knowledge is not None:
@@ -153,11 +167,10 @@ class AnswerService:
             base, level = current.matcher.thresholds, self.unprompted_confidence
             thresholds = replace(base, answer=max(base.answer, level),
                                  floor=max(base.floor, level), close_calls=False)
-        if context is not None and context.fact_id in current.knowledge.facts:
-            result = follow_up(current.matcher, question, context, thresholds)
-        else:
-            result = current.matcher.match(question, thresholds=thresholds)
-        answer = from_match(current.knowledge, result)
+        result = matched(current.matcher, question, context, thresholds)
+        result, knowledge = in_server(self.layer(guild_id), current.matcher, result, question,
+                                      context=context, thresholds=thresholds)
+        answer = from_match(knowledge, result)
         latency = time.perf_counter() - started
         log.info(
             "question via=%s answered=%s fact=%s confidence=%.2f latency_ms=%.2f",
@@ -175,19 +188,47 @@ class AnswerService:
             ))
         return answer
 
-    def answer_fact(self, fact_id: str, *, question: str | None = None) -> Answer:
+    def answer_fact(self, fact_id: str, *, question: str | None = None,
+                    guild_id: int | None = None) -> Answer:
         """The answer of a known fact (follow-up and "did you mean" buttons)."""
-        fact = self.fact(fact_id)
-        return fact_answer(self.knowledge, fact, question or fact.question, 1.0)
+        knowledge = self._holder(fact_id, guild_id)
+        fact = knowledge.facts[fact_id]
+        return fact_answer(knowledge, fact, question or fact.question, 1.0)
 
-    def fact(self, fact_id: str) -> Fact:
-        fact = self.knowledge.facts.get(fact_id)
-        if fact is None:
-            raise FactNotFound(fact_id)
-        return fact
+    def fact(self, fact_id: str, *, guild_id: int | None = None) -> Fact:
+        """A fact of the base, or of that server's layer (never another server's)."""
+        return self._holder(fact_id, guild_id).facts[fact_id]
 
-    def complete(self, partial: str, *, limit: int = 25) -> list[Fact]:
-        return self.matcher.complete(partial, limit=limit)
+    def _holder(self, fact_id: str, guild_id: int | None) -> KnowledgeBase:
+        """The knowledge base `fact_id` is in, as seen from `guild_id` (FactNotFound)."""
+        if fact_id in self.knowledge.facts:
+            return self.knowledge
+        layer = self.layer(guild_id)
+        if layer is not None and layer.knowledge is not None and layer.owns(fact_id):
+            return layer.knowledge
+        raise FactNotFound(fact_id)
+
+    def complete(self, partial: str, *, limit: int = 25, guild_id: int | None = None
+                 ) -> list[Fact]:
+        base = self.matcher.complete(partial, limit=limit)
+        layer = self.layer(guild_id)
+        if layer is None or layer.matcher is None:
+            return base
+        return completions(base, layer.matcher.complete(partial, limit=limit), limit)
+
+    def layer(self, guild_id: int | None) -> Layer | None:
+        """The server's own knowledge (loaded on first use): None in a DM, without `layers`,
+        or in a server that has none; `Layer.issues` says why one does not load."""
+        return None if self.layers is None else self.layers.get(guild_id)
+
+    def layer_store(self, guild_id: int) -> KnowledgeStore:
+        """The store that edits the server's layer (pass its edits to `edited(guild_id=)`)."""
+        return self._layers().store(guild_id)
+
+    def _layers(self) -> ServerLayers:
+        if self.layers is None:
+            raise RuntimeError("this service has no server layers (AnswerService(layers=...))")
+        return self.layers
 
     @property
     def topics(self) -> tuple[Topic, ...]:

@@ -1,6 +1,6 @@
 """The developer tools' sub-commands: `eval` (the gold sets) and `bench quality`, `bench speed`,
-`bench ablation` (public data sets, scale, each hand rule off). Their modules are imported only
-when the command runs."""
+`bench ablation`, `bench servers` (public data sets, scale, each hand rule off, server layers).
+Their modules are imported only when the command runs."""
 
 from __future__ import annotations
 
@@ -120,6 +120,33 @@ def cmd_conversation(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_servers(args: argparse.Namespace) -> int:
+    """Many servers with their own facts: latency of questions in them, build time, memory."""
+    from bot.devtools.bench.servers import format_servers, run_servers
+    from bot.devtools.bench.synthetic import max_facts
+    from bot.devtools.evaluation import DEFAULT_GOLD, load_gold
+    from bot.startup import knowledge_or_exit, semantic_of, settings_or_exit
+
+    for name in ("servers", "facts", "queries", "phrasings"):
+        if getattr(args, name) < 1:
+            return _error(f"--{name} must be at least 1, not {getattr(args, name)}")
+    if args.servers * args.facts > max_facts():
+        return _error(f"--servers x --facts must be at most {max_facts():,}")
+    if args.capacity is not None and args.capacity < 1:
+        return _error(f"--capacity must be at least 1, not {args.capacity}")
+    knowledge = knowledge_or_exit(args.knowledge)
+    semantic = None if args.lexical else semantic_of(settings_or_exit())
+    report = run_servers(
+        knowledge, load_gold(DEFAULT_GOLD), semantic=semantic, servers=args.servers,
+        facts=args.facts, queries=args.queries, phrasings=min(args.phrasings, 10),
+        seed=args.seed, own_thresholds=args.own_thresholds, capacity=args.capacity)
+    if args.json:
+        _dump(report.to_json())
+    else:
+        print(format_servers(report))
+    return EXIT_OK
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     """Score the bot on a gold set."""
     from bot.core.knowledge.errors import KnowledgeBaseError
@@ -235,3 +262,22 @@ def register(subparsers: Any) -> None:
     conversation.add_argument("--lexical", action="store_true",
                               help="without the meaning signal")
     conversation.set_defaults(func=cmd_conversation)
+
+    servers = with_knowledge(kinds.add_parser(
+        "servers", help="questions in many servers, each with its own facts (server layers)"))
+    servers.add_argument("--servers", type=int, default=100, metavar="N",
+                         help="servers with a layer (default 100)")
+    servers.add_argument("--facts", type=int, default=50, metavar="N",
+                         help="facts in each server's layer (default 50)")
+    servers.add_argument("--phrasings", type=int, default=3, metavar="N",
+                         help="phrasings of each layer fact, 1 to 10 (default 3)")
+    servers.add_argument("--queries", type=int, default=DEFAULT_QUERIES, metavar="Q",
+                         help="questions to time, spread over the servers")
+    servers.add_argument("--capacity", type=int, metavar="N",
+                         help="layers kept in memory (default: every server's)")
+    servers.add_argument("--own-thresholds", action="store_true",
+                         help="each layer calibrates its own thresholds (default: the base's)")
+    servers.add_argument("--seed", type=int, default=DEFAULT_SEED, metavar="S", help="data seed")
+    servers.add_argument("--lexical", action="store_true", help="without the meaning signal")
+    servers.add_argument("--json", action="store_true", help="print the figures as JSON")
+    servers.set_defaults(func=cmd_servers)

@@ -59,6 +59,7 @@ from bot.core.editing.plans import (
     topic_files,
 )
 from bot.core.editing.records import Change, EditResult, fact_to_dict
+from bot.core.editing.shared import SharedBase
 from bot.core.editing.validation import Workspace, check_fact_quotes, require_valid
 from bot.core.knowledge.errors import Issue
 from bot.core.knowledge.loader import MATCHING_FILE, LoadReport, load_report
@@ -76,7 +77,8 @@ class KnowledgeStore:
     `history`: the change history (default: `data/careerbot.sqlite3`, the bot's database).
     Quotes of new or changed facts must be in their source's text, checked from its fingerprint
     (bot.core.knowledge.quotes); `documents`, when given, is the folder of the source documents,
-    then checked against their full text.
+    then checked against their full text. `base`: the folder is a server's layer on that
+    knowledge base (read anew at each edit; see `bot.core.editing.shared`).
     """
 
     def __init__(
@@ -86,24 +88,26 @@ class KnowledgeStore:
         *,
         documents: Path | None = None,
         lock_timeout: float = 30.0,
+        base: Callable[[], KnowledgeBase] | None = None,
     ) -> None:
         self.root = Path(root)
         if not isinstance(history, ChangeHistory):
             history = ChangeHistory(Path(history) if history is not None else DEFAULT_HISTORY)
         self.history = history
         self.documents = documents
+        self.shared = SharedBase(base) if base is not None else None
         self.lock_timeout = lock_timeout
         self._lock = threading.Lock()
         # The files as this store last wrote them, and their load: spares re-reading them
         # when nobody else has changed them since.
-        self._last: tuple[dict[str, bytes], LoadReport] | None = None
+        self._last: tuple[dict[str, bytes], LoadReport, object] | None = None
 
     # -- reading -----------------------------------------------------------------------------
 
     def load(self) -> LoadReport:
         """The knowledge base as the files on disk have it now (no write in progress)."""
         with shared_lock(self.root):
-            return load_report(self.root)
+            return self._reader()[0](self.root)
 
     def export(self) -> dict[str, bytes]:
         """Every knowledge file, as stored: `sources.yaml` and `<topic>.yaml` -> bytes."""
@@ -246,13 +250,13 @@ class KnowledgeStore:
             changed = {rel: data for rel, data in incoming.items() if snapshot.get(rel) != data}
             if not changed:
                 return summary
-            with Workspace(self.root, snapshot) as workspace:
+            with Workspace(self.root, snapshot, self._reader()[0]) as workspace:
                 report = workspace.load_with(dict(changed))
             if report.knowledge is None:
                 raise EditRejected(report.issues)
             kb = report.knowledge
             touched = [i for d in summary.topics for i in (*d.added, *d.changed)]
-            check_fact_quotes(kb, touched, self.documents)
+            self._check(kb, touched)
             if not apply:
                 return replace(summary, knowledge=kb)
             names = ", ".join(attachment_name(rel) for rel in changed)
@@ -295,6 +299,17 @@ class KnowledgeStore:
         finally:
             self._lock.release()
 
+    def _reader(self) -> tuple[Callable[[Path], LoadReport], object]:
+        """How the files are read, and what else a load depends on (a layer: the base)."""
+        return self.shared.reader() if self.shared is not None else (load_report, None)
+
+    def _check(self, kb: KnowledgeBase, fact_ids: tuple[str, ...] | list[str]) -> None:
+        """What the loader does not check of the facts an edit writes: their quotes, and in a
+        layer that none takes a base fact's id."""
+        check_fact_quotes(kb, fact_ids, self.documents)
+        if self.shared is not None:
+            self.shared.check_ids(kb, fact_ids, self._shown)
+
     def _snapshot(self) -> dict[str, bytes]:
         recover(self.root, self.history.has_token)
         return read_snapshot(self.root)
@@ -304,9 +319,11 @@ class KnowledgeStore:
     ) -> EditResult:
         with self._locked():
             snapshot = self._snapshot()
-            with Workspace(self.root, snapshot) as workspace:
+            loader, depends = self._reader()
+            with Workspace(self.root, snapshot, loader) as workspace:
                 cached = self._last
-                current = cached[1] if cached and cached[0] == snapshot else workspace.load()
+                fresh = cached and cached[0] == snapshot and cached[2] is depends
+                current = cached[1] if fresh else workspace.load()
                 plan = build(current, snapshot)
                 report = workspace.load_with(plan.files)
             if report.knowledge is None:
@@ -318,10 +335,10 @@ class KnowledgeStore:
                 raise NoChange(f"fact '{plan.fact_id}' already reads like this")
             if plan.action == "edit":
                 plan.summary = _edit_summary(plan.before, plan.after)
-            check_fact_quotes(kb, plan.quoted, self.documents)
+            self._check(kb, plan.quoted)
             change = self._save(plan, actor)
             written = {**snapshot, **plan.files}
-            self._last = ({k: v for k, v in written.items() if v is not None}, report)
+            self._last = ({k: v for k, v in written.items() if v is not None}, report, depends)
         return EditResult(kb, change)
 
     def _save(self, plan: Plan, actor: str) -> Change:

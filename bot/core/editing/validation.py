@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import TracebackType
 
@@ -19,7 +19,10 @@ class Workspace:
     files): load it as it is, then with a change applied, without touching the real files.
     The fingerprints, which edits never change, are linked rather than copied."""
 
-    def __init__(self, root: Path, snapshot: dict[str, bytes]) -> None:
+    def __init__(self, root: Path, snapshot: dict[str, bytes],
+                 loader: Callable[[Path], LoadReport] = load_report) -> None:
+        """`loader`: how the folder is read (a server's layer knows its base's sources)."""
+        self._loader = loader
         self._name = root.name or "knowledge"
         self._fingerprints = root.absolute() / FINGERPRINTS_DIR
         self._snapshot = snapshot
@@ -52,7 +55,7 @@ class Workspace:
             self._tmp = None
 
     def load(self) -> LoadReport:
-        return load_report(self.dir)
+        return self._loader(self.dir)
 
     def load_with(self, files: dict[str, bytes | None]) -> LoadReport:
         """Apply `files` (relative path -> content, None to delete) to the copy and load it."""
@@ -65,7 +68,7 @@ class Workspace:
                     path.write_bytes(data)
         except OSError as exc:
             raise EditNotSaved("a temporary folder to check the edit", exc) from exc
-        return load_report(self.dir)
+        return self._loader(self.dir)
 
 
 def require_valid(report: LoadReport, knowledge: KnowledgeBase | None = None) -> KnowledgeBase:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -241,20 +242,29 @@ def _load_topic(path: Path, root: Path, issues: list[Issue]) -> tuple[Topic, lis
     return Topic(topic_id, title, tuple(f.id for f, _ in facts)), facts, loc
 
 
-def load_report(root: Path) -> LoadReport:
-    """Read and check every file; collect every problem rather than stopping at the first."""
+def load_report(root: Path, *, shared_sources: Mapping[str, Source] | None = None
+                ) -> LoadReport:
+    """Read and check every file; collect every problem rather than stopping at the first.
+
+    `shared_sources`: the folder is a server's layer (`bot.core.layers`) and these are the
+    sources of the knowledge base it is layered on: its facts may cite them too (quotes checked
+    from their fingerprints), its own sources need a URL and an id of their own, and it may
+    hold no fact yet."""
     # The collector paused for the whole load, not file by file: a knowledge base of the speed
     # bench's size is a quarter of a million YAML nodes and tens of thousands of mappings,
     # lists and facts, none in a reference cycle, and each resumption would scan them anew.
     with collector_paused():
-        return _load_report(Path(root))
+        return _load_report(Path(root), shared_sources)
 
 
-def _load_report(root: Path) -> LoadReport:
+def _load_report(root: Path, shared_sources: Mapping[str, Source] | None) -> LoadReport:
     issues: list[Issue] = []
     if not root.is_dir():
         return LoadReport(None, (Issue(str(root), "knowledge directory not found"),))
     sources = _load_sources(root, issues)
+    if shared_sources is not None:
+        sources = _with_shared(sources, shared_sources, _display(root / SOURCES_FILE, root),
+                               issues)
     vocabulary = _load_vocabulary(root, issues)
     topic_dir = root / TOPICS_DIR
     paths = sorted(topic_dir.glob("*.yaml")) if topic_dir.is_dir() else []
@@ -305,13 +315,28 @@ def _load_report(root: Path) -> LoadReport:
                 issues.append(loc.make(f"unknown related fact '{rid}'", node, "related", fact.id))
             elif rid == fact.id:
                 issues.append(loc.make("related to itself", node, "related", fact.id))
-    if not facts and not issues:
+    if not facts and not issues and shared_sources is None:
         issues.append(Issue(str(root), "the knowledge base has no facts"))
     kb = None if issues else KnowledgeBase(
         sources=sources, topics=tuple(topics), facts=facts, vocabulary=vocabulary
     )
     vocabulary_file = (root / MATCHING_FILE,) if (root / MATCHING_FILE).exists() else ()
     return LoadReport(kb, tuple(issues), (root / SOURCES_FILE, *vocabulary_file, *paths))
+
+
+def _with_shared(own: dict[str, Source], shared: Mapping[str, Source], shown: str,
+                 issues: list[Issue]) -> dict[str, Source]:
+    """A layer's sources: the shared ones, then its own (each with a URL, none reusing a
+    shared id: a citation names one source, wherever it is read)."""
+    for source in own.values():
+        if source.id in shared:
+            issues.append(Issue(shown, f"source id '{source.id}' is a source of the shared "
+                                       "knowledge base: cite it as it is, or choose another id"))
+        elif source.url is None:
+            issues.append(Issue(shown, f"source '{source.id}' needs a url: a server's own "
+                                       "sources are cited by their address (their quotes are "
+                                       "not checked)"))
+    return {**shared, **own}
 
 
 def load_knowledge_base(root: Path) -> KnowledgeBase:
