@@ -14,6 +14,7 @@ import yarl
 from bot.core.editing import EDIT_ERRORS, KnowledgeStore
 from bot.core.knowledge.errors import KnowledgeBaseError
 from bot.core.knowledge.loader import load_knowledge_base
+from bot.core.layers import SERVERS_DIR
 from bot.core.matching.semantic import EMBEDDINGS_DIR, semantic_model
 from bot.core.service import AnswerService
 from bot.core.storage.database import Database
@@ -43,7 +44,8 @@ def build_bot(settings: Settings, **options) -> CareerBot:
     database = Database(settings.data_dir / DATABASE_FILE)
     database.start()
     semantic = semantic_model(settings.data_dir / EMBEDDINGS_DIR, settings.embedding_model)
-    service = AnswerService(knowledge, database, semantic=semantic)
+    service = AnswerService(knowledge, database, semantic=semantic,
+                            layers=settings.data_dir / SERVERS_DIR)
     calibration = service.matcher.calibration
     if calibration is not None:  # the matcher calibrated itself: the meaning signal is on
         log.info("semantic index ready: %d phrasings; %s",

@@ -80,14 +80,9 @@ EMPTY_MENTION_REPLY = ("Hi! Ask me anything about becoming a machine learning en
 
 # -- who may do what ---------------------------------------------------------------------------
 
-EDITING_OFF = (
-    "Editing the knowledge base is off. To turn it on, set `CAREERBOT_ADMIN_GUILDS` to this "
-    "server's id{where} and restart the bot. The knowledge base is shared by every server "
-    "the bot is in, so only the servers listed there may change it.")
-NOT_HERE = ("This server may not change the knowledge base: it is shared by every server the bot "
-            "is in, and only the servers in `CAREERBOT_ADMIN_GUILDS` may edit it.")
-NOT_A_MODERATOR = ("Only moderators can change the knowledge base (Manage Server, or a role in "
-                   "`CAREERBOT_MODERATOR_ROLES`).")
+NOT_HERE = "The knowledge base is changed from a server, not here."
+NOT_A_MODERATOR = ("Only moderators can change the knowledge base (Manage Server, or a "
+                   "moderator role: see `/settings moderator-role`).")
 NOT_YOUR_CONTROLS = "These controls belong to the moderator who opened them."
 NOT_YOUR_FORM = "This form belongs to someone else."
 NOT_YOUR_MENU = "This menu belongs to someone else: run `/topics` for your own."
@@ -258,3 +253,15 @@ SETTINGS_NO_CONTENT = ("This bot runs without Discord's Message Content intent, 
                        "(CAREERBOT_MESSAGE_CONTENT, see the README); until then, people can "
                        "mention the bot or use /ask anywhere.")
 SETTINGS_ALREADY = "Nothing to change: {value}."
+
+# -- /kb: which knowledge a change goes to ---------------------------------------------------
+
+LAYER_SHARED = "the shared knowledge base (every server)"
+LAYER_SERVER = "this server's own knowledge"
+LAYER_CHOICES = {"shared": "shared knowledge base (every server)",
+                 "server": "this server's own facts"}
+IN_LAYER = " — in {layer}."
+SHARED_ADMIN_ONLY = ("The shared knowledge base is changed only from the bot's admin servers "
+                     "(CAREERBOT_ADMIN_GUILDS). Here you can add facts of this server's own: "
+                     "they answer in this server only.")
+NO_SUCH_LAYER = "There is no such knowledge to change."

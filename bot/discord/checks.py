@@ -1,4 +1,4 @@
-"""Who may change the knowledge base: declared once for the whole `/kb` group.
+"""Who may use `/kb`: declared once for the whole group (a server's moderators).
 
 Discord's `default_permissions` hides the group from members without Manage Server (a server
 admin can change that in Integrations); the runtime check below is what counts, for every
@@ -24,11 +24,10 @@ def moderator_roles(settings: Settings, interaction: discord.Interaction) -> fro
 
 
 def refusal(settings: Settings, interaction: discord.Interaction) -> str | None:
-    """Why this person may not edit here, or None when they may."""
-    if not settings.admin_guilds:
-        where = f" (`{interaction.guild_id}`)" if interaction.guild_id else ""
-        return texts.EDITING_OFF.format(where=where)
-    if interaction.guild_id is None or interaction.guild_id not in settings.admin_guilds:
+    """Why this person may not use `/kb` here, or None when they may: a server's moderators
+    keep its own knowledge; which of them may also change the shared knowledge base is the
+    admin servers' list (`bot.discord.exts.kb.targets`)."""
+    if interaction.guild_id is None:
         return texts.NOT_HERE
     member = interaction.user
     if not isinstance(member, discord.Member):

@@ -6,6 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from bot.core.knowledge.loader import bundled_knowledge_dir, load_knowledge_base
+from bot.core.layers import SERVERS_DIR
 from bot.core.matching import Thresholds
 from bot.core.service import AnswerService
 from bot.core.storage.database import Database
@@ -25,5 +26,6 @@ def make_bot(settings: Settings, *, thresholds: Thresholds | None = None,
     knowledge = load_knowledge_base(knowledge_dir or settings.knowledge_dir)
     database = Database(settings.data_dir / "careerbot.sqlite3")
     database.start()
-    service = AnswerService(knowledge, database, thresholds=thresholds)
+    service = AnswerService(knowledge, database, thresholds=thresholds,
+                            layers=settings.data_dir / SERVERS_DIR)
     return CareerBot(settings, service, database, guild_ready_timeout=READY_TIMEOUT)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import re
@@ -18,6 +19,7 @@ from discord.ext import commands
 from bot import texts
 from bot.core.answers import Answer
 from bot.core.conversation import Context, Conversations, joined
+from bot.core.knowledge.errors import FactNotFound
 from bot.core.matching import MAX_QUESTION_CHARS
 from bot.core.modes import Mode, worth_answering
 from bot.core.ratelimit import Cooldown
@@ -127,8 +129,11 @@ class Questions(commands.Cog):
             for item in getattr(row, "children", ()):
                 parts = (getattr(item, "custom_id", None) or "").split(":")
                 if parts[:2] == ["cb", "vote"] and len(parts) == 4:
-                    fact = self.bot.service.knowledge.facts.get(parts[2])
-                    return Context(fact.question, fact.id) if fact else None
+                    with contextlib.suppress(FactNotFound):
+                        fact = self.bot.service.fact(parts[2], guild_id=message.guild and
+                                                     message.guild.id)
+                        return Context(fact.question, fact.id)
+                    return None
         return None
 
     def _is_reply_to_me(self, message: discord.Message) -> bool:
@@ -306,7 +311,8 @@ class Questions(commands.Cog):
     ) -> list[app_commands.Choice[str]]:
         if not isinstance(current, str):  # a crafted interaction
             return []
-        facts = self.bot.service.complete(current[:MAX_QUESTION_CHARS], limit=limits.CHOICES)
+        facts = self.bot.service.complete(current[:MAX_QUESTION_CHARS], limit=limits.CHOICES,
+                                          guild_id=interaction.guild_id)
         choices = []
         for fact in facts:
             text = fact.question[:limits.CHOICE_NAME]

@@ -63,7 +63,8 @@ class FactButton(
 
     async def _answer(self, interaction: discord.Interaction[CareerBot]) -> None:
         doing(interaction, gone=texts.GONE)
-        answer = interaction.client.service.answer_fact(self.fact_id)
+        answer = interaction.client.service.answer_fact(self.fact_id,
+                                                        guild_id=interaction.guild_id)
         view = answer_view(answer, interaction.user.id)
         if interaction.user.id == self.asker_id and interaction.message is not None:
             await interaction.response.edit_message(embed=answer_embed(answer), view=view)
@@ -103,7 +104,7 @@ class VoteButton(
     async def _vote(self, interaction: discord.Interaction[CareerBot]) -> None:
         bot = interaction.client
         doing(interaction, gone=texts.GONE)
-        bot.service.fact(self.fact_id)  # FactNotFound for a fact removed since: gone
+        bot.service.fact(self.fact_id, guild_id=interaction.guild_id)  # FactNotFound: gone
         if interaction.message is None or bot.database is None:
             await interaction.response.send_message(texts.FEEDBACK_THANKS, ephemeral=True)
             return

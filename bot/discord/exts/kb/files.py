@@ -14,6 +14,7 @@ from bot.discord import limits
 from bot.discord.deadline import update
 from bot.discord.errors import doing
 from bot.discord.exts.kb.plumbing import KbPlumbing, actor_of
+from bot.discord.exts.kb.targets import LAYER_CHOICES
 from bot.discord.limits import clip
 from bot.discord.ui.kb_views import ConfirmView
 
@@ -24,8 +25,10 @@ class FileCommands(KbPlumbing):
     """The topic files out as attachments (zipped past ten), and in after a preview."""
 
     @app_commands.command(name="export", description="The knowledge base as YAML files")
-    async def export(self, interaction: discord.Interaction) -> None:
-        files = await self._run(interaction, self.store.export)
+    @app_commands.choices(layer=LAYER_CHOICES)
+    async def export(self, interaction: discord.Interaction, layer: str | None = None) -> None:
+        where = self._target(interaction, layer)
+        files = await self._run(interaction, where.store.export)
         if len(files) <= ATTACHMENTS_LIMIT:
             attachments = [discord.File(io.BytesIO(data), filename=name)
                            for name, data in sorted(files.items())]
@@ -40,8 +43,10 @@ class FileCommands(KbPlumbing):
 
     @app_commands.command(name="import",
                           description="Replace topic files with an uploaded YAML file")
+    @app_commands.choices(layer=LAYER_CHOICES)
     async def import_(self, interaction: discord.Interaction,
-                      file: discord.Attachment) -> None:
+                      file: discord.Attachment, layer: str | None = None) -> None:
+        where = self._target(interaction, layer)
         if file.size > MAX_IMPORT_FILE_BYTES or file.size > MAX_IMPORT_TOTAL_BYTES:
             await self._say(interaction, texts.FILE_TOO_LARGE.format(
                 name=clip(file.filename, 100), size=file.size, limit=MAX_IMPORT_FILE_BYTES))
@@ -55,7 +60,7 @@ class FileCommands(KbPlumbing):
             return
         files = {file.filename: data}
         actor = actor_of(interaction.user)
-        summary = await self._run(interaction, self.store.import_topics, files, actor=actor,
+        summary = await self._run(interaction, where.store.import_topics, files, actor=actor,
                                   apply=False)
         if not summary.has_changes:
             await self._say(interaction, texts.CHANGES_NOTHING)
@@ -63,9 +68,10 @@ class FileCommands(KbPlumbing):
 
         async def confirmed(click: discord.Interaction) -> None:
             doing(click, refused=texts.REFUSED_IMPORT, in_place=view)
-            applied = await self._edit(click, self.store.import_topics, files, actor=actor,
-                                       apply=True)
-            await update(click, content=texts.IMPORTED, view=view)
+            applied = await self._edit(click, where.store.import_topics, files, actor=actor,
+                                       apply=True, where=where)
+            await update(click, content=texts.IMPORTED + texts.IN_LAYER.format(
+                layer=where.label), view=view)
             if applied.change is not None:
                 await self.post_modlog(applied.change, click.guild_id)
 

@@ -9,6 +9,7 @@ from bot import texts
 from bot.discord import limits
 from bot.discord.errors import doing, issues_text
 from bot.discord.exts.kb.plumbing import KbPlumbing, actor_of
+from bot.discord.exts.kb.targets import LAYER_CHOICES
 from bot.discord.limits import clip
 from bot.discord.ui.embeds import ANSWER_COLOUR
 
@@ -19,9 +20,18 @@ class HistoryCommands(KbPlumbing):
     """What changed, by whom; undoing a change; re-reading the files."""
 
     @app_commands.command(name="history", description="Recent changes, with who and when")
-    async def history(self, interaction: discord.Interaction, fact: str | None = None) -> None:
+    @app_commands.choices(layer=LAYER_CHOICES)
+    async def history(self, interaction: discord.Interaction, fact: str | None = None,
+                      layer: str | None = None) -> None:
         doing(interaction, refused=texts.REFUSED_HISTORY)
-        changes = await self._run(interaction, self.store.changes, fact, 15)
+        if fact is not None:
+            found = await self._fact_or_say(interaction, fact)
+            if found is None:
+                return
+            where = found[0]
+        else:
+            where = self._target(interaction, layer)
+        changes = await self._run(interaction, where.store.changes, fact, 15)
         if not changes:
             await self._say(interaction, texts.NO_CHANGES_YET)
             return
@@ -37,18 +47,23 @@ class HistoryCommands(KbPlumbing):
     history.autocomplete("fact")(KbPlumbing.fact_autocomplete)
 
     @app_commands.command(name="revert", description="Undo a change (itself recorded)")
+    @app_commands.choices(layer=LAYER_CHOICES)
     async def revert(self, interaction: discord.Interaction,
-                     change: app_commands.Range[int, 1, MAX_CHANGE_ID]) -> None:
+                     change: app_commands.Range[int, 1, MAX_CHANGE_ID],
+                     layer: str | None = None) -> None:
         if type(change) is not int or not 1 <= change <= MAX_CHANGE_ID:
             await self._say(interaction, texts.NO_SUCH_CHANGE)
             return  # a crafted interaction (Discord checks the range in its own client)
-        result = await self._edit(interaction, self.store.revert, change,
-                                  actor=actor_of(interaction.user))
-        await self._applied(interaction, result, texts.REVERTED.format(change=change))
+        where = self._target(interaction, layer)
+        result = await self._edit(interaction, where.store.revert, change,
+                                  actor=actor_of(interaction.user), where=where)
+        await self._applied(interaction, result, texts.REVERTED.format(change=change), where)
 
     @app_commands.command(name="reload", description="Re-read the knowledge files from disk")
-    async def reload(self, interaction: discord.Interaction) -> None:
-        report = await self._edit(interaction, self.store.load)
+    @app_commands.choices(layer=LAYER_CHOICES)
+    async def reload(self, interaction: discord.Interaction, layer: str | None = None) -> None:
+        where = self._target(interaction, layer)
+        report = await self._edit(interaction, where.store.load, where=where)
         if report.knowledge is None:
             await self._say(interaction, issues_text(report.issues, texts.FILES_INVALID))
             return

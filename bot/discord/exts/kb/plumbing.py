@@ -15,6 +15,7 @@ from discord import app_commands
 
 from bot import texts
 from bot.core.editing import Change, EditResult
+from bot.core.knowledge.errors import FactNotFound
 from bot.core.knowledge.models import Fact
 from bot.core.matching.overlaps import reads_like
 from bot.discord import checks as gate
@@ -22,6 +23,7 @@ from bot.discord import limits
 from bot.discord.client import CareerBot
 from bot.discord.deadline import respond, within_deadline
 from bot.discord.errors import NotAllowed, doing
+from bot.discord.exts.kb.targets import Target, may_change_shared, target, target_of_fact
 from bot.discord.limits import clip
 from bot.discord.ui.embeds import ANSWER_COLOUR
 from bot.discord.ui.fact_form import RetryView
@@ -43,10 +45,6 @@ class KbPlumbing:
     settings: Settings
     _tasks: set[asyncio.Task]
 
-    @property
-    def store(self):
-        return self.bot.store
-
     async def _server_scope(self, interaction: discord.Interaction,
                             everywhere: bool) -> int | None:
         """Whose questions a report shows: this server's; every server's (None) only for the
@@ -63,11 +61,25 @@ class KbPlumbing:
         return await within_deadline(interaction, asyncio.to_thread(func, *args, **kwargs))
 
     async def _edit(self, interaction: discord.Interaction, func: Callable[..., Any],
-                    *args: Any, **kwargs: Any) -> Any:
-        """Apply a store operation and answer from what it leaves (`AnswerService.edited`:
-        the write, then the rebuild), off the event loop, within Discord's deadline."""
+                    *args: Any, where: Target, **kwargs: Any) -> Any:
+        """Apply an operation of `where`'s store and answer from what it leaves
+        (`AnswerService.edited`: the write, then the rebuild of that knowledge alone), off the
+        event loop, within Discord's deadline."""
         edit = functools.partial(func, *args, **kwargs)
-        return await self._run(interaction, self.bot.service.edited, edit)
+        return await self._run(interaction, self.bot.service.edited, edit,
+                               guild_id=where.guild_id)
+
+    def _target(self, interaction: discord.Interaction, layer: str | None = None) -> Target:
+        return target(self.bot, interaction.guild_id, layer)
+
+    def _facts_here(self, guild_id: int | None) -> list[Fact]:
+        """The facts a moderator here may change: the server's own, then (in an admin
+        server) the shared ones."""
+        own = self.bot.service.layer(guild_id)
+        facts = list(own.knowledge.facts.values()) if own and own.knowledge else []
+        if may_change_shared(self.bot, guild_id):
+            facts += self.bot.service.knowledge.facts.values()
+        return facts
 
     def _retry(self, interaction: discord.Interaction,
                form: Callable[[], discord.ui.Modal]) -> None:
@@ -80,23 +92,32 @@ class KbPlumbing:
         await respond(interaction, content, **kwargs)
 
     async def _applied(self, interaction: discord.Interaction, result: EditResult,
-                       message: str, *, new_phrasing: tuple[str, str] | None = None) -> None:
-        """An edit landed (and answers: see `_edit`): tell the moderator, post it to the mod
-        log. With `new_phrasing` (fact id, phrasing), also say if the phrasing reads more like
-        another fact."""
+                       message: str, where: Target, *,
+                       new_phrasing: tuple[str, str] | None = None) -> None:
+        """An edit landed (and answers: see `_edit`): tell the moderator which knowledge it
+        changed, post it to the mod log. With `new_phrasing` (fact id, phrasing), also say if
+        the phrasing reads more like another fact."""
         text = texts.CHANGE_NUMBER.format(message=message, change=result.change.id)
-        if new_phrasing is not None:
-            other = reads_like(self.bot.service.matcher, *new_phrasing)
+        text += texts.IN_LAYER.format(layer=where.label)
+        matcher = self._target(interaction, "server").matcher if not where.shared \
+            else self.bot.service.matcher
+        if new_phrasing is not None and matcher is not None:
+            other = reads_like(matcher, *new_phrasing)
             if other is not None:
                 text += texts.READS_LIKE.format(other=other)
         await self._say(interaction, text)
         await self.post_modlog(result.change, interaction.guild_id)
 
-    async def _fact_or_say(self, interaction: discord.Interaction, fact_id: str) -> Fact | None:
-        fact = self.bot.service.knowledge.facts.get(fact_id)
-        if fact is None:
+    async def _fact_or_say(self, interaction: discord.Interaction,
+                           fact_id: str) -> tuple[Target, Fact] | None:
+        """The fact this server sees under `fact_id`, and the knowledge holding it (another
+        server's fact is not seen: "no such fact")."""
+        try:
+            where = target_of_fact(self.bot, interaction.guild_id, fact_id)
+        except FactNotFound:
             await self._say(interaction, texts.NO_FACT.format(fact=clip(fact_id, 64)))
-        return fact
+            return None
+        return where, where.knowledge.facts[fact_id]
 
     async def post_modlog(self, change: Change, guild_id: int | None = None) -> None:
         """Post the change to the mod log of the server it was made in (its own, else the
@@ -132,10 +153,12 @@ class KbPlumbing:
             return []
         service = self.bot.service
         typed = current.strip().lower()
-        facts = [f for f in service.knowledge.facts.values() if f.id.startswith(typed)]
+        here = self._facts_here(interaction.guild_id)
+        facts = [f for f in here if f.id.startswith(typed)]
         if typed:  # ids first (moderators know them), then questions that fit the words
-            facts += [f for f in service.complete(current, limit=limits.CHOICES)
-                      if f not in facts]
+            facts += [f for f in service.complete(current, limit=limits.CHOICES,
+                                                  guild_id=interaction.guild_id)
+                      if f not in facts and f in here]
         return [app_commands.Choice(name=clip(f"{f.id}: {f.question}", limits.CHOICE_NAME),
                                     value=f.id)
                 for f in facts[: limits.CHOICES]]
@@ -144,7 +167,11 @@ class KbPlumbing:
                                  current: str) -> list[app_commands.Choice[str]]:
         if gate.refusal(self.settings, interaction) is not None:
             return []
-        topics = self.bot.service.knowledge.topics
+        layer = getattr(interaction.namespace, "layer", None)
+        try:
+            topics = self._target(interaction, layer if isinstance(layer, str) else None).topics
+        except NotAllowed:
+            return []
         return [app_commands.Choice(name=clip(t.title, limits.CHOICE_NAME), value=t.id)
                 for t in topics
                 if current.lower() in (t.id + " " + t.title).lower()][: limits.CHOICES]

@@ -48,23 +48,36 @@ class UnansweredCommands(EditCommands):
                               colour=ANSWER_COLOUR)
         embed.set_footer(text=texts.MISSED_FOOTER.format(groups=len(groups)))
 
+        guild_id = interaction.guild_id
+        here = {f.id for f in self._facts_here(guild_id)}
+
         def suggest(question: str) -> list[Fact]:
-            return [f for f, _ in self.bot.service.matcher.rank(question, limit=limits.CHOICES)]
+            """The facts a moderator here may attach the question to, best first."""
+            ranked = self.bot.service.matcher.rank(question, limit=limits.CHOICES)
+            own = self.bot.service.layer(guild_id)
+            if own is not None and own.matcher is not None:
+                ranked += own.matcher.rank(question, limit=limits.CHOICES)
+            ranked.sort(key=lambda pair: -pair[1])
+            return [f for f, _ in ranked if f.id in here]
 
         view = MissedView(self.settings, interaction.user.id, groups, suggest,
-                          self.bot.service.knowledge.topics, self, server)
+                          self._target(interaction).topics, self, server)
         await self._say(interaction, embed=embed, view=view)
 
     async def attach(self, interaction: discord.Interaction, fact_id: str,
                      group: MissedGroup, server: int | None) -> None:
-        result = await self._edit(interaction, self.store.add_alias, fact_id, group.question,
-                                  actor=actor_of(interaction.user))
+        found = await self._fact_or_say(interaction, fact_id)
+        if found is None:
+            return
+        where = found[0]
+        result = await self._edit(interaction, where.store.add_alias, fact_id, group.question,
+                                  actor=actor_of(interaction.user), where=where)
         if self.bot.database is not None:
             await self._dismiss_quietly(group, server)
         await self._applied(interaction, result,
                             texts.ALSO_ANSWERS.format(fact=fact_id,
                                                       phrasing=clip(group.question, 200)),
-                            new_phrasing=(fact_id, group.question))
+                            where, new_phrasing=(fact_id, group.question))
 
     async def new_fact(self, interaction: discord.Interaction, topic_id: str,
                        group: MissedGroup) -> None:
