@@ -19,6 +19,7 @@ from bot.core.matching.semantic import EMBEDDINGS_DIR, semantic_model
 from bot.core.service import AnswerService
 from bot.core.storage.database import Database
 from bot.discord.client import DATABASE_FILE, CareerBot, ShardedCareerBot
+from bot.discord.health import HealthServer
 from bot.logs import configure_logging
 from bot.metrics import Metrics, MetricsUnavailable
 from bot.settings import Settings
@@ -50,15 +51,16 @@ def build_bot(settings: Settings, **options) -> CareerBot:
     if calibration is not None:  # the matcher calibrated itself: the meaning signal is on
         log.info("semantic index ready: %d phrasings; %s",
                  len(service.matcher.index.phrasing_text), calibration.describe())
-    if settings.metrics_port is not None:
-        metrics = Metrics(service)
-        metrics.serve(settings.metrics_port, settings.metrics_address)
+    metrics = Metrics(service) if settings.metrics_port is not None else None
     if settings.shard_count is not None:
         options.setdefault("shard_count", settings.shard_count)
         if settings.shard_ids is not None:
             options.setdefault("shard_ids", list(settings.shard_ids))
-        return ShardedCareerBot(settings, service, database, store, **options)
-    return CareerBot(settings, service, database, store, **options)
+        bot: CareerBot = ShardedCareerBot(settings, service, database, store, **options)
+    else:
+        bot = CareerBot(settings, service, database, store, **options)
+    bot.metrics = metrics
+    return bot
 
 
 async def serve(settings: Settings) -> int:
@@ -74,6 +76,9 @@ async def serve(settings: Settings) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
+    health = HealthServer(bot, bot.metrics)
+    if settings.metrics_port is not None:
+        await health.start(settings.metrics_address, settings.metrics_port)
     async with bot:
         try:
             await bot.login(settings.token.get())
@@ -87,6 +92,7 @@ async def serve(settings: Settings) -> int:
         if stopper in done:
             log.info("shutting down")
         await bot.close()
+        await health.stop()
         runner.cancel()
         stopper.cancel()
         if runner in done and runner.exception() is not None:
@@ -94,7 +100,7 @@ async def serve(settings: Settings) -> int:
             if isinstance(exc, discord.PrivilegedIntentsRequired):
                 log.error("Discord refused the Message Content intent: enable it in the "
                           "developer portal (Bot > Privileged Gateway Intents) or unset "
-                          "CAREERBOT_QA_CHANNELS")
+                          "CAREERBOT_QA_CHANNELS and CAREERBOT_MESSAGE_CONTENT")
             else:
                 log.error("the connection to Discord failed: %s", exc)
             return 1

@@ -16,7 +16,7 @@ class MetricsUnavailable(RuntimeError):
 
 
 class Metrics:
-    """Registers CareerBot's metrics in their own registry and serves them over HTTP."""
+    """Registers CareerBot's metrics in their own registry (served by `bot.discord.health`)."""
 
     def __init__(self, service: AnswerService) -> None:
         try:
@@ -42,10 +42,6 @@ class Metrics:
     def observe(self, answer: Answer, latency: float) -> None:
         self.questions.labels("answered" if answer.answered else "declined").inc()
         self.latency.observe(latency)
-
-    def serve(self, port: int, address: str) -> None:
-        self._prom.start_http_server(port, addr=address, registry=self.registry)
-        log.info("metrics on http://%s:%d/metrics", address, port)
 
     def render(self) -> bytes:
         return self._prom.generate_latest(self.registry)

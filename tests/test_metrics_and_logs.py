@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import urllib.request
 
 from bot.core.service import AnswerService
 from bot.logs import REDACTED, RedactSecrets, configure_logging
@@ -21,13 +20,6 @@ def test_metrics_count_outcomes_and_latency(shipped_kb):
     assert 'careerbot_questions_total{outcome="declined"} 1.0' in text
     assert "careerbot_answer_latency_seconds_count 2.0" in text
     assert f"careerbot_knowledge_facts {float(len(shipped_kb.facts))}" in text
-
-
-def test_metrics_are_served_over_http(shipped_kb, unused_tcp_port):
-    metrics = Metrics(AnswerService(shipped_kb))
-    metrics.serve(unused_tcp_port, "127.0.0.1")
-    with urllib.request.urlopen(f"http://127.0.0.1:{unused_tcp_port}/metrics", timeout=5) as r:
-        assert b"careerbot_knowledge_facts" in r.read()
 
 
 def test_secrets_are_redacted_in_messages_arguments_and_tracebacks():

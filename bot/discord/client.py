@@ -17,6 +17,7 @@ from bot.core.server_settings import ServerSettingsRegistry
 from bot.core.service import AnswerService
 from bot.core.storage.database import Database, StorageUnavailable
 from bot.core.storage.server_settings import ServerSettingsTable
+from bot.metrics import Metrics
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,8 @@ class CareerBot(commands.Bot):
             settings.knowledge_dir, settings.data_dir / DATABASE_FILE
         )
         self.watcher: KnowledgeWatcher | None = None
+        self.metrics: Metrics | None = None
+        """The Prometheus metrics, when `CAREERBOT_METRICS_PORT` is set (see `health`)."""
         self.servers = ServerSettingsRegistry(settings.server_defaults())
         """Each server's own settings (`/settings`) over the environment's defaults."""
 
