@@ -175,3 +175,26 @@ async def test_load_benchmark_runs_the_bot_in_its_own_process(tmp_path):
         assert run["sent"] == 40 and run["dropped"] == 0 and run["error_logs"] == 0
         assert run["answered"] + run["declined"] == 40
         assert run["rss_after_mb"] > 0 and run["longest_stall_ms"] >= 0
+
+
+async def test_the_running_bot_serves_its_health_on_the_metrics_port(secret_server, tmp_path,
+                                                                     unused_tcp_port):
+    import aiohttp
+
+    env = bot_env(secret_server, tmp_path / "data", CAREERBOT_METRICS_PORT=str(unused_tcp_port))
+    process = await start_process(env, "run")
+    lines: list[str] = []
+    try:
+        await asyncio.wait_for(read_until(process, "connected as", lines), START_TIMEOUT)
+        async with aiohttp.ClientSession() as session:
+            base = f"http://127.0.0.1:{unused_tcp_port}"
+            async with session.get(f"{base}/healthz") as alive:
+                assert alive.status == 200
+            async with session.get(f"{base}/readyz") as ready:
+                body = await ready.json()
+                assert ready.status == 200 and body["ready"], body
+            async with session.get(f"{base}/metrics") as metrics:
+                assert "careerbot_knowledge_facts" in await metrics.text()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.communicate(), 20)  # drains its output meanwhile
