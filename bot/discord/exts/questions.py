@@ -240,14 +240,18 @@ class Questions(commands.Cog):
         if not addressed and not answer.answered:
             return  # silent when unsure: never spam a busy channel
         sent = await asked.deliver(answer)
-        if not answer.answered or answer.fact_id is None:
-            return
+        if answer.answered and answer.fact_id is not None:
+            self._remember(asked, context, answer.fact_id, sent)
+
+    def _remember(self, asked: Asked, context: Context | None, fact_id: str,
+                  sent: int | None) -> None:
+        """What an answer answered: the context of the asker's next question there (and of
+        replies to it), and the words a "not helpful" vote on it queues."""
         if asked.channel_id is not None:
             said = joined(context, asked.question).question if context else asked.question
             self.conversations.remember(asked.asker.id, asked.channel_id,
-                                        Context(said, answer.fact_id), answer_message=sent)
+                                        Context(said, fact_id), answer_message=sent)
         if sent is not None and self.bot.database is not None:
-            # What was asked, for a "not helpful" vote on this answer to queue.
             self.bot.database.record_answer(str(sent), asked.question, asked.guild_id)
 
     async def _reply_with_answer(self, message: discord.Message, answer: Answer) -> int | None:
