@@ -96,3 +96,11 @@ async def test_another_servers_fact_can_not_be_reached(h):
     # ...and the service itself never resolves it outside its server.
     with pytest.raises(FactNotFound):
         h.bot.service.answer_fact(fact_id, guild_id=h.world.guild.id)
+
+
+async def test_topics_lists_a_servers_own_facts_there_only(h):
+    fact_id = await add_own_fact(h)
+    there = await h.slash(h.user("member-2"), h.channel("general-2"), "topics")
+    assert fact_id in str(there.data)  # its topic comes first, with its questions
+    here = await h.slash(h.user("alice"), h.channel("general"), "topics")
+    assert fact_id not in str(here.data)

@@ -18,7 +18,13 @@ class Browse(commands.Cog):
     @app_commands.command(name="topics", description="Browse the topics and questions I can answer")
     async def topics(self, interaction: discord.Interaction) -> None:
         knowledge = self.bot.service.knowledge
-        view = TopicsView(knowledge.topics, dict(knowledge.facts), interaction.user.id)
+        topics, facts = knowledge.topics, dict(knowledge.facts)
+        own = self.bot.service.layer(interaction.guild_id)
+        if own is not None and own.knowledge is not None and own.knowledge.facts:
+            # This server's own facts first (the topics of its that hold some).
+            topics = tuple(t for t in own.knowledge.topics if t.fact_ids) + topics
+            facts = {**facts, **own.knowledge.facts}
+        view = TopicsView(topics, facts, interaction.user.id)
         await interaction.response.send_message(embed=view.embed(), view=view, ephemeral=True)
 
     @app_commands.command(name="sources", description="The documents my answers come from")

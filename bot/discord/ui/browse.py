@@ -100,7 +100,8 @@ class TopicsView(ReportingView):
         self, interaction: discord.Interaction[CareerBot], select: discord.ui.Select
     ):
         doing(interaction, gone=texts.GONE)
-        answer = interaction.client.service.answer_fact(select.values[0])
+        answer = interaction.client.service.answer_fact(select.values[0],
+                                                        guild_id=interaction.guild_id)
         await interaction.response.send_message(
             embed=answer_embed(answer), view=answer_view(answer, interaction.user.id),
             ephemeral=True,
