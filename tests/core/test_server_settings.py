@@ -68,9 +68,9 @@ async def test_the_table_keeps_settings_across_a_restart(tmp_path):
     db = Database(path)
     db.start()
     table = ServerSettingsTable(db)
-    await table.put(10, "qa_channels", stored_form("qa_channels", frozenset({9, 3})))
-    await table.put(10, "ask_private", True)
-    await table.put(11, "cooldown_seconds", 60)
+    await table.put(10, {"qa_channels": stored_form("qa_channels", frozenset({9, 3})),
+                         "ask_private": True})
+    await table.put(11, {"cooldown_seconds": 60})
     await table.clear(11, "cooldown_seconds")
     db.close()
     db = Database(path)

@@ -121,3 +121,14 @@ async def test_settings_survive_a_restart(start_bot, settings, fake_discord):
     await h.bot.close()
     again = await start_bot(make_bot(settings))
     assert again.bot.servers.of(fake_discord.world.guild.id).ask_private
+
+
+async def test_a_setting_the_database_can_not_store_is_not_in_force(h, fake_discord):
+    h.bot.database.close()  # the database goes away
+    refused = await h.slash(h.user("mod"), h.channel("general"), "settings ask-answers",
+                            visibility="private")
+    assert refused.ephemeral and "Cannot save the setting" in refused.content
+    assert not h.bot.servers.of(fake_discord.world.guild.id).ask_private
+    answer = await h.slash(h.user("alice"), h.channel("general"), "ask",
+                           question="how much do ml engineers earn")
+    assert not answer.ephemeral and answer.data["embeds"]  # questions are still answered

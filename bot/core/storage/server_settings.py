@@ -30,13 +30,15 @@ class ServerSettingsTable:
                 continue
         return stored
 
-    async def put(self, guild_id: int, name: str, value: Any) -> None:
-        row = (str(guild_id), name, json.dumps(value), time.time())
+    async def put(self, guild_id: int, values: dict[str, Any]) -> None:
+        """Store these settings of a server, all or none (one transaction)."""
+        now = time.time()
+        rows = [(str(guild_id), name, json.dumps(value), now) for name, value in values.items()]
 
         def write(conn: sqlite3.Connection) -> None:
-            conn.execute("INSERT OR REPLACE INTO server_settings (guild_id, name, value,"
-                         " changed_at) VALUES (?, ?, ?, ?)", row)
-            conn.commit()
+            with conn:
+                conn.executemany("INSERT OR REPLACE INTO server_settings (guild_id, name,"
+                                 " value, changed_at) VALUES (?, ?, ?, ?)", rows)
 
         await self.database.run(write)
 

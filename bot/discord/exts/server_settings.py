@@ -19,7 +19,7 @@ from bot.core.server_settings import NAMES, BadSetting, ServerSettings, checked,
 from bot.core.storage.server_settings import ServerSettingsTable
 from bot.discord import limits
 from bot.discord.client import CareerBot
-from bot.discord.deadline import within_deadline
+from bot.discord.deadline import respond, within_deadline
 from bot.discord.errors import NoDatabase, NotAllowed, UnusableInput, doing
 from bot.discord.limits import clip
 from bot.discord.ui.embeds import ANSWER_COLOUR
@@ -135,7 +135,7 @@ class ServerAdmin(commands.GroupCog, group_name="settings",
         table = self._table(interaction)
         await within_deadline(interaction, table.clear(interaction.guild_id, setting))
         own = self.bot.servers.reset(interaction.guild_id, setting)
-        await interaction.response.send_message(texts.SETTINGS_RESET.format(
+        await respond(interaction, texts.SETTINGS_RESET.format(
             name=texts.SETTINGS_NAMES[setting],
             value=self._shown(interaction.guild, own, setting)), ephemeral=True)
 
@@ -170,15 +170,15 @@ class ServerAdmin(commands.GroupCog, group_name="settings",
         except BadSetting as exc:
             raise NotAllowed(str(exc)) from None
         table = self._table(interaction)
-        for name, value in values.items():
-            await within_deadline(interaction, table.put(guild_id, name, stored_form(name, value)))
+        await within_deadline(interaction, table.put(
+            guild_id, {name: stored_form(name, value) for name, value in values.items()}))
         own = None
         for name, value in values.items():
             own = self.bot.servers.set(guild_id, name, value)
         shown = ", ".join(self._shown(interaction.guild, own, name) for name in values)
         name = " / ".join(texts.SETTINGS_NAMES[n] for n in values)
-        await interaction.response.send_message(
-            texts.SETTINGS_SAVED.format(name=name, value=shown), ephemeral=True)
+        await respond(interaction, texts.SETTINGS_SAVED.format(name=name, value=shown),
+                      ephemeral=True)
 
 
 async def setup(bot: CareerBot) -> None:
