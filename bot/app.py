@@ -42,7 +42,7 @@ def build_bot(settings: Settings, **options) -> CareerBot:
         if recovered:
             log.warning("knowledge files: %s", recovered)
     knowledge = load_knowledge_base(settings.knowledge_dir)
-    database = Database(settings.data_dir / DATABASE_FILE)
+    database = Database(settings.database_url.get() or settings.data_dir / DATABASE_FILE)
     database.start()
     semantic = semantic_model(settings.data_dir / EMBEDDINGS_DIR, settings.embedding_model)
     service = AnswerService(knowledge, database, semantic=semantic,

@@ -76,6 +76,13 @@ def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -
     return value
 
 
+def _database_url(env: Mapping[str, str], name: str) -> Secret:
+    value = env.get(name, "").strip()
+    if value and not value.startswith(("postgresql://", "postgres://")):
+        raise SettingsError(f"{name} must be a postgresql:// URL")
+    return Secret(value)
+
+
 def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
     raw = env.get(name, "").strip().lower()
     if not raw:
@@ -110,6 +117,9 @@ class Settings:
     log_level: str = "INFO"
     embedding_model: str | None = None
     """A path to the model file, "off", or None for the installed package's."""
+    database_url: Secret = field(default_factory=lambda: Secret(""))
+    """PostgreSQL (`postgresql://user:password@host/db`) shared by every process; empty: the
+    SQLite file in the data directory."""
     message_content: bool = False
     """Ask Discord for message content (a privileged intent): needed to answer unprompted in
     Q&A channels, whether set here or by a server's `/settings`."""
@@ -163,6 +173,7 @@ class Settings:
             cooldown_seconds=_int(env, "CAREERBOT_COOLDOWN_SECONDS", 30, 1, 86400),
             log_level=level,
             embedding_model=env.get("CAREERBOT_EMBEDDING_MODEL", "").strip() or None,
+            database_url=_database_url(env, "CAREERBOT_DATABASE_URL"),
             message_content=_flag(env, "CAREERBOT_MESSAGE_CONTENT",
                                   default=bool(_ids(env, "CAREERBOT_QA_CHANNELS"))),
         )

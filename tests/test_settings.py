@@ -87,3 +87,11 @@ def test_the_environment_gives_every_servers_defaults():
     defaults = settings.server_defaults()
     assert (defaults.qa_channels, defaults.moderator_roles, defaults.cooldown_questions,
             defaults.modlog_channel, defaults.ask_private) == ({1, 2}, {9}, 3, 7, False)
+
+
+def test_the_database_url_is_a_secret_postgresql_url():
+    url = "postgresql://careerbot:pw-123@db:5432/careerbot"
+    settings = Settings.from_env({"CAREERBOT_DATABASE_URL": url}, dotenv=False)
+    assert settings.database_url.get() == url and "pw-123" not in repr(settings)
+    with pytest.raises(SettingsError, match="postgresql:// URL"):
+        Settings.from_env({"CAREERBOT_DATABASE_URL": "mysql://x"}, dotenv=False)

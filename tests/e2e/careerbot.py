@@ -24,7 +24,7 @@ def make_settings(data_dir: Path, **changes) -> Settings:
 def make_bot(settings: Settings, *, thresholds: Thresholds | None = None,
              knowledge_dir: Path | None = None) -> CareerBot:
     knowledge = load_knowledge_base(knowledge_dir or settings.knowledge_dir)
-    database = Database(settings.data_dir / "careerbot.sqlite3")
+    database = Database(settings.database_url.get() or settings.data_dir / "careerbot.sqlite3")
     database.start()
     service = AnswerService(knowledge, database, thresholds=thresholds,
                             layers=settings.data_dir / SERVERS_DIR)

@@ -13,10 +13,8 @@ import contextlib
 import hashlib
 import hmac
 import logging
-import os
 import queue
 import secrets
-import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -24,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bot.core.storage.schema import migrate
+from bot.core.storage.backends import Connection, backend_for
 
 log = logging.getLogger(__name__)
 
@@ -80,28 +78,18 @@ def _in_server(server: int | None) -> tuple[str, tuple[str, ...]]:
     return "guild_id = ?", (str(server),)
 
 
-def _load_key(path: Path) -> bytes:
-    """The secret used to hash user ids: made once, kept beside the database (mode 0600)."""
-    try:
-        return bytes.fromhex(path.read_text().strip())
-    except (OSError, ValueError):
-        key = secrets.token_bytes(32)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(key.hex())
-        return key
-
-
 class Database:
-    """The bot's SQLite database in the data directory."""
+    """The bot's database: a SQLite file in the data directory, or PostgreSQL when given a
+    `postgresql://` URL (see `bot.core.storage.backends`)."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
+    def __init__(self, location: Path | str) -> None:
+        self.backend = backend_for(location)
+        self.path: Path | str = getattr(self.backend, "path", None) or self.backend.describe()
+        """Where it is: the SQLite file, or the server's URL without its password."""
         self._key = b""
         self._jobs: queue.Queue[tuple[Callable, asyncio.Future | None] | None] = queue.Queue()
         self._thread: threading.Thread | None = None
-        self._conn: sqlite3.Connection | None = None
+        self._conn: Connection | None = None
         self._failing = False
         self.failures = 0
 
@@ -111,12 +99,6 @@ class Database:
         """Start the worker thread and open (or create) the database. Never raises."""
         if self._thread is not None:
             return
-        try:
-            self._key = _load_key(self.path.with_suffix(".key"))
-        except OSError as exc:
-            self._key = secrets.token_bytes(32)
-            log.warning("cannot keep the user-id hashing key in %s (%s): votes will not be "
-                        "deduplicated across restarts", self.path.parent, exc.strerror or exc)
         self._thread = threading.Thread(target=self._work, name="careerbot-db", daemon=True)
         self._thread.start()
         self._submit(self._open, None)
@@ -130,10 +112,15 @@ class Database:
         self._thread = None
 
     def _open(self, _conn: Any = None) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, timeout=2.0, check_same_thread=False)
-        conn.execute("PRAGMA journal_mode=WAL")
-        migrate(conn)
+        conn = self.backend.connect()
+        if not self._key:
+            try:
+                self._key = self.backend.voter_key(conn)
+            except OSError as exc:
+                self._key = secrets.token_bytes(32)
+                log.warning("cannot keep the user-id hashing key beside %s (%s): votes will "
+                            "not be deduplicated across restarts", self.path,
+                            exc.strerror or exc)
         self._conn = conn
 
     def _work(self) -> None:
@@ -146,7 +133,7 @@ class Database:
                 if self._conn is None and func is not self._open:
                     self._open()
                 result = func(self._conn)
-            except (sqlite3.Error, OSError) as exc:
+            except self.backend.errors as exc:
                 self._failed(exc)
                 if future is not None:
                     self._resolve(future, exc=StorageUnavailable(describe_failure(exc)))
@@ -197,7 +184,7 @@ class Database:
             raise StorageUnavailable("the database is not started")
         self._jobs.put((func, future))
 
-    async def run(self, func: Callable[[sqlite3.Connection], T]) -> T:
+    async def run(self, func: Callable[[Connection], T]) -> T:
         """Run `func(connection)` on the worker thread and await its result."""
         future = asyncio.get_running_loop().create_future()
         self._submit(func, future)
@@ -221,7 +208,7 @@ class Database:
             int(record.answered),
         )
 
-        def write(conn: sqlite3.Connection) -> None:
+        def write(conn: Connection) -> None:
             conn.execute(
                 "INSERT INTO questions (asked_at, guild_id, via, question, fact_id, confidence,"
                 " answered) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -237,9 +224,11 @@ class Database:
         row = (answer_key, question[:MAX_STORED_QUESTION], str(guild_id) if guild_id else None,
                time.time())
 
-        def write(conn: sqlite3.Connection) -> None:
-            conn.execute("INSERT OR REPLACE INTO answers (answer_key, question, guild_id,"
-                         " answered_at) VALUES (?, ?, ?, ?)", row)
+        def write(conn: Connection) -> None:
+            conn.execute("INSERT INTO answers (answer_key, question, guild_id, answered_at)"
+                         " VALUES (?, ?, ?, ?) ON CONFLICT (answer_key) DO UPDATE SET"
+                         " question = excluded.question, guild_id = excluded.guild_id,"
+                         " answered_at = excluded.answered_at", row)
             conn.commit()
 
         self._submit(write, None)
@@ -257,12 +246,13 @@ class Database:
         """Store a vote; True when new, False when it replaced the person's earlier vote.
         The question stored with it is the one the answer answered (see `record_answer`),
         else `question`."""
-        voter = self.voter_id(user_id)
-        row = (answer_key, voter, fact_id, int(helpful),
-               (question or "")[:MAX_STORED_QUESTION] or None,
-               str(guild_id) if guild_id else None, time.time())
+        details = (fact_id, int(helpful), (question or "")[:MAX_STORED_QUESTION] or None,
+                   str(guild_id) if guild_id else None, time.time())
 
-        def write(conn: sqlite3.Connection) -> bool:
+        def write(conn: Connection) -> bool:
+            # Hashed here, on the worker: the key is read with the database (from PostgreSQL).
+            voter = self.voter_id(user_id)
+            row = (answer_key, voter, *details)
             existed = conn.execute(
                 "SELECT 1 FROM feedback WHERE answer_key = ? AND voter = ?", (answer_key, voter)
             ).fetchone()
@@ -284,7 +274,7 @@ class Database:
     async def question_counts(self, since: float = 0.0) -> tuple[int, int]:
         """(questions asked, questions answered) since a Unix time."""
 
-        def read(conn: sqlite3.Connection) -> tuple[int, int]:
+        def read(conn: Connection) -> tuple[int, int]:
             asked, answered = conn.execute(
                 "SELECT COUNT(*), COALESCE(SUM(answered), 0) FROM questions WHERE asked_at >= ?",
                 (since,),
@@ -296,7 +286,7 @@ class Database:
     async def votes(self, fact_id: str) -> tuple[int, int]:
         """(helpful, not helpful) votes for a fact."""
 
-        def read(conn: sqlite3.Connection) -> tuple[int, int]:
+        def read(conn: Connection) -> tuple[int, int]:
             up, down = conn.execute(
                 "SELECT COALESCE(SUM(helpful), 0), COALESCE(SUM(1 - helpful), 0) FROM feedback"
                 " WHERE fact_id = ?",
@@ -314,7 +304,7 @@ class Database:
         where, params = _in_server(server)
         scope = "" if server is EVERY_SERVER else str(server)
 
-        def read(conn: sqlite3.Connection) -> list[tuple[str, str, float]]:
+        def read(conn: Connection) -> list[tuple[str, str, float]]:
             return conn.execute(
                 "SELECT question, why, at FROM ("
                 "  SELECT question, 'declined' AS why, asked_at AS at FROM questions"
@@ -322,7 +312,8 @@ class Database:
                 "  UNION ALL"
                 "  SELECT question, 'not helpful' AS why, voted_at AS at FROM feedback"
                 f"  WHERE helpful = 0 AND question IS NOT NULL AND {where}"
-                ") WHERE lower(trim(question)) NOT IN (SELECT question_key FROM dismissed)"
+                ") AS missed"
+                " WHERE lower(trim(question)) NOT IN (SELECT question_key FROM dismissed)"
                 " AND lower(trim(question)) NOT IN (SELECT question_key FROM dismissed_in"
                 "  WHERE guild_id = ?)"
                 " ORDER BY at DESC LIMIT ?",
@@ -336,10 +327,11 @@ class Database:
         scope = "" if server is EVERY_SERVER else str(server)
         rows = [(scope, q.strip().lower(), time.time()) for q in questions]
 
-        def write(conn: sqlite3.Connection) -> None:
+        def write(conn: Connection) -> None:
             conn.executemany(
-                "INSERT OR REPLACE INTO dismissed_in (guild_id, question_key, dismissed_at)"
-                " VALUES (?, ?, ?)",
+                "INSERT INTO dismissed_in (guild_id, question_key, dismissed_at)"
+                " VALUES (?, ?, ?) ON CONFLICT (guild_id, question_key) DO UPDATE SET"
+                " dismissed_at = excluded.dismissed_at",
                 rows,
             )
             conn.commit()
@@ -350,7 +342,7 @@ class Database:
         """Questions, answers and votes since a Unix time, in `server` (or everywhere)."""
         where, params = _in_server(server)
 
-        def read(conn: sqlite3.Connection) -> Stats:
+        def read(conn: Connection) -> Stats:
             asked, answered = conn.execute(
                 "SELECT COUNT(*), COALESCE(SUM(answered), 0) FROM questions WHERE asked_at >= ?"
                 f" AND {where}",
@@ -367,7 +359,7 @@ class Database:
                 (since, *params),
             ).fetchall()
             days = conn.execute(
-                "SELECT CAST((asked_at - ?) / 86400 AS INTEGER) AS day, COUNT(*),"
+                "SELECT CAST(asked_at - ? AS INTEGER) / 86400 AS day, COUNT(*),"
                 f" COALESCE(SUM(answered), 0) FROM questions WHERE asked_at >= ? AND {where}"
                 " GROUP BY day ORDER BY day",
                 (since, since, *params),

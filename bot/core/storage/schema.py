@@ -8,6 +8,7 @@ in order, in its own transaction; a database that has had more migrations than t
 from __future__ import annotations
 
 import sqlite3
+from typing import Any
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: what people asked, how they rated the answers, what moderators dismissed.
@@ -68,7 +69,7 @@ MIGRATIONS: tuple[str, ...] = (
 
 
 class NewerDatabase(sqlite3.DatabaseError):
-    """The database was written by a newer release of the bot."""
+    """The database was written by a newer release of the bot (either backend)."""
 
 
 def migrate(conn: sqlite3.Connection) -> int:
@@ -90,3 +91,83 @@ def migrate(conn: sqlite3.Connection) -> int:
             raise
         conn.commit()
     return len(MIGRATIONS)
+
+
+POSTGRES_MIGRATIONS: tuple[str, ...] = (
+    # 1: everything SQLite's migrations 1 and 2 hold, and the user-id hashing key (kept in the
+    # database here: every process, on every machine, must hash a person's id the same way).
+    """
+    CREATE TABLE questions (
+        id BIGSERIAL PRIMARY KEY,
+        asked_at DOUBLE PRECISION NOT NULL,
+        guild_id TEXT,
+        via TEXT NOT NULL,
+        question TEXT NOT NULL,
+        fact_id TEXT,
+        confidence DOUBLE PRECISION NOT NULL,
+        answered INTEGER NOT NULL
+    );
+    CREATE INDEX questions_asked_at ON questions (asked_at);
+    CREATE INDEX questions_guild ON questions (guild_id, asked_at);
+    CREATE TABLE dismissed (
+        question_key TEXT PRIMARY KEY,
+        dismissed_at DOUBLE PRECISION NOT NULL
+    );
+    CREATE TABLE feedback (
+        answer_key TEXT NOT NULL,
+        voter TEXT NOT NULL,
+        fact_id TEXT NOT NULL,
+        helpful INTEGER NOT NULL,
+        question TEXT,
+        guild_id TEXT,
+        voted_at DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (answer_key, voter)
+    );
+    CREATE TABLE dismissed_in (
+        guild_id TEXT NOT NULL,
+        question_key TEXT NOT NULL,
+        dismissed_at DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (guild_id, question_key)
+    );
+    CREATE TABLE answers (
+        answer_key TEXT PRIMARY KEY,
+        question TEXT NOT NULL,
+        guild_id TEXT,
+        answered_at DOUBLE PRECISION NOT NULL
+    );
+    CREATE INDEX answers_answered_at ON answers (answered_at);
+    CREATE TABLE server_settings (
+        guild_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        value TEXT NOT NULL,
+        changed_at DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (guild_id, name)
+    );
+    CREATE TABLE voter_key (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        key TEXT NOT NULL
+    )
+    """,
+)
+MIGRATION_LOCK = 7_245_117
+"""The advisory lock that lets one process at a time migrate a shared database."""
+
+
+def migrate_postgres(conn: Any) -> int:
+    """Bring a PostgreSQL database up to date (a psycopg connection); the version it is at
+    now. Processes starting together take turns (an advisory lock); each migration is one
+    transaction; a database newer than this code is refused."""
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+        conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
+        version = row[0] or 0
+        if version > len(POSTGRES_MIGRATIONS):
+            raise NewerDatabase(
+                f"the database is at schema version {version}, newer than this release knows "
+                f"({len(POSTGRES_MIGRATIONS)}): run the newer release, or restore a backup")
+        for number, script in enumerate(POSTGRES_MIGRATIONS[version:], start=version + 1):
+            for statement in filter(str.strip, script.split(";")):
+                conn.execute(statement)
+            conn.execute("INSERT INTO schema_version (version) VALUES (%s)", (number,))
+    return len(POSTGRES_MIGRATIONS)

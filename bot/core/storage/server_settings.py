@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from typing import Any
 
+from bot.core.storage.backends import Connection
 from bot.core.storage.database import Database
 
 
@@ -19,7 +19,7 @@ class ServerSettingsTable:
     async def load(self) -> dict[int, dict[str, Any]]:
         """Every server's stored values (a value that is not JSON any more is left out)."""
 
-        def read(conn: sqlite3.Connection) -> list[tuple[str, str, str]]:
+        def read(conn: Connection) -> list[tuple[str, str, str]]:
             return conn.execute("SELECT guild_id, name, value FROM server_settings").fetchall()
 
         stored: dict[int, dict[str, Any]] = {}
@@ -35,17 +35,18 @@ class ServerSettingsTable:
         now = time.time()
         rows = [(str(guild_id), name, json.dumps(value), now) for name, value in values.items()]
 
-        def write(conn: sqlite3.Connection) -> None:
-            with conn:
-                conn.executemany("INSERT OR REPLACE INTO server_settings (guild_id, name,"
-                                 " value, changed_at) VALUES (?, ?, ?, ?)", rows)
+        def write(conn: Connection) -> None:
+            conn.executemany("INSERT INTO server_settings (guild_id, name, value, changed_at)"
+                             " VALUES (?, ?, ?, ?) ON CONFLICT (guild_id, name) DO UPDATE SET"
+                             " value = excluded.value, changed_at = excluded.changed_at", rows)
+            conn.commit()
 
         await self.database.run(write)
 
     async def clear(self, guild_id: int, name: str) -> None:
         key = (str(guild_id), name)
 
-        def write(conn: sqlite3.Connection) -> None:
+        def write(conn: Connection) -> None:
             conn.execute("DELETE FROM server_settings WHERE guild_id = ? AND name = ?", key)
             conn.commit()
 

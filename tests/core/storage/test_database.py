@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
 import time
+from pathlib import Path
 
 import pytest
 
 from bot.core.storage.database import Database, QuestionRecord, StorageUnavailable
 from bot.core.storage.schema import MIGRATIONS
+from tests.postgres import fresh_database
 
 
-@pytest.fixture
-async def database(tmp_path):
-    db = Database(tmp_path / "data" / "careerbot.sqlite3")
-    db.start()
-    yield db
-    db.close()
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database(request, tmp_path):
+    """The same suite on both backends: a SQLite file, and a real PostgreSQL database."""
+    with contextlib.ExitStack() as stack:
+        location = (tmp_path / "data" / "careerbot.sqlite3" if request.param == "sqlite"
+                    else stack.enter_context(fresh_database()))
+        db = Database(location)
+        db.start()
+        yield db
+        db.close()
 
 
 def record(question: str, answered: bool, fact: str | None = None) -> QuestionRecord:
@@ -59,14 +66,14 @@ async def test_sql_in_text_is_stored_as_text(database):
     assert await database.missed_questions() == []
 
 
-async def test_user_ids_are_not_stored_in_clear(database, tmp_path):
+async def test_user_ids_are_not_stored_in_clear(database):
     await database.record_vote(answer_key="m", user_id=123456789012345678, fact_id="f",
                                helpful=True)
-    with sqlite3.connect(database.path) as conn:
-        dump = "\n".join(conn.iterdump())
-    assert "123456789012345678" not in dump
-    key = database.path.with_suffix(".key")
-    assert oct(key.stat().st_mode & 0o777) == "0o600"
+    rows = await database.run(lambda conn: conn.execute("SELECT * FROM feedback").fetchall())
+    assert rows and "123456789012345678" not in repr(rows)
+    if isinstance(database.path, Path):  # SQLite: the key beside the file, for its owner only
+        key = database.path.with_suffix(".key")
+        assert oct(key.stat().st_mode & 0o777) == "0o600"
 
 
 async def test_unusable_database_degrades_with_one_log_line(tmp_path, caplog):
@@ -195,3 +202,60 @@ async def test_a_database_from_a_newer_release_is_refused(tmp_path, caplog):
     finally:
         db.close()
     assert "newer than this release" in caplog.text
+
+
+# -- PostgreSQL: the store every process shares ----------------------------------------------
+
+
+async def test_processes_sharing_postgresql_share_votes_and_settings():
+    from bot.core.storage.server_settings import ServerSettingsTable
+
+    with fresh_database() as url:
+        first, second = Database(url), Database(url)
+        first.start()
+        second.start()
+        try:
+            assert await first.record_vote(answer_key="m", user_id=7, fact_id="f",
+                                           helpful=True)
+            # The same person through another process: the same voter (one shared key).
+            assert not await second.record_vote(answer_key="m", user_id=7, fact_id="f",
+                                                helpful=False)
+            assert await first.votes("f") == (0, 1)
+            await ServerSettingsTable(first).put(10, {"ask_private": True})
+            assert await ServerSettingsTable(second).load() == {10: {"ask_private": True}}
+        finally:
+            first.close()
+            second.close()
+
+
+async def test_a_postgresql_database_from_a_newer_release_is_refused(caplog):
+    import psycopg
+
+    with fresh_database() as url:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+            conn.execute("INSERT INTO schema_version VALUES (99)")
+        db = Database(url)
+        db.start()
+        try:
+            with (caplog.at_level(logging.ERROR, logger="bot.core.storage.database"),
+                  pytest.raises(StorageUnavailable, match="newer than this release")):
+                await db.question_counts()
+        finally:
+            db.close()
+
+
+async def test_an_unreachable_postgresql_degrades_and_never_shows_its_password(
+        caplog, unused_tcp_port):
+    url = f"postgresql://careerbot:s3cret-pw@127.0.0.1:{unused_tcp_port}/careerbot"
+    db = Database(url)
+    db.start()
+    try:
+        with caplog.at_level(logging.DEBUG):
+            db.record_question(record("q", True, "f"))
+            with pytest.raises(StorageUnavailable):
+                await db.question_counts()
+    finally:
+        db.close()
+    assert "s3cret-pw" not in caplog.text and "s3cret-pw" not in str(db.path)
+    assert "unavailable" in caplog.text and "127.0.0.1" in caplog.text

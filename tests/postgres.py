@@ -1,0 +1,44 @@
+"""A real PostgreSQL for the tests: `CAREERBOT_TEST_DATABASE_URL` names a server the tests may
+create databases on (`.ci/run` starts one). Each test gets a database of its own, dropped
+after. Without the variable the PostgreSQL cases are skipped, saying why; with
+`CAREERBOT_TEST_POSTGRES_REQUIRED=1` (as in CI) they fail instead of skipping."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+
+URL_VARIABLE = "CAREERBOT_TEST_DATABASE_URL"
+REQUIRED_VARIABLE = "CAREERBOT_TEST_POSTGRES_REQUIRED"
+
+
+def server_url() -> str:
+    url = os.environ.get(URL_VARIABLE, "").strip()
+    if not url:
+        message = (f"no PostgreSQL server for the tests: set {URL_VARIABLE} "
+                   "(e.g. postgresql://postgres@127.0.0.1:5432/postgres); .ci/run starts one")
+        if os.environ.get(REQUIRED_VARIABLE) == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    return url
+
+
+@contextmanager
+def fresh_database() -> Iterator[str]:
+    """The URL of a new, empty database on the test server (dropped afterwards)."""
+    import psycopg
+
+    url = server_url()
+    name = f"careerbot_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        base, _, _ = url.rpartition("/")
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
