@@ -12,7 +12,7 @@ import pytest
 
 from bot.core.storage.database import Database, QuestionRecord, StorageUnavailable
 from bot.core.storage.schema import MIGRATIONS
-from tests.postgres import fresh_database
+from tests.postgres import fresh_database, server_url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -256,3 +256,30 @@ async def test_an_unreachable_postgresql_degrades_and_never_shows_its_password(
         db.close()
     assert "s3cret-pw" not in caplog.text and "s3cret-pw" not in str(db.path)
     assert "unavailable" in caplog.text and "127.0.0.1" in caplog.text
+
+
+async def test_postgresql_restarting_mid_stream_heals_without_a_restart_of_the_bot(caplog):
+    """The server drops the bot's connection (as a restart does): the writes meanwhile are
+    logged once and dropped, and the next ones go through on a new connection."""
+    import psycopg
+
+    with fresh_database() as url:
+        db = Database(url)
+        db.start()
+        try:
+            db.record_question(record("before", True, "f"))
+            await db.flush()
+            name = url.rpartition("/")[2]
+            with psycopg.connect(server_url(), autocommit=True) as admin:
+                admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                              " WHERE datname = %s AND pid <> pg_backend_pid()", (name,))
+            with caplog.at_level(logging.WARNING, logger="bot.core.storage.database"):
+                db.record_question(record("lost while away", False))
+                await db.flush()
+                db.record_question(record("after", False))
+                await db.flush()
+                missed = [q for q, _, _ in await db.missed_questions()]
+            assert missed == ["after"]
+            assert "unavailable" in caplog.text and "works again" in caplog.text
+        finally:
+            db.close()
