@@ -37,3 +37,21 @@ async def test_a_second_machine_sees_what_the_first_recorded(start_bot, tmp_path
     listing = await again.slash(again.user("mod"), again.channel("general"), "kb unanswered")
     assert missed in listing.message.embeds[0]["description"]
     assert again.bot.servers.of(fake_discord.world.guild.id).ask_private
+
+
+async def test_a_persons_cooldown_follows_them_to_another_process(start_bot, tmp_path,
+                                                                  shared_url):
+    one = make_settings(tmp_path / "one", database_url=Secret(shared_url),
+                        cooldown_questions=1, cooldown_seconds=3600)
+    h = await start_bot(make_bot(one))
+    first = await h.say(h.user("alice"), h.channel("general"), "what is machine learning",
+                        mention_bot=True)
+    assert first.embeds
+    await h.bot.close()
+    other = await start_bot(make_bot(replace(one, data_dir=tmp_path / "two")))
+    second = await other.say(other.user("alice"), other.channel("general"),
+                             "what is machine learning", mention_bot=True)
+    assert not second.embeds and "again" in second.text.lower()
+    bob = await other.say(other.user("bob"), other.channel("general"),
+                          "what is machine learning", mention_bot=True)
+    assert bob.embeds

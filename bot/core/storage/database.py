@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bot.core.storage.backends import Connection, backend_for
+from bot.core.storage.backends import Connection, PostgresBackend, backend_for
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +85,8 @@ class Database:
     def __init__(self, location: Path | str) -> None:
         self.backend = backend_for(location)
         self.path: Path | str = getattr(self.backend, "path", None) or self.backend.describe()
+        self.shared = isinstance(self.backend, PostgresBackend)
+        """Whether other processes may use it too (PostgreSQL): then they share cooldowns."""
         """Where it is: the SQLite file, or the server's URL without its password."""
         self._key = b""
         self._jobs: queue.Queue[tuple[Callable, asyncio.Future | None] | None] = queue.Queue()

@@ -65,6 +65,16 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX questions_guild ON questions (guild_id, asked_at);
     """,
+    # 3: cooldown windows, for when several processes share the database (see migration 2
+    # of PostgreSQL's list; a single SQLite process counts in memory, but the table keeps the
+    # two schemas alike).
+    """
+    CREATE TABLE cooldowns (
+        key TEXT PRIMARY KEY,
+        window_start REAL NOT NULL,
+        used INTEGER NOT NULL
+    )
+    """,
 )
 
 
@@ -146,6 +156,15 @@ POSTGRES_MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE voter_key (
         id INTEGER PRIMARY KEY CHECK (id = 1),
         key TEXT NOT NULL
+    )
+    """,
+    # 2: each person's cooldown window, counted by every process (a person's questions in
+    # several servers land on several shards).
+    """
+    CREATE TABLE cooldowns (
+        key TEXT PRIMARY KEY,
+        window_start DOUBLE PRECISION NOT NULL,
+        used INTEGER NOT NULL
     )
     """,
 )

@@ -24,6 +24,8 @@ from bot.core.matching import MAX_QUESTION_CHARS
 from bot.core.modes import Mode, worth_answering
 from bot.core.ratelimit import Cooldown
 from bot.core.smalltalk import small_talk
+from bot.core.storage.cooldowns import SharedCooldowns
+from bot.core.storage.database import StorageUnavailable
 from bot.discord import limits
 from bot.discord.client import CareerBot
 from bot.discord.delivery import NO_MENTIONS, answer_message, reply_with_answer
@@ -32,6 +34,8 @@ from bot.discord.ui.views import DYNAMIC_ITEMS
 from bot.texts import ATTACHMENT_ONLY_REPLY, EMPTY_MENTION_REPLY
 
 log = logging.getLogger(__name__)
+SHARED_COOLDOWN_TIMEOUT = 0.5
+"""Seconds the shared database has to count a question before this process counts it."""
 
 
 
@@ -63,6 +67,7 @@ class Questions(commands.Cog):
     def __init__(self, bot: CareerBot) -> None:
         self.bot = bot
         self.cooldowns: dict[tuple[int, int], Cooldown] = {}
+        self.shared_cooldowns = SharedCooldowns(bot.database) if bot.database else None
         """One per cooldown a server has set (a person's count is kept per cooldown)."""
         self.conversations = Conversations()
         # Matching a question takes a few ms at 10,000 facts: on the event loop, many questions
@@ -85,11 +90,17 @@ class Questions(commands.Cog):
 
     # -- shared ------------------------------------------------------------------------------
 
-    def retry_after(self, user: discord.abc.User, guild_id: int | None) -> float:
+    async def retry_after(self, user: discord.abc.User, guild_id: int | None) -> float:
         """Seconds this person must wait before asking again in this server (0: go ahead);
-        counts a question."""
+        counts a question: in the shared database when there is one (every process sees
+        it), else, or when it does not answer in time, in this process."""
         own = self.bot.servers.of(guild_id)
         rule = (own.cooldown_questions, own.cooldown_seconds)
+        database = self.bot.database
+        if database is not None and database.shared:
+            with contextlib.suppress(StorageUnavailable, TimeoutError):
+                return await asyncio.wait_for(self.shared_cooldowns.hit(user.id, *rule),
+                                              SHARED_COOLDOWN_TIMEOUT)
         cooldown = self.cooldowns.get(rule)
         if cooldown is None:
             cooldown = self.cooldowns[rule] = Cooldown(*rule)
@@ -227,7 +238,7 @@ class Questions(commands.Cog):
             return
         if not worth_answering(asked.question, asked.mode):
             return
-        wait = self.retry_after(asked.asker, asked.guild_id)
+        wait = await self.retry_after(asked.asker, asked.guild_id)
         if wait:
             if addressed:
                 await asked.say(self.cooldown_text(wait))

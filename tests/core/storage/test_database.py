@@ -1,4 +1,5 @@
-"""The SQLite store: records, votes, statistics, and degrading with one log line."""
+"""The store on both backends (SQLite, a real PostgreSQL): records, votes, statistics, cooldowns,
+and degrading with one log line."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.storage.backends import PostgresBackend
 from bot.core.storage.database import Database, QuestionRecord, StorageUnavailable
 from bot.core.storage.schema import MIGRATIONS
 from tests.postgres import fresh_database, server_url
@@ -283,3 +285,28 @@ async def test_postgresql_restarting_mid_stream_heals_without_a_restart_of_the_b
             assert "unavailable" in caplog.text and "works again" in caplog.text
         finally:
             db.close()
+
+
+async def test_cooldowns_are_counted_across_processes_sharing_postgresql():
+    from bot.core.storage.cooldowns import SharedCooldowns
+
+    with fresh_database() as url:
+        first, second = Database(url), Database(url)
+        first.start()
+        second.start()
+        try:
+            here, there = SharedCooldowns(first), SharedCooldowns(second)
+            assert first.shared and second.shared
+            assert await here.hit(7, 2, 60) == 0.0
+            assert await there.hit(7, 2, 60) == 0.0  # the same person, another process
+            wait = await here.hit(7, 2, 60)
+            assert 59 < wait <= 60
+            assert await there.hit(8, 2, 60) == 0.0  # someone else
+            assert await there.hit(7, 2, 0.001) == 0.0  # another rule: its own window
+        finally:
+            first.close()
+            second.close()
+
+
+async def test_a_sqlite_database_is_not_shared(database):
+    assert database.shared is isinstance(database.backend, PostgresBackend)
