@@ -78,7 +78,7 @@ class HealthServer:
         await self._runner.setup()
         site = web.TCPSite(self._runner, address, port)
         await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = self._runner.addresses[0][1]
         log.info("health on http://%s:%d/healthz and /readyz%s", address, self.port,
                  ", metrics on /metrics" if self.metrics is not None else "")
 
