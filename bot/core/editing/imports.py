@@ -170,6 +170,17 @@ def _sources(data: bytes | None) -> dict[str, Source]:
     return {s.id: s for s in found if s is not None}
 
 
+def fingerprints_dropped(current: dict[str, bytes], knowledge: KnowledgeBase) -> list[Issue]:
+    """One issue per source an uploaded `sources.yaml` would strip of its fingerprint: its
+    quotes would silently stop being checked (a source may lose one only in the files)."""
+    old = _sources(current.get(SOURCES_FILE))
+    return [Issue(SOURCES_FILE, f"source '{source_id}' would lose its 'fingerprint:' line, and "
+                  "its quotes would no longer be checked: keep the line")
+            for source_id, source in old.items()
+            if source.fingerprint_file and source_id in knowledge.sources
+            and not knowledge.sources[source_id].fingerprint_file]
+
+
 def _diff(old: dict, new: dict) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     added = tuple(k for k in new if k not in old)
     changed = tuple(k for k in new if k in old and old[k] != new[k])

@@ -46,7 +46,13 @@ from bot.core.editing.files import (
     shared_lock,
 )
 from bot.core.editing.history import ChangeHistory
-from bot.core.editing.imports import ImportSummary, attachment_name, check_attachments, summarise
+from bot.core.editing.imports import (
+    ImportSummary,
+    attachment_name,
+    check_attachments,
+    fingerprints_dropped,
+    summarise,
+)
 from bot.core.editing.merge import merge_edit, stripped
 from bot.core.editing.plans import (
     Plan,
@@ -255,6 +261,9 @@ class KnowledgeStore:
             if report.knowledge is None:
                 raise EditRejected(report.issues)
             kb = report.knowledge
+            dropped = fingerprints_dropped(snapshot, kb)
+            if dropped:
+                raise EditRejected(dropped)
             touched = [i for d in summary.topics for i in (*d.added, *d.changed)]
             self._check(kb, touched)
             if not apply:

@@ -71,3 +71,16 @@ def test_a_quote_of_an_unverified_source_is_taken_on_trust(store: KnowledgeStore
     cited = new_fact("ibm-view", citations=(Citation("ibm-machine-learning", "words IBM wrote"),))
     kb, _ = store.add_fact("pay", cited, actor="mod")
     assert not kb.sources["ibm-machine-learning"].verified
+
+
+def test_import_refuses_a_sources_file_that_drops_a_fingerprint(store: KnowledgeStore,
+                                                                kb_dir: Path):
+    """Without the line its quotes would silently stop being checked."""
+    text = (kb_dir / "sources.yaml").read_text()
+    stripped = "\n".join(line for line in text.splitlines()
+                         if "fingerprints/ml-engineer-article-2024" not in line) + "\n"
+    assert stripped != text
+    before = files_of(kb_dir)
+    with pytest.raises(EditRejected, match="'ml-engineer-article-2024' would lose its"):
+        store.import_topics({"sources.yaml": stripped.encode()}, actor="mod", apply=True)
+    assert files_of(kb_dir) == before
