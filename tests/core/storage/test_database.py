@@ -213,25 +213,32 @@ async def assert_refused_as_newer(db: Database, caplog) -> None:
 # -- PostgreSQL: the store every process shares ----------------------------------------------
 
 
-async def test_processes_sharing_postgresql_share_votes_and_settings():
-    from bot.core.storage.server_settings import ServerSettingsTable
-
+@contextlib.contextmanager
+def two_processes():
+    """Two `Database`s on one fresh PostgreSQL database, as two bot processes would hold."""
     with fresh_database() as url:
         first, second = Database(url), Database(url)
         first.start()
         second.start()
         try:
-            assert await first.record_vote(answer_key="m", user_id=7, fact_id="f",
-                                           helpful=True)
-            # The same person through another process: the same voter (one shared key).
-            assert not await second.record_vote(answer_key="m", user_id=7, fact_id="f",
-                                                helpful=False)
-            assert await first.votes("f") == (0, 1)
-            await ServerSettingsTable(first).put(10, {"ask_private": True})
-            assert await ServerSettingsTable(second).load() == {10: {"ask_private": True}}
+            yield first, second
         finally:
             first.close()
             second.close()
+
+
+async def test_processes_sharing_postgresql_share_votes_and_settings():
+    from bot.core.storage.server_settings import ServerSettingsTable
+
+    with two_processes() as (first, second):
+        assert await first.record_vote(answer_key="m", user_id=7, fact_id="f",
+                                       helpful=True)
+        # The same person through another process: the same voter (one shared key).
+        assert not await second.record_vote(answer_key="m", user_id=7, fact_id="f",
+                                            helpful=False)
+        assert await first.votes("f") == (0, 1)
+        await ServerSettingsTable(first).put(10, {"ask_private": True})
+        assert await ServerSettingsTable(second).load() == {10: {"ask_private": True}}
 
 
 async def test_a_postgresql_database_from_a_newer_release_is_refused(caplog):
@@ -290,22 +297,15 @@ async def test_postgresql_restarting_mid_stream_heals_without_a_restart_of_the_b
 async def test_cooldowns_are_counted_across_processes_sharing_postgresql():
     from bot.core.storage.cooldowns import SharedCooldowns
 
-    with fresh_database() as url:
-        first, second = Database(url), Database(url)
-        first.start()
-        second.start()
-        try:
-            here, there = SharedCooldowns(first), SharedCooldowns(second)
-            assert first.shared and second.shared
-            assert await here.hit(7, 2, 60) == 0.0
-            assert await there.hit(7, 2, 60) == 0.0  # the same person, another process
-            wait = await here.hit(7, 2, 60)
-            assert 59 < wait <= 60
-            assert await there.hit(8, 2, 60) == 0.0  # someone else
-            assert await there.hit(7, 2, 0.001) == 0.0  # another rule: its own window
-        finally:
-            first.close()
-            second.close()
+    with two_processes() as (first, second):
+        here, there = SharedCooldowns(first), SharedCooldowns(second)
+        assert first.shared and second.shared
+        assert await here.hit(7, 2, 60) == 0.0
+        assert await there.hit(7, 2, 60) == 0.0  # the same person, another process
+        wait = await here.hit(7, 2, 60)
+        assert 59 < wait <= 60
+        assert await there.hit(8, 2, 60) == 0.0  # someone else
+        assert await there.hit(7, 2, 0.001) == 0.0  # another rule: its own window
 
 
 async def test_a_sqlite_database_is_not_shared(database):
