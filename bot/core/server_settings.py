@@ -57,6 +57,10 @@ def _whole(value: Any, name: str, bounds: tuple[int, int]) -> int:
     return value
 
 
+def _unknown(name: str) -> BadSetting:
+    return BadSetting(f"no setting named {name!r} (known: {', '.join(NAMES)})")
+
+
 def checked(name: str, value: Any) -> Any:
     """`value` as setting `name` holds it; BadSetting when it can not be."""
     if name == "qa_channels":
@@ -75,7 +79,7 @@ def checked(name: str, value: Any) -> Any:
         if value is None:
             return None
         return _whole(value, name, (1, 2**63 - 1))
-    raise BadSetting(f"no setting named {name!r} (known: {', '.join(NAMES)})")
+    raise _unknown(name)
 
 
 def stored_form(name: str, value: Any) -> Any:
@@ -123,7 +127,7 @@ class ServerSettingsRegistry:
 
     def reset(self, guild_id: int, name: str) -> ServerSettings:
         if name not in NAMES:
-            raise BadSetting(f"no setting named {name!r} (known: {', '.join(NAMES)})")
+            raise _unknown(name)
         with self._lock:
             self._own.get(guild_id, {}).pop(name, None)
             self._effective.pop(guild_id, None)

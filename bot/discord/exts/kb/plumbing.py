@@ -99,8 +99,11 @@ class KbPlumbing:
         the phrasing reads more like another fact."""
         text = texts.CHANGE_NUMBER.format(message=message, change=result.change.id)
         text += texts.IN_LAYER.format(layer=where.label)
-        matcher = self._target(interaction, "server").matcher if not where.shared \
-            else self.bot.service.matcher
+        if where.shared:
+            matcher = self.bot.service.matcher
+        else:  # the layer the edit left (a lookup: no store, no folder made for it)
+            own = self.bot.service.layer(where.guild_id)
+            matcher = own.matcher if own is not None else None
         if new_phrasing is not None and matcher is not None:
             other = reads_like(matcher, *new_phrasing)
             if other is not None:
