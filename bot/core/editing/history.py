@@ -110,6 +110,10 @@ class HistoryTransaction:
 class ChangeHistory:
     """The `changes` table of one SQLite database file."""
 
+    shared = False
+    """The knowledge files live on disk alone (see `bot.core.editing.postgres` for the other
+    case)."""
+
     def __init__(self, path: Path, *, timeout: float = 5.0) -> None:
         self.path = Path(path)
         self.timeout = timeout

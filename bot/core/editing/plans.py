@@ -141,3 +141,18 @@ def revert_files(target: Change, snapshot: dict[str, bytes], conflict: Conflict)
         short(f"reverted #{target.id} ({target.summary})"),
         before={"files": new}, after={"files": old}, reverts=target.id,
     )
+
+
+def edit_summary(before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:
+    before, after = before or {}, after or {}
+    parts = [k for k in after if k not in ("id", "topic") and before.get(k) != after.get(k)]
+    if before.get("id") != after.get("id"):
+        parts.append(f"id (now '{after.get('id')}')")
+    return short(f"edited {', '.join(parts)} of '{before.get('id')}'")
+
+
+def seed_plan(name: str, files: dict[str, bytes]) -> Plan:
+    """The first change of a knowledge base in the database: every file of folder `name`."""
+    return Plan(dict(files), "import",
+                short(f"seeded the database from {name}: {len(files)} file(s)"),
+                before={"files": {}}, after={"files": {r: as_text(d) for r, d in files.items()}})

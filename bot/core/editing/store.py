@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.core.editing.errors import (
+    EDIT_ERRORS,
     EditRejected,
     FactNotFound,
     HistoryUnavailable,
@@ -57,14 +58,23 @@ from bot.core.editing.merge import merge_edit, stripped
 from bot.core.editing.plans import (
     Plan,
     as_text,
+    edit_summary,
     position_of,
     revert_fact,
     revert_files,
+    seed_plan,
     short,
     topic_file,
     topic_files,
 )
+from bot.core.editing.postgres import PostgresHistory
 from bot.core.editing.records import Change, EditResult, fact_to_dict
+from bot.core.editing.replica import (
+    CONFLICT_SUFFIX,
+    SharedCopy,
+    stored_files,
+    write_marker,
+)
 from bot.core.editing.shared import SharedBase
 from bot.core.editing.validation import Workspace, check_fact_quotes, require_valid
 from bot.core.knowledge.errors import Issue
@@ -90,16 +100,18 @@ class KnowledgeStore:
     def __init__(
         self,
         root: Path,
-        history: ChangeHistory | Path | None = None,
+        history: ChangeHistory | PostgresHistory | Path | None = None,
         *,
         documents: Path | None = None,
         lock_timeout: float = 30.0,
         base: Callable[[], KnowledgeBase] | None = None,
     ) -> None:
         self.root = Path(root)
-        if not isinstance(history, ChangeHistory):
+        if history is None or isinstance(history, (str, Path)):
             history = ChangeHistory(Path(history) if history is not None else DEFAULT_HISTORY)
         self.history = history
+        self.replica = SharedCopy(self.root, history) if history.shared else None
+        """With a history that keeps the files (PostgreSQL), this folder is its working copy."""
         self.documents = documents
         self.shared = SharedBase(base) if base is not None else None
         self.lock_timeout = lock_timeout
@@ -126,6 +138,45 @@ class KnowledgeStore:
     def changes(self, fact_id: str | None = None, limit: int = 20) -> list[Change]:
         """The latest changes, newest first (HistoryUnavailable when the database fails)."""
         return self.history.list(fact_id=fact_id, limit=limit)
+
+    def sync(self) -> LoadReport | None:
+        """With the files in the database: take what other processes changed; the new load
+        when something changed, else None (always None on files alone)."""
+        if self.replica is None or not self.replica.changed_elsewhere():
+            return None
+        with self._locked():
+            transaction = self.history.begin()
+            try:
+                changed = self.replica.catch_up(transaction)
+            finally:
+                transaction.rollback()
+        return self.load() if changed else None
+
+    def start_shared(self) -> str | None:
+        """At start, with the files in the database: seed it from this folder when it has
+        none of them, else import what changed here since the last sync and take the rest
+        from it (`bot.core.editing.replica`). What happened, for the log; None on files
+        alone or when nothing did."""
+        if self.replica is None:
+            return None
+        with self._locked(), self._transaction(catch_up=False) as shared:
+            recover(self.root, self.history.has_token)
+            if shared.version == 0:
+                require_valid(self._reader()[0](self.root))
+                self._save(seed_plan(self.root.name, stored_files(self.root)), "start-up",
+                           shared)
+                return f"the database had no knowledge yet: seeded it from {self.root}"
+            note, uploads = self.replica.start(shared)
+        if uploads:
+            try:
+                self.import_topics({attachment_name(rel): data for rel, data in uploads.items()},
+                                   actor="start-up", apply=True)
+            except EDIT_ERRORS as exc:
+                return (f"{note}; the import was refused ({exc}): this machine's files are "
+                        f"kept as *{CONFLICT_SUFFIX} beside the database's")
+            for rel in uploads:
+                (self.root / (rel + CONFLICT_SUFFIX)).unlink(missing_ok=True)
+        return note or None
 
     def recover(self) -> str | None:
         """Finish or undo an edit interrupted by a crash (also done before every edit)."""
@@ -250,7 +301,7 @@ class KnowledgeStore:
         with `apply=True` also write them (as uploaded) when the result is valid. Files not
         uploaded are left alone."""
         incoming = check_attachments(files)
-        with self._locked():
+        with self._locked(), self._transaction() as shared:
             snapshot = self._snapshot()
             summary = summarise(snapshot, incoming)
             changed = {rel: data for rel, data in incoming.items() if snapshot.get(rel) != data}
@@ -275,7 +326,7 @@ class KnowledgeStore:
                 before={"files": {rel: as_text(snapshot.get(rel)) for rel in changed}},
                 after={"files": {rel: as_text(data) for rel, data in changed.items()}},
             )
-            change = self._save(plan, actor)
+            change = self._save(plan, actor, shared)
         return replace(summary, applied=True, knowledge=kb, change=change)
 
     # -- reverts -----------------------------------------------------------------------------
@@ -308,6 +359,17 @@ class KnowledgeStore:
         finally:
             self._lock.release()
 
+    @contextlib.contextmanager
+    def _transaction(self, *, catch_up: bool = True) -> Iterator[Any]:
+        """With the files in the database: the edit's transaction, opened before the files
+        are read (see `bot.core.editing.postgres`); else None (the history's is opened when
+        the edit is saved, so a SQLite database is not held while the edit is checked)."""
+        if self.replica is None:
+            yield None
+            return
+        with self.replica.transaction(catch_up=catch_up) as transaction:
+            yield transaction
+
     def _reader(self) -> tuple[Callable[[Path], LoadReport], object]:
         """How the files are read, and what else a load depends on (a layer: the base)."""
         return self.shared.reader() if self.shared is not None else (load_report, None)
@@ -326,7 +388,7 @@ class KnowledgeStore:
     def _edit(
         self, actor: str, build: Callable[[LoadReport, dict[str, bytes]], Plan]
     ) -> EditResult:
-        with self._locked():
+        with self._locked(), self._transaction() as shared:
             snapshot = self._snapshot()
             loader, depends = self._reader()
             with Workspace(self.root, snapshot, loader) as workspace:
@@ -343,16 +405,18 @@ class KnowledgeStore:
             if plan.action in ("edit", "alias") and plan.before == plan.after:
                 raise NoChange(f"fact '{plan.fact_id}' already reads like this")
             if plan.action == "edit":
-                plan.summary = _edit_summary(plan.before, plan.after)
+                plan.summary = edit_summary(plan.before, plan.after)
             self._check(kb, plan.quoted)
-            change = self._save(plan, actor)
+            change = self._save(plan, actor, shared)
             written = {**snapshot, **plan.files}
             self._last = ({k: v for k, v in written.items() if v is not None}, report, depends)
         return EditResult(kb, change)
 
-    def _save(self, plan: Plan, actor: str) -> Change:
+    def _save(self, plan: Plan, actor: str, shared: Any = None) -> Change:
+        """Record and write `plan`; `shared`: the database transaction the edit was built in
+        (it stores the files too), else the history's own, opened now."""
         token = uuid.uuid4().hex
-        transaction = self.history.begin()
+        transaction = shared if shared is not None else self.history.begin()
         files = FileTransaction(self.root, token)
         try:
             change = transaction.record(
@@ -361,6 +425,7 @@ class KnowledgeStore:
                 summary=plan.summary, token=token, reverts=plan.reverts,
                 position=plan.position,
             )
+            version = shared.put_files(plan.files) if shared is not None else None
             files.apply(plan.files)
         except BaseException:
             transaction.rollback()
@@ -371,13 +436,9 @@ class KnowledgeStore:
             files.undo()
             raise
         files.finish()
+        if version is not None:
+            with contextlib.suppress(OSError):  # a stale marker costs one pull, nothing else
+                write_marker(self.root, version, stored_files(self.root))
         log.info("knowledge change #%d by %s: %s", change.id, change.actor, change.summary)
         return change
 
-
-def _edit_summary(before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:
-    before, after = before or {}, after or {}
-    parts = [k for k in after if k not in ("id", "topic") and before.get(k) != after.get(k)]
-    if before.get("id") != after.get("id"):
-        parts.append(f"id (now '{after.get('id')}')")
-    return short(f"edited {', '.join(parts)} of '{before.get('id')}'")

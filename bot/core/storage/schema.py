@@ -167,6 +167,37 @@ POSTGRES_MIGRATIONS: tuple[str, ...] = (
         used INTEGER NOT NULL
     )
     """,
+    # 3: the knowledge bases themselves (the shared one and each server's layer, a "scope"
+    # each): their files, a version per scope that every edit bumps (and announces with
+    # NOTIFY), and their change history (`bot.core.editing.postgres`).
+    """
+    CREATE TABLE knowledge_files (
+        scope TEXT NOT NULL,
+        name TEXT NOT NULL,
+        content BYTEA NOT NULL,
+        PRIMARY KEY (scope, name)
+    );
+    CREATE TABLE knowledge_versions (
+        scope TEXT PRIMARY KEY,
+        version BIGINT NOT NULL
+    );
+    CREATE TABLE knowledge_changes (
+        id BIGSERIAL PRIMARY KEY,
+        scope TEXT NOT NULL,
+        at DOUBLE PRECISION NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        fact_id TEXT,
+        topic_id TEXT,
+        before TEXT,
+        after TEXT,
+        summary TEXT NOT NULL,
+        reverts BIGINT,
+        position INTEGER,
+        token TEXT UNIQUE
+    );
+    CREATE INDEX knowledge_changes_fact ON knowledge_changes (scope, fact_id, id)
+    """,
 )
 MIGRATION_LOCK = 7_245_117
 """The advisory lock that lets one process at a time migrate a shared database."""

@@ -1,6 +1,7 @@
 """A separate process making aliases on a knowledge directory (for the multi-process tests).
 
 Usage: python -m tests.core.editing._worker ROOT DATABASE PREFIX COUNT [GO_FILE]
+(DATABASE: a SQLite file, or a postgresql:// URL: the files then live in the database.)
 Prints "READY", waits for GO_FILE when given, then one "ACK <phrasing>" line per saved alias.
 """
 
@@ -11,12 +12,16 @@ import time
 from pathlib import Path
 
 from bot.core.editing import ChangeHistory, KnowledgeStore
+from bot.core.editing.postgres import PostgresHistory
 
 
 def main(argv: list[str]) -> None:
-    root, database, prefix, count = Path(argv[0]), Path(argv[1]), argv[2], int(argv[3])
+    root, database, prefix, count = Path(argv[0]), argv[1], argv[2], int(argv[3])
     go = Path(argv[4]) if len(argv) > 4 else None
-    store = KnowledgeStore(root, ChangeHistory(database))
+    history = (PostgresHistory(database) if database.startswith("postgresql://")
+               else ChangeHistory(Path(database)))
+    store = KnowledgeStore(root, history)
+    store.start_shared()
     fact_ids = sorted(store.load().knowledge.facts)
     print("READY", flush=True)
     while go is not None and not go.exists():
