@@ -12,6 +12,7 @@ import discord
 import yarl
 
 from bot.core.editing import EDIT_ERRORS, KnowledgeStore
+from bot.core.editing.postgres import PostgresHistory
 from bot.core.knowledge.errors import KnowledgeBaseError
 from bot.core.knowledge.loader import load_knowledge_base
 from bot.core.layers import SERVERS_DIR
@@ -36,17 +37,22 @@ def point_discord_at(settings: Settings) -> None:
 
 
 def build_bot(settings: Settings, **options) -> CareerBot:
-    store = KnowledgeStore(settings.knowledge_dir, settings.data_dir / DATABASE_FILE)
+    url = settings.database_url.get()
+    # With PostgreSQL the knowledge lives there; the folder is this process's working copy.
+    shared = PostgresHistory(url) if url else None
+    store = KnowledgeStore(settings.knowledge_dir, shared or settings.data_dir / DATABASE_FILE)
     with contextlib.suppress(*EDIT_ERRORS, OSError):
         recovered = store.recover()  # an edit interrupted by a crash: finish or undo it
         if recovered:
             log.warning("knowledge files: %s", recovered)
+    if shared is not None:
+        join_database(store)
     knowledge = load_knowledge_base(settings.knowledge_dir)
     database = Database(settings.database_url.get() or settings.data_dir / DATABASE_FILE)
     database.start()
     semantic = semantic_model(settings.data_dir / EMBEDDINGS_DIR, settings.embedding_model)
     service = AnswerService(knowledge, database, semantic=semantic,
-                            layers=settings.data_dir / SERVERS_DIR)
+                            layers=settings.data_dir / SERVERS_DIR, layer_database=shared)
     calibration = service.matcher.calibration
     if calibration is not None:  # the matcher calibrated itself: the meaning signal is on
         log.info("semantic index ready: %d phrasings; %s",
@@ -61,6 +67,20 @@ def build_bot(settings: Settings, **options) -> CareerBot:
         bot = CareerBot(settings, service, database, store, **options)
     bot.metrics = metrics
     return bot
+
+
+def join_database(store: KnowledgeStore) -> None:
+    """Bring the knowledge folder and the database's knowledge base together at start (see
+    `KnowledgeStore.start_shared`); without the database, answer from the folder as it is."""
+    try:
+        note = store.start_shared()
+    except EDIT_ERRORS as exc:
+        log.error("cannot bring the knowledge base up to the database's (%s): answering from "
+                  "the files in %s; edits are refused until the database answers",
+                  exc, store.root)
+        return
+    if note:
+        log.info("knowledge base and database: %s", note)
 
 
 async def serve(settings: Settings) -> int:

@@ -105,6 +105,9 @@ class Settings:
     moderator_roles: frozenset[int] = frozenset()
     modlog_channel: int | None = None
     watch_interval: float = 2.0
+    knowledge_recheck: float = 10.0
+    """With PostgreSQL: how often every knowledge base's version is re-read, in case a
+    notification of another process's edit was missed."""
     api_base_url: str | None = None
     gateway_url: str | None = None
     metrics_port: int | None = None
@@ -167,6 +170,8 @@ class Settings:
             moderator_roles=_ids(env, "CAREERBOT_MODERATOR_ROLES"),
             modlog_channel=_one_id(env, "CAREERBOT_MODLOG_CHANNEL"),
             watch_interval=float(_int(env, "CAREERBOT_WATCH_SECONDS", 2, 0, 3600)),
+            knowledge_recheck=float(_int(env, "CAREERBOT_KNOWLEDGE_RECHECK_SECONDS", 10, 1,
+                                         3600)),
             api_base_url=_url(env, "DISCORD_API_BASE_URL", ("http://", "https://")),
             gateway_url=_url(env, "DISCORD_GATEWAY_URL", ("ws://", "wss://")),
             cooldown_questions=_int(env, "CAREERBOT_COOLDOWN_QUESTIONS", 5, 1, 1000),

@@ -20,6 +20,7 @@ from typing import TypeVar
 from bot.core.answers import Answer, fact_answer, from_match
 from bot.core.conversation import Context
 from bot.core.editing import KnowledgeStore
+from bot.core.editing.postgres import PostgresHistory
 from bot.core.knowledge.errors import FactNotFound
 from bot.core.knowledge.models import Fact, KnowledgeBase, Topic
 from bot.core.layers import DEFAULT_CAPACITY, Layer, ServerLayers, completions, in_server, matched
@@ -52,16 +53,18 @@ class AnswerService:
         unprompted_confidence: float | None = None,
         layers: Path | None = None,
         layer_capacity: int = DEFAULT_CAPACITY,
+        layer_database: PostgresHistory | None = None,
     ) -> None:
         """`unprompted_confidence`: the confidence needed where the bot speaks unprompted
         (None: the matcher's, calibrated on the knowledge base). `layers`: the folder of the
         servers' own knowledge (`<data_dir>/servers`; None: every server sees the base only),
-        `layer_capacity` of which are kept in memory."""
+        `layer_capacity` of which are kept in memory; `layer_database`: the layers are kept
+        in PostgreSQL, the folders are working copies (`ServerLayers`)."""
         self._unprompted_confidence = unprompted_confidence
         self.semantic = semantic
+        """The model of meaning each matcher is built with (see `Matcher`)."""
         self.rules = rules
         """The matcher's hand rules (all, unless measuring one: `bot.core.matching.rules`)."""
-        """The model of meaning each matcher is built with (see `Matcher`)."""
         self.thresholds = thresholds
         """None: each knowledge base's matcher calibrates its own (see `Matcher`)."""
         self.database = database
@@ -75,7 +78,8 @@ class AnswerService:
         """The number of the one answering now."""
         self._current = self._load(knowledge, None)
         self.layers = None if layers is None else ServerLayers(
-            layers, lambda: self._current.matcher, rules=rules, capacity=layer_capacity)
+            layers, lambda: self._current.matcher, rules=rules, capacity=layer_capacity,
+            database=layer_database)
 
     def _load(self, knowledge: KnowledgeBase, previous: Loaded | None) -> Loaded:
         """`knowledge` built into a matcher (reusing `previous`'s calibration if it fits)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -11,6 +12,8 @@ import discord
 from discord.ext import commands
 
 from bot.core.editing import KnowledgeStore, KnowledgeWatcher
+from bot.core.editing.follower import KnowledgeFollower
+from bot.core.editing.postgres import guild_of
 from bot.core.knowledge.errors import Issue
 from bot.core.knowledge.models import KnowledgeBase
 from bot.core.server_settings import ServerSettingsRegistry
@@ -65,6 +68,8 @@ class CareerBot(commands.Bot):
             settings.knowledge_dir, settings.data_dir / DATABASE_FILE
         )
         self.watcher: KnowledgeWatcher | None = None
+        self.follower: KnowledgeFollower | None = None
+        """With PostgreSQL: hears of other processes' knowledge edits (`_knowledge_moved`)."""
         self.metrics: Metrics | None = None
         """The Prometheus metrics, when `CAREERBOT_METRICS_PORT` is set (see `health`)."""
         self.servers = ServerSettingsRegistry(settings.server_defaults())
@@ -80,6 +85,10 @@ class CareerBot(commands.Bot):
                 self.settings.knowledge_dir, self._knowledge_changed, self._knowledge_broken,
                 self.settings.watch_interval, knowledge=self.service.knowledge,
             ).start()  # callbacks on the watcher's thread: a rebuild never blocks the loop
+        url = self.settings.database_url.get()
+        if url and self.store.replica is not None:
+            self.follower = KnowledgeFollower(url, self._knowledge_moved,
+                                              recheck=self.settings.knowledge_recheck).start()
 
     async def _load_server_settings(self) -> None:
         """The servers' own settings from the database; without it, every server has the
@@ -100,6 +109,22 @@ class CareerBot(commands.Bot):
         if self.service.adopt(knowledge):
             log.info("knowledge files changed on disk: now answering from %d facts",
                      len(knowledge.facts))
+
+    def _knowledge_moved(self, scope: str, version: int) -> None:
+        """Another process edited a knowledge base in the database (on the follower's thread:
+        an exception leaves the change to the next re-check)."""
+        guild = guild_of(scope)
+        if guild is not None:
+            if self.service.layers is not None:
+                self.service.layers.moved(guild, version)
+            return
+        report = self.store.sync()
+        if report is not None and report.knowledge is not None:
+            if self.service.adopt(report.knowledge):
+                log.info("knowledge edited through another process: now answering from %d "
+                         "facts (version %d)", len(report.knowledge.facts), version)
+        elif report is not None:
+            self._knowledge_broken(list(report.issues))
 
     def _knowledge_broken(self, issues: list[Issue]) -> None:
         first = issues[0] if issues else "?"
@@ -160,6 +185,8 @@ class CareerBot(commands.Bot):
     async def close(self) -> None:
         if self.watcher is not None:
             self.watcher.stop()
+        if self.follower is not None:
+            await asyncio.to_thread(self.follower.stop)
         await super().close()
         if self.database is not None:
             self.database.close()

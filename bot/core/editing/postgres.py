@@ -193,6 +193,12 @@ class PostgresHistory:
                            (self.scope,))
         return int(rows[0][0]) if rows else 0
 
+    def layer_guilds(self) -> set[int]:
+        """The servers whose layer the database holds."""
+        rows = self._query("SELECT scope FROM knowledge_versions WHERE scope LIKE %s",
+                           ("server:%",))
+        return {g for (scope,) in rows if (g := guild_of(scope)) is not None}
+
     def _query(self, sql: str, params: tuple) -> list[tuple]:
         conn = self._connect()
         try:

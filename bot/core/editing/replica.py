@@ -157,10 +157,14 @@ class SharedCopy:
                 return False
         return pull(self.root, transaction.files(), transaction.version)
 
+    def synced(self) -> int:
+        """The database's version the folder was last brought up to (0: never)."""
+        marker = read_marker(self.root)
+        return marker.version if marker is not None else 0
+
     def changed_elsewhere(self) -> bool:
         """Whether the database has a version the folder has not seen (one query, no lock)."""
-        marker = read_marker(self.root)
-        return self.history.version() != (marker.version if marker is not None else 0)
+        return self.history.version() != self.synced()
 
     def start(self, transaction: Any) -> tuple[str, dict[str, bytes]]:
         """At a process's start: what happened (for the log), and the files changed on this

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from bot.core.editing import EDIT_ERRORS, ChangeHistory, KnowledgeStore
+from bot.core.editing.postgres import PostgresHistory, layer_scope
 from bot.core.knowledge.errors import Issue
 from bot.core.knowledge.loader import LoadReport
 from bot.core.layers.folders import InvalidGuild, LayerFolders, checked_guild
@@ -62,9 +63,12 @@ class ServerLayers:
         capacity: int = DEFAULT_CAPACITY,
         own_thresholds: bool = False,
         lock_timeout: float = 30.0,
+        database: PostgresHistory | None = None,
     ) -> None:
         """`own_thresholds`: each layer's matcher calibrates itself instead of using the
-        base's thresholds (to measure it: `bench servers --own-thresholds`)."""
+        base's thresholds (to measure it: `bench servers --own-thresholds`). `database`: the
+        layers live in PostgreSQL (a scope each, `layer_scope`), each folder is a working
+        copy of its layer there, and the history is the database's."""
         if capacity < 1:
             raise ValueError(f"a layer cache holds at least one layer, not {capacity}")
         self.folders = LayerFolders(root)
@@ -73,6 +77,7 @@ class ServerLayers:
         self.capacity = capacity
         self.own_thresholds = own_thresholds
         self.lock_timeout = lock_timeout
+        self.database = database
         self.stats = LayerStats()
         self._lock = threading.Lock()
         self._stripes = tuple(threading.Lock() for _ in range(STRIPES))
@@ -103,6 +108,7 @@ class ServerLayers:
                 store = self.store(guild_id)
                 with contextlib.suppress(*EDIT_ERRORS, OSError):
                     store.recover()  # an edit interrupted by a crash: finish or undo it
+                    store.sync()  # with PostgreSQL: what other processes changed
                 layer = self._put(self._build(guild_id, store.load()))
             elif layer.against is not base:
                 layer = self._put(self._rechecked(layer))
@@ -129,10 +135,21 @@ class ServerLayers:
             if store is not None:
                 self._stores.move_to_end(guild_id)
                 return store
-        root = self.folders.create(guild_id, lock_timeout=self.lock_timeout)
-        store = KnowledgeStore(root, ChangeHistory(self.folders.history(guild_id)),
-                               lock_timeout=self.lock_timeout,
+        if self.database is None:
+            history: ChangeHistory | PostgresHistory = ChangeHistory(
+                self.folders.history(guild_id))
+            root = self.folders.create(guild_id, lock_timeout=self.lock_timeout)
+        else:
+            history = self.database.for_scope(layer_scope(guild_id))
+            # A layer the database has is taken from it; only a new one starts empty here.
+            root = self.folders.create(guild_id, lock_timeout=self.lock_timeout,
+                                       empty=history.version() > 0)
+        store = KnowledgeStore(root, history, lock_timeout=self.lock_timeout,
                                base=lambda: self.base().knowledge)
+        if self.database is not None:
+            note = store.start_shared()
+            if note:
+                log.info("server %d's knowledge: %s", guild_id, note)
         with self._lock:
             store = self._stores.setdefault(guild_id, store)
             while len(self._stores) > self.capacity:
@@ -163,6 +180,17 @@ class ServerLayers:
                     if self.folders.exists(guild_id):
                         self._present.add(guild_id)
 
+    def moved(self, guild_id: int, version: int) -> None:
+        """Another process changed the server's layer in the database (now at `version`):
+        read it anew at its next question, unless this process made that change."""
+        with self._lock:
+            store = self._stores.get(guild_id)
+            if self._present is not None:
+                self._present.add(guild_id)
+        if store is None or store.replica is None or store.replica.synced() < version:
+            with self._lock:
+                self._layers.pop(guild_id, None)
+
     # -- machinery ---------------------------------------------------------------------------
 
     def __len__(self) -> int:
@@ -171,8 +199,17 @@ class ServerLayers:
     def _has_folder(self, guild_id: int) -> bool:
         """Whether the server has a layer on disk (call with the lock held)."""
         if self._present is None:
-            self._present = self.folders.guilds()
+            self._present = self.folders.guilds() | self._in_database()
         return guild_id in self._present
+
+    def _in_database(self) -> set[int]:
+        if self.database is None:
+            return set()
+        try:
+            return self.database.layer_guilds()
+        except EDIT_ERRORS as exc:  # the follower adds them as it hears of them
+            log.warning("cannot list the servers' layers in the database (%s)", exc)
+            return set()
 
     @contextlib.contextmanager
     def _stripe(self, guild_id: int) -> Iterator[None]:

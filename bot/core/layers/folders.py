@@ -79,13 +79,17 @@ class LayerFolders:
                         found.add(checked_guild(int(entry.name)))
         return found
 
-    def create(self, guild_id: int, *, lock_timeout: float = 30.0) -> Path:
+    def create(self, guild_id: int, *, lock_timeout: float = 30.0, empty: bool = False
+               ) -> Path:
         """The server's knowledge folder, made with no source and one empty topic if it has
-        none yet (under the folder's lock: two processes creating it at once make one)."""
+        none yet (under the folder's lock: two processes creating it at once make one);
+        `empty`: just the folders (its files come from the database)."""
         root = self.knowledge(guild_id)
         if self.exists(guild_id):
             return root
         (root / TOPICS_DIR).mkdir(parents=True, exist_ok=True)
+        if empty:
+            return root
         with exclusive_lock(root, lock_timeout):
             if not any((root / TOPICS_DIR).glob("*.yaml")):
                 first = dump_topic(FIRST_TOPIC, FIRST_TOPIC_TITLE, []).encode("utf-8")
