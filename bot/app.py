@@ -18,8 +18,8 @@ from bot.core.knowledge.loader import load_knowledge_base
 from bot.core.layers import SERVERS_DIR
 from bot.core.matching.semantic import EMBEDDINGS_DIR, semantic_model
 from bot.core.service import AnswerService
-from bot.core.storage.database import Database
-from bot.discord.client import DATABASE_FILE, CareerBot, ShardedCareerBot
+from bot.core.storage.database import DATABASE_FILE, Database
+from bot.discord.client import CareerBot, ShardedCareerBot
 from bot.discord.health import HealthServer
 from bot.logs import configure_logging
 from bot.metrics import Metrics, MetricsUnavailable

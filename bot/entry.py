@@ -12,6 +12,7 @@ import logging
 import sys
 from dataclasses import replace
 
+from bot.cli import knowledge as knowledge_files
 from bot.cli import main as console
 from bot.devtools import commands as devtools
 from bot.startup import EXIT_OK, EXIT_USAGE, settings_or_exit, with_knowledge
@@ -36,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
     console.register(sub)
     devtools.register_eval(sub)
+    knowledge_files.register(sub)
     run = with_knowledge(sub.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)"))
     run.add_argument("--log-level", default=None, help="DEBUG, INFO, WARNING or ERROR")
     run.set_defaults(func=cmd_run)

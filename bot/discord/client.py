@@ -18,7 +18,7 @@ from bot.core.knowledge.errors import Issue
 from bot.core.knowledge.models import KnowledgeBase
 from bot.core.server_settings import ServerSettingsRegistry
 from bot.core.service import AnswerService
-from bot.core.storage.database import Database, StorageUnavailable
+from bot.core.storage.database import DATABASE_FILE, Database, StorageUnavailable
 from bot.core.storage.server_settings import ServerSettingsTable
 from bot.metrics import Metrics
 from bot.settings import Settings
@@ -30,7 +30,6 @@ EXTENSIONS = (
     "bot.discord.exts.owner", "bot.discord.exts.kb", "bot.discord.exts.server_settings",
 )
 SYNC_STATE_FILE = "command-sync.json"
-DATABASE_FILE = "careerbot.sqlite3"
 
 
 def make_intents(settings: Settings) -> discord.Intents:

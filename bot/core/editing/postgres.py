@@ -193,6 +193,15 @@ class PostgresHistory:
                            (self.scope,))
         return int(rows[0][0]) if rows else 0
 
+    def files(self) -> tuple[int, dict[str, bytes]]:
+        """The scope's version and files as committed now (one statement: one snapshot)."""
+        rows = self._query(
+            "SELECT v.version, f.name, f.content FROM knowledge_versions v LEFT JOIN"
+            " knowledge_files f ON f.scope = v.scope WHERE v.scope = %s", (self.scope,))
+        if not rows:
+            return 0, {}
+        return int(rows[0][0]), {name: bytes(data) for _, name, data in rows if name is not None}
+
     def layer_guilds(self) -> set[int]:
         """The servers whose layer the database holds."""
         rows = self._query("SELECT scope FROM knowledge_versions WHERE scope LIKE %s",

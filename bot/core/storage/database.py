@@ -27,6 +27,8 @@ from bot.core.storage.backends import Connection, PostgresBackend, backend_for
 log = logging.getLogger(__name__)
 
 MAX_STORED_QUESTION = 500
+DATABASE_FILE = "careerbot.sqlite3"
+"""The SQLite database's file in the data directory (without `CAREERBOT_DATABASE_URL`)."""
 EVERY_SERVER = None
 """The `server` of the owner's view: every server's questions, and the direct messages'."""
 
