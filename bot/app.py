@@ -71,9 +71,9 @@ def build_bot(settings: Settings, **options) -> CareerBot:
 
 def join_database(store: KnowledgeStore) -> None:
     """Bring the knowledge folder and the database's knowledge base together at start (see
-    `KnowledgeStore.start_shared`); without the database, answer from the folder as it is."""
+    `KnowledgeStore.reconcile`); without the database, answer from the folder as it is."""
     try:
-        note = store.start_shared()
+        note = store.reconcile()
     except EDIT_ERRORS as exc:
         log.error("cannot bring the knowledge base up to the database's (%s): answering from "
                   "the files in %s; edits are refused until the database answers",

@@ -11,7 +11,7 @@ from pathlib import Path
 import discord
 from discord.ext import commands
 
-from bot.core.editing import KnowledgeStore, KnowledgeWatcher
+from bot.core.editing import EDIT_ERRORS, KnowledgeStore, KnowledgeWatcher
 from bot.core.editing.follower import KnowledgeFollower
 from bot.core.editing.postgres import guild_of
 from bot.core.knowledge.errors import Issue
@@ -105,6 +105,19 @@ class CareerBot(commands.Bot):
             log.warning("a stored server setting is not valid any more, left out: %s", problem)
 
     def _knowledge_changed(self, knowledge: KnowledgeBase) -> None:
+        """The knowledge files changed on disk (the watcher's thread). With the database, the
+        files changed here go into it first, so every process answers from them."""
+        if self.store.replica is not None:
+            try:
+                report = self.store.refresh()
+            except EDIT_ERRORS as exc:
+                log.warning("files changed on disk could not reach the database (%s): this "
+                            "process answers from them meanwhile", exc)
+            else:
+                if report.knowledge is None:
+                    self._knowledge_broken(list(report.issues))
+                    return
+                knowledge = report.knowledge
         if self.service.adopt(knowledge):
             log.info("knowledge files changed on disk: now answering from %d facts",
                      len(knowledge.facts))

@@ -35,7 +35,7 @@ def url():
 
 def test_export_writes_the_databases_knowledge_for_git(tmp_path, url):
     live = KnowledgeStore(copy_of_shipped(tmp_path / "machine"), PostgresHistory(url))
-    live.start_shared()
+    live.reconcile()
     live.add_alias(PAY, "added from discord on the live bot", actor="mod")
     checkout = copy_of_shipped(tmp_path / "checkout")  # the git working tree, behind
     env = {"CAREERBOT_DATABASE_URL": url, "CAREERBOT_DATA_DIR": str(tmp_path / "data")}
@@ -62,7 +62,7 @@ def test_export_without_a_database_copies_the_folder(tmp_path):
 
 def test_import_brings_edited_files_back_as_one_recorded_change(tmp_path, url):
     live = KnowledgeStore(copy_of_shipped(tmp_path / "machine"), PostgresHistory(url))
-    live.start_shared()
+    live.reconcile()
     edited = copy_of_shipped(tmp_path / "checkout")
     KnowledgeStore(edited, ChangeHistory(tmp_path / "scratch.sqlite3")).add_alias(
         PAY, "edited in a pull request", actor="git")

@@ -48,7 +48,7 @@ def database_phrasings(url: str, where: Path) -> set[str]:
     fresh working copy, as a third machine would)."""
     root = where / "knowledge"
     shutil.copytree(bundled_knowledge_dir(), root)
-    KnowledgeStore(root, PostgresHistory(url)).start_shared()
+    KnowledgeStore(root, PostgresHistory(url)).reconcile()
     return {p for f in load_knowledge_base(root).facts.values() for p in f.phrasings}
 
 

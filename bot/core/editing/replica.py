@@ -151,11 +151,17 @@ class SharedCopy:
         if transaction.version == 0:
             return False
         marker = read_marker(self.root)
-        if marker is not None and marker.version == transaction.version:
-            local = stored_files(self.root)
-            if {rel: digest(d) for rel, d in local.items()} == marker.files:
-                return False
-        return pull(self.root, transaction.files(), transaction.version)
+        local = stored_files(self.root)
+        if (marker is not None and marker.version == transaction.version
+                and {rel: digest(d) for rel, d in local.items()} == marker.files):
+            return False
+        remote = transaction.files()
+        if marker is not None:  # files edited here and not imported yet: kept, not lost
+            for rel, data in local.items():
+                if digest(data) != marker.files.get(rel) and remote.get(rel) != data:
+                    log.warning("%s was edited here but not imported into the database; "
+                                "kept as %s", rel, keep_aside(self.root, rel))
+        return pull(self.root, remote, transaction.version)
 
     def synced(self) -> int:
         """The database's version the folder was last brought up to (0: never)."""
@@ -168,7 +174,7 @@ class SharedCopy:
 
     def start(self, transaction: Any) -> tuple[str, dict[str, bytes]]:
         """At a process's start: what happened (for the log), and the files changed on this
-        machine since the last sync, to import as an edit (`KnowledgeStore.start_shared`).
+        machine since the last sync, to import as an edit (`KnowledgeStore.reconcile`).
         Files the database has none of: `seed` them. Else the database's files are pulled;
         files changed only here, and those both sides changed, are kept aside first
         (`keep_aside`), so a refused import or a crash loses nothing."""

@@ -13,6 +13,9 @@ Saving, in this order, so that an acknowledged edit is both on disk and in the h
 4. drop the backups and the journal, and return.
 A crash between 2 and 3 leaves a journal: the next edit (or `recover()`) sees that its change
 never reached the history and puts the old files back, so no edit stays without its history.
+With the history in PostgreSQL (`bot.core.editing.postgres`) the transaction opens first, takes
+the knowledge base's lock for every machine and brings the folder up to the database's files;
+the files are stored in it too, and the commit is the acknowledgement.
 Methods are synchronous and thread-safe: call them with `asyncio.to_thread` from the bot.
 """
 
@@ -28,7 +31,6 @@ from pathlib import Path
 from typing import Any
 
 from bot.core.editing.errors import (
-    EDIT_ERRORS,
     EditRejected,
     FactNotFound,
     HistoryUnavailable,
@@ -62,7 +64,6 @@ from bot.core.editing.plans import (
     position_of,
     revert_fact,
     revert_files,
-    seed_plan,
     short,
     topic_file,
     topic_files,
@@ -70,12 +71,12 @@ from bot.core.editing.plans import (
 from bot.core.editing.postgres import PostgresHistory
 from bot.core.editing.records import Change, EditResult, fact_to_dict
 from bot.core.editing.replica import (
-    CONFLICT_SUFFIX,
     SharedCopy,
     stored_files,
     write_marker,
 )
 from bot.core.editing.shared import SharedBase
+from bot.core.editing.store_sync import SharedCopyMixin
 from bot.core.editing.validation import Workspace, check_fact_quotes, require_valid
 from bot.core.knowledge.errors import Issue
 from bot.core.knowledge.loader import MATCHING_FILE, LoadReport, load_report
@@ -87,7 +88,7 @@ log = logging.getLogger(__name__)
 DEFAULT_HISTORY = Path("data") / "careerbot.sqlite3"
 
 
-class KnowledgeStore:
+class KnowledgeStore(SharedCopyMixin):
     """Owns every write to one knowledge directory (sources.yaml, topics/*.yaml).
 
     `history`: the change history (default: `data/careerbot.sqlite3`, the bot's database).
@@ -138,45 +139,6 @@ class KnowledgeStore:
     def changes(self, fact_id: str | None = None, limit: int = 20) -> list[Change]:
         """The latest changes, newest first (HistoryUnavailable when the database fails)."""
         return self.history.list(fact_id=fact_id, limit=limit)
-
-    def sync(self) -> LoadReport | None:
-        """With the files in the database: take what other processes changed; the new load
-        when something changed, else None (always None on files alone)."""
-        if self.replica is None or not self.replica.changed_elsewhere():
-            return None
-        with self._locked():
-            transaction = self.history.begin()
-            try:
-                changed = self.replica.catch_up(transaction)
-            finally:
-                transaction.rollback()
-        return self.load() if changed else None
-
-    def start_shared(self) -> str | None:
-        """At start, with the files in the database: seed it from this folder when it has
-        none of them, else import what changed here since the last sync and take the rest
-        from it (`bot.core.editing.replica`). What happened, for the log; None on files
-        alone or when nothing did."""
-        if self.replica is None:
-            return None
-        with self._locked(), self._transaction(catch_up=False) as shared:
-            recover(self.root, self.history.has_token)
-            if shared.version == 0:
-                require_valid(self._reader()[0](self.root))
-                self._save(seed_plan(self.root.name, stored_files(self.root)), "start-up",
-                           shared)
-                return f"the database had no knowledge yet: seeded it from {self.root}"
-            note, uploads = self.replica.start(shared)
-        if uploads:
-            try:
-                self.import_topics({attachment_name(rel): data for rel, data in uploads.items()},
-                                   actor="start-up", apply=True)
-            except EDIT_ERRORS as exc:
-                return (f"{note}; the import was refused ({exc}): this machine's files are "
-                        f"kept as *{CONFLICT_SUFFIX} beside the database's")
-            for rel in uploads:
-                (self.root / (rel + CONFLICT_SUFFIX)).unlink(missing_ok=True)
-        return note or None
 
     def recover(self) -> str | None:
         """Finish or undo an edit interrupted by a crash (also done before every edit)."""

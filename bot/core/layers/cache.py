@@ -147,7 +147,7 @@ class ServerLayers:
         store = KnowledgeStore(root, history, lock_timeout=self.lock_timeout,
                                base=lambda: self.base().knowledge)
         if self.database is not None:
-            note = store.start_shared()
+            note = store.reconcile()
             if note:
                 log.info("server %d's knowledge: %s", guild_id, note)
         with self._lock:

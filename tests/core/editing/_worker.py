@@ -21,7 +21,7 @@ def main(argv: list[str]) -> None:
     history = (PostgresHistory(database) if database.startswith("postgresql://")
                else ChangeHistory(Path(database)))
     store = KnowledgeStore(root, history)
-    store.start_shared()
+    store.reconcile()
     fact_ids = sorted(store.load().knowledge.facts)
     print("READY", flush=True)
     while go is not None and not go.exists():

@@ -39,7 +39,7 @@ def machine(tmp_path: Path, name: str, url: str, scope: str = "shared") -> Knowl
     if not root.exists():
         shutil.copytree(bundled_knowledge_dir(), root)
     store = KnowledgeStore(root, PostgresHistory(url, scope))
-    store.start_shared()
+    store.reconcile()
     return store
 
 
@@ -125,7 +125,7 @@ def test_files_changed_on_this_machine_are_imported_at_start(tmp_path, url):
     KnowledgeStore(elsewhere, ChangeHistory(tmp_path / "git.sqlite3")).add_alias(
         PAY, "pulled from git meanwhile", actor="git")
     shutil.copy(elsewhere / "topics" / f"{topic}.yaml", two.root / "topics" / f"{topic}.yaml")
-    note = KnowledgeStore(two.root, PostgresHistory(url)).start_shared()
+    note = KnowledgeStore(two.root, PostgresHistory(url)).reconcile()
     assert note and "imported" in note
     one.sync()
     assert "pulled from git meanwhile" in loaded(one.root).facts[PAY].alternates
@@ -141,7 +141,7 @@ def test_a_file_changed_on_both_sides_keeps_the_databases_and_sets_this_one_asid
     one.add_alias(PAY, "changed in the database", actor="a")
     local = target.read_bytes() + b"\n# an edit made by hand on machine two\n"
     target.write_bytes(local)
-    note = KnowledgeStore(two.root, PostgresHistory(url)).start_shared()
+    note = KnowledgeStore(two.root, PostgresHistory(url)).reconcile()
     assert note and "changed here and in the database" in note
     assert "changed in the database" in loaded(two.root).facts[PAY].alternates
     assert (target.parent / (target.name + CONFLICT_SUFFIX)).read_bytes() == local
@@ -160,7 +160,7 @@ def test_layers_are_scopes_of_their_own(tmp_path, url):
     layer_root = tmp_path / "layer" / "knowledge"
     shutil.copytree(bundled_knowledge_dir(), layer_root)
     layer = KnowledgeStore(layer_root, PostgresHistory(url, layer_scope(42)))
-    layer.start_shared()
+    layer.reconcile()
     layer.add_alias(PAY, "only in server 42", actor="mod")
     assert base.sync() is None  # the shared knowledge base did not change
     assert "only in server 42" not in loaded(base.root).facts[PAY].alternates
@@ -189,3 +189,36 @@ def test_killed_mid_stream_keeps_every_acknowledged_edit(tmp_path, url):
     assert set(acked) <= phrasings(other.root)
     recorded = {c.summary for c in other.changes(limit=1000)}
     assert {f"added phrasing {a!r}" for a in acked} <= recorded
+
+
+def edited_elsewhere(tmp_path: Path, store: KnowledgeStore, phrasing: str) -> bytes:
+    """Write into `store`'s folder the pay topic file with one more alias, as `git pull` or an
+    editor would (not through the store); the new file's bytes."""
+    topic = loaded(store.root).facts[PAY].topic
+    scratch = tmp_path / "scratch" / phrasing.replace(" ", "-") / "knowledge"
+    shutil.copytree(store.root, scratch)
+    KnowledgeStore(scratch, ChangeHistory(scratch.parent / "h.sqlite3")).add_alias(
+        PAY, phrasing, actor="editor")
+    data = (scratch / "topics" / f"{topic}.yaml").read_bytes()
+    (store.root / "topics" / f"{topic}.yaml").write_bytes(data)
+    return data
+
+
+def test_files_edited_while_running_reach_the_database_on_refresh(tmp_path, url):
+    one, two = machine(tmp_path, "one", url), machine(tmp_path, "two", url)
+    edited_elsewhere(tmp_path, two, "typed into the file on machine two")
+    report = two.refresh()  # what the file watcher and /kb reload call
+    assert "typed into the file on machine two" in report.knowledge.facts[PAY].alternates
+    one.sync()
+    assert "typed into the file on machine two" in loaded(one.root).facts[PAY].alternates
+
+
+def test_an_edit_never_overwrites_files_edited_here_and_not_imported(tmp_path, url):
+    one, two = machine(tmp_path, "one", url), machine(tmp_path, "two", url)
+    local = edited_elsewhere(tmp_path, two, "typed by hand and not imported yet")
+    one.add_alias(PAY, "meanwhile through machine one", actor="a")
+    two.add_alias("what-is-machine-learning", "what is this machine learning thing", actor="b")
+    topic = loaded(two.root).facts[PAY].topic
+    aside = two.root / "topics" / f"{topic}.yaml{CONFLICT_SUFFIX}"
+    assert aside.read_bytes() == local  # kept beside the database's version, not lost
+    assert "meanwhile through machine one" in loaded(two.root).facts[PAY].alternates

@@ -63,7 +63,7 @@ class HistoryCommands(KbPlumbing):
     @app_commands.choices(layer=LAYER_CHOICES)
     async def reload(self, interaction: discord.Interaction, layer: str | None = None) -> None:
         where = self._target(interaction, layer)
-        report = await self._edit(interaction, where.store.load, where=where)
+        report = await self._edit(interaction, where.store.refresh, where=where)
         if report.knowledge is None:
             await self._say(interaction, issues_text(report.issues, texts.FILES_INVALID))
             return
