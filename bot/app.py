@@ -11,8 +11,7 @@ import signal
 import discord
 import yarl
 
-from bot.core.editing import EDIT_ERRORS, KnowledgeStore
-from bot.core.editing.postgres import PostgresHistory
+from bot.core.editing import EDIT_ERRORS
 from bot.core.knowledge.errors import KnowledgeBaseError
 from bot.core.knowledge.loader import load_knowledge_base
 from bot.core.layers import SERVERS_DIR
@@ -24,6 +23,7 @@ from bot.discord.health import HealthServer
 from bot.logs import configure_logging
 from bot.metrics import Metrics, MetricsUnavailable
 from bot.settings import Settings
+from bot.startup import join_database, knowledge_store
 
 log = logging.getLogger(__name__)
 
@@ -37,22 +37,20 @@ def point_discord_at(settings: Settings) -> None:
 
 
 def build_bot(settings: Settings, **options) -> CareerBot:
-    url = settings.database_url.get()
     # With PostgreSQL the knowledge lives there; the folder is this process's working copy.
-    shared = PostgresHistory(url) if url else None
-    store = KnowledgeStore(settings.knowledge_dir, shared or settings.data_dir / DATABASE_FILE)
+    store = knowledge_store(settings)
     with contextlib.suppress(*EDIT_ERRORS, OSError):
         recovered = store.recover()  # an edit interrupted by a crash: finish or undo it
         if recovered:
             log.warning("knowledge files: %s", recovered)
-    if shared is not None:
-        join_database(store)
+    join_database(store)
     knowledge = load_knowledge_base(settings.knowledge_dir)
     database = Database(settings.database_url.get() or settings.data_dir / DATABASE_FILE)
     database.start()
     semantic = semantic_model(settings.data_dir / EMBEDDINGS_DIR, settings.embedding_model)
     service = AnswerService(knowledge, database, semantic=semantic,
-                            layers=settings.data_dir / SERVERS_DIR, layer_database=shared)
+                            layers=settings.data_dir / SERVERS_DIR,
+                            layer_database=store.history if store.replica else None)
     calibration = service.matcher.calibration
     if calibration is not None:  # the matcher calibrated itself: the meaning signal is on
         log.info("semantic index ready: %d phrasings; %s",
@@ -67,20 +65,6 @@ def build_bot(settings: Settings, **options) -> CareerBot:
         bot = CareerBot(settings, service, database, store, **options)
     bot.metrics = metrics
     return bot
-
-
-def join_database(store: KnowledgeStore) -> None:
-    """Bring the knowledge folder and the database's knowledge base together at start (see
-    `KnowledgeStore.reconcile`); without the database, answer from the folder as it is."""
-    try:
-        note = store.reconcile()
-    except EDIT_ERRORS as exc:
-        log.error("cannot bring the knowledge base up to the database's (%s): answering from "
-                  "the files in %s; edits are refused until the database answers",
-                  exc, store.root)
-        return
-    if note:
-        log.info("knowledge base and database: %s", note)
 
 
 async def serve(settings: Settings) -> int:

@@ -5,17 +5,48 @@ builds its own (`bot.app`), with the phrasing vectors cached in the data directo
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
+from bot.core.editing import EDIT_ERRORS, ChangeHistory, KnowledgeStore
+from bot.core.editing.postgres import PostgresHistory
 from bot.core.knowledge.loader import load_report
 from bot.core.knowledge.models import KnowledgeBase
 from bot.core.matching.rules import ALL_RULES, Rules
 from bot.core.matching.semantic import EMBEDDINGS_DIR, SemanticModel, semantic_model
 from bot.core.service import AnswerService
+from bot.core.storage.database import DATABASE_FILE
 from bot.settings import Settings, SettingsError
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+log = logging.getLogger(__name__)
+
+
+def knowledge_history(settings: Settings) -> ChangeHistory | PostgresHistory:
+    """Where the knowledge base's history (and with PostgreSQL, the knowledge base) lives."""
+    url = settings.database_url.get()
+    return PostgresHistory(url) if url else ChangeHistory(settings.data_dir / DATABASE_FILE)
+
+
+def knowledge_store(settings: Settings) -> KnowledgeStore:
+    """The store of the configured knowledge folder: with `CAREERBOT_DATABASE_URL` a working
+    copy of the knowledge base in the database (see `join_database`)."""
+    return KnowledgeStore(settings.knowledge_dir, knowledge_history(settings))
+
+
+def join_database(store: KnowledgeStore) -> None:
+    """Bring the knowledge folder and the database's knowledge base together at start (see
+    `KnowledgeStore.reconcile`); without the database, answer from the folder as it is."""
+    try:
+        note = store.reconcile()
+    except EDIT_ERRORS as exc:
+        log.error("cannot bring the knowledge base up to the database's (%s): answering from "
+                  "the files in %s; edits are refused until the database answers",
+                  exc, store.root)
+        return
+    if note:
+        log.info("knowledge base and database: %s", note)
 
 
 def settings_or_exit() -> Settings:

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.core.editing import EDIT_ERRORS, ChangeHistory, KnowledgeStore
+from bot.core.editing import EDIT_ERRORS
 from bot.core.editing.files import write_atomic
 from bot.core.editing.imports import attachment_name
 from bot.core.editing.postgres import PostgresHistory, layer_scope
@@ -25,9 +25,8 @@ from bot.core.editing.replica import stored_files
 from bot.core.knowledge.loader import TOPICS_DIR
 from bot.core.layers import SERVERS_DIR
 from bot.core.layers.folders import KNOWLEDGE_DIR
-from bot.core.storage.database import DATABASE_FILE
 from bot.settings import Settings
-from bot.startup import EXIT_INVALID, EXIT_OK, EXIT_USAGE, settings_or_exit
+from bot.startup import EXIT_INVALID, EXIT_OK, EXIT_USAGE, knowledge_store, settings_or_exit
 
 
 def stored(settings: Settings, server: int | None) -> tuple[str, dict[str, bytes]]:
@@ -79,10 +78,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     if not files:
         print(f"error: {source} has no sources.yaml or topics/*.yaml", file=sys.stderr)
         return EXIT_USAGE
-    url = settings.database_url.get()
-    history: Any = PostgresHistory(url) if url else ChangeHistory(settings.data_dir /
-                                                                  DATABASE_FILE)
-    store = KnowledgeStore(settings.knowledge_dir, history)
+    store = knowledge_store(settings)
     try:
         summary = store.import_topics(files, actor=args.actor, apply=args.apply)
     except EDIT_ERRORS as exc:

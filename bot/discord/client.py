@@ -18,10 +18,11 @@ from bot.core.knowledge.errors import Issue
 from bot.core.knowledge.models import KnowledgeBase
 from bot.core.server_settings import ServerSettingsRegistry
 from bot.core.service import AnswerService
-from bot.core.storage.database import DATABASE_FILE, Database, StorageUnavailable
+from bot.core.storage.database import Database, StorageUnavailable
 from bot.core.storage.server_settings import ServerSettingsTable
 from bot.metrics import Metrics
 from bot.settings import Settings
+from bot.startup import knowledge_store
 
 log = logging.getLogger(__name__)
 
@@ -63,9 +64,7 @@ class CareerBot(commands.Bot):
         self.settings = settings
         self.service = service
         self.database = database
-        self.store = store or KnowledgeStore(
-            settings.knowledge_dir, settings.data_dir / DATABASE_FILE
-        )
+        self.store = store or knowledge_store(settings)
         self.watcher: KnowledgeWatcher | None = None
         self.follower: KnowledgeFollower | None = None
         """With PostgreSQL: hears of other processes' knowledge edits (`_knowledge_moved`)."""

@@ -1,17 +1,23 @@
 """The bot's side of the load benchmark (``tests.bench.load``): CareerBot in its own process.
 
-    python -m tests.bench.load_bot --api-url URL --gateway-url URL --data-dir DIR
-                                   [--facts 10000] [--cooldown-questions 1000]
-                                   [--cooldown-seconds 1] [--no-gc-freeze]
+    python -m tests.bench.load_bot [--no-gc-freeze]
 
-Started by ``tests.bench.load`` (not meant to be run by hand), with ``DISCORD_TOKEN`` in its
-environment. It builds the synthetic knowledge base of ``--facts`` facts
-(``bot.devtools.bench.synthetic``, the same seed as the load driver) and the real CareerBot as the
-in-process benchmark and the e2e tests do (``tests.e2e.careerbot.make_settings``, no file
-watcher), freezes what start-up built as ``bot/app.py`` does (``gc.collect(); gc.freeze()``,
-unless ``--no-gc-freeze``), connects the bot to the local Discord server (the two settings a
-production bot uses for a proxy) and, once it is ready, prints one line
-``@@load-bot {"ready": true, "setup_s": ..., "pid": ...}`` on stdout.
+Started by ``tests.bench.load`` (not meant to be run by hand), with its settings in the
+environment as a production bot has them (``bot.settings.Settings.from_env``, no ``.env``):
+``DISCORD_TOKEN``, ``DISCORD_API_BASE_URL`` and ``DISCORD_GATEWAY_URL`` (the local Discord
+server, the two settings a production bot uses for a proxy), ``CAREERBOT_DATA_DIR`` and
+``CAREERBOT_KNOWLEDGE`` (this process's own data directory and knowledge folder, which holds the
+synthetic knowledge base as YAML), the cooldown, ``CAREERBOT_WATCH_SECONDS=0`` (no file
+watcher) and, when the driver says so, ``CAREERBOT_DATABASE_URL`` (PostgreSQL shared with the
+other bot processes) and ``CAREERBOT_SHARD_COUNT`` / ``CAREERBOT_SHARD_IDS``. It builds the
+real CareerBot the way ``bot/app.py`` does (``bot.app.build_bot``, off the event loop: with
+PostgreSQL the knowledge folder is first brought together with the database's knowledge base,
+``KnowledgeStore.start_shared``, which seeds the database when it has none; the phrasing
+vectors are cached in ``<data dir>/embeddings``), freezes what start-up built as ``bot/app.py``
+does (``gc.collect(); gc.freeze()``, unless ``--no-gc-freeze``), connects to the server and,
+once it is ready, prints one line ``@@load-bot {"ready": true, "setup_s": ..., "pid": ...,
+"embedded": ...}`` on stdout (``embedded``: the phrasings start-up had to embed, 0 when every
+vector came from the cache).
 
 It then answers commands, one a line on stdin, each with one ``@@load-bot {json}`` line:
 
@@ -23,8 +29,9 @@ It then answers commands, one a line on stdin, each with one ``@@load-bot {json}
 
 Everything the probes measure is this process's: its event loop runs only the bot (discord.py's
 gateway and HTTP client, the bot's handlers) and the command reader; the bot matches questions
-on a thread of its own and writes to SQLite on another. Logging goes to stderr; ERROR records of
-the ``bot`` and ``discord`` loggers are counted.
+on a thread of its own and writes to its database (SQLite or PostgreSQL) on another. Logging
+goes to stderr; ERROR records of the ``bot`` and ``discord`` loggers are counted (from before
+the build on).
 """
 
 from __future__ import annotations
@@ -42,18 +49,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-import discord
-import yarl
-
-from bot.core.knowledge.models import Fact, KnowledgeBase
+from bot.app import build_bot, point_discord_at
 from bot.core.service import AnswerService
 from bot.core.storage.database import Database
-from bot.devtools.bench.synthetic import generate_facts
 from bot.discord.client import CareerBot
-from tests.e2e.careerbot import READY_TIMEOUT, make_settings
+from bot.settings import Settings
+from tests.e2e.careerbot import READY_TIMEOUT
 
 MONITOR_INTERVAL = 0.005
-SEED = 5
 MARKER = "@@load-bot "
 READY_WAIT = 120.0
 
@@ -210,9 +213,10 @@ class BotProbes:
     """What is measured inside the bot's process, one run at a time: ``begin()`` ...
     ``await end()``. Counts ERROR records of the bot and discord.py from construction on."""
 
-    def __init__(self, service: AnswerService, database: Database | None) -> None:
+    def __init__(self, service: AnswerService, database: Database | None,
+                 errors: ErrorCounter | None = None) -> None:
         self.database = database
-        self.errors = ErrorCounter()
+        self.errors = errors or ErrorCounter()
         for name in LOGGERS:
             logging.getLogger(name).addHandler(self.errors)
         self.asks = AskTimer(service)
@@ -266,29 +270,32 @@ class BotProbes:
         return figures
 
 
-async def start_bot(facts: list[Fact], data_dir: Path, token: str, *, cooldown_questions: int,
-                    cooldown_seconds: int, gc_freeze: bool
+async def start_bot(settings: Settings, *, gc_freeze: bool
                     ) -> tuple[CareerBot, asyncio.Task, BotProbes, float]:
-    """The real CareerBot answering from ``facts``, connected and ready (discord.py must
-    already point at the server). Returns the bot, its connection task, its probes and how
-    long building the knowledge base and the bot took (seconds)."""
+    """The real CareerBot as ``bot/app.py`` builds it from ``settings`` (``build_bot``, on a
+    thread), connected to the server they point at and ready. Returns the bot, its connection
+    task, its probes and how long building it took (seconds: loading the knowledge folder, with
+    PostgreSQL joining the database's knowledge base, the semantic index, the client)."""
+    point_discord_at(settings)
+    errors = ErrorCounter()  # counting from the build on (join_database logs its failures)
+    for name in LOGGERS:
+        logging.getLogger(name).addHandler(errors)
     building = time.perf_counter()
-    knowledge = KnowledgeBase.from_facts(facts)
-    settings = make_settings(data_dir, watch_interval=0, cooldown_questions=cooldown_questions,
-                             cooldown_seconds=cooldown_seconds)
-    database = Database(settings.data_dir / "careerbot.sqlite3")
-    database.start()
-    service = AnswerService(knowledge, database)
-    bot = CareerBot(settings, service, database, guild_ready_timeout=READY_TIMEOUT)
+    bot = await asyncio.to_thread(build_bot, settings, guild_ready_timeout=READY_TIMEOUT)
     build_s = time.perf_counter() - building
     if gc_freeze:
         gc.collect()
         gc.freeze()  # what start-up built (the index) is no longer scanned by collections
-    probes = BotProbes(service, database)
-    await bot.login(token)
+    probes = BotProbes(bot.service, bot.database, errors)  # (adding a handler twice: once)
+    await bot.login(settings.token.get())
     connection = asyncio.create_task(bot.connect(reconnect=True), name="bot.connect")
     await asyncio.wait_for(bot.wait_until_ready(), READY_WAIT)
     return bot, connection, probes, build_s
+
+
+def embedded_at_start(bot: CareerBot) -> int:
+    """How many phrasings start-up embedded (0: every vector came from the cache)."""
+    return getattr(bot.service.semantic, "embedded", 0)
 
 
 async def stop_bot(bot: CareerBot, connection: asyncio.Task) -> None:
@@ -310,18 +317,11 @@ async def stdin_lines() -> asyncio.StreamReader:
 
 
 async def serve(args: argparse.Namespace) -> None:
-    discord.http.Route.BASE = args.api_url
-    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(args.gateway_url)
-    building = time.perf_counter()
-    facts = generate_facts(args.facts, seed=SEED)
-    facts_s = time.perf_counter() - building
-    bot, connection, probes, build_s = await start_bot(
-        facts, Path(args.data_dir), os.environ["DISCORD_TOKEN"],
-        cooldown_questions=args.cooldown_questions, cooldown_seconds=args.cooldown_seconds,
-        gc_freeze=args.gc_freeze)
-    del facts
+    settings = Settings.from_env(dotenv=False)
+    bot, connection, probes, build_s = await start_bot(settings, gc_freeze=args.gc_freeze)
     commands = await stdin_lines()
-    say({"ready": True, "setup_s": facts_s + build_s, "pid": os.getpid()})
+    say({"ready": True, "setup_s": build_s, "pid": os.getpid(),
+         "embedded": embedded_at_start(bot)})
     try:
         while line := (await commands.readline()).decode().strip():
             if line == "rss":
@@ -344,12 +344,6 @@ async def serve(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--api-url", required=True)
-    parser.add_argument("--gateway-url", required=True)
-    parser.add_argument("--data-dir", required=True)
-    parser.add_argument("--facts", type=int, default=10_000)
-    parser.add_argument("--cooldown-questions", type=int, default=1000)
-    parser.add_argument("--cooldown-seconds", type=int, default=1)
     parser.add_argument("--gc-freeze", action=argparse.BooleanOptionalAction, default=True)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr,

@@ -1,4 +1,7 @@
-"""The bot under load (`tests.bench.load`): in this process, or in its own (`load_bot`)."""
+"""The bot under load (`tests.bench.load`): in this process, or in its own (`load_bot`).
+
+Either way it is given its settings as environment variables (``load_setup.bot_environment``)
+and built as ``bot/app.py`` builds it (``load_bot.start_bot``)."""
 
 from __future__ import annotations
 
@@ -11,14 +14,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import discord
-import yarl
-
-from bot.core.knowledge.models import Fact
+from bot.settings import Settings
 from tests.bench.load_bot import (
     MARKER,
-    READY_WAIT,
     BotProbes,
+    embedded_at_start,
     rss_mb,
     start_bot,
     stop_bot,
@@ -27,6 +27,9 @@ from tests.discord_harness import FakeDiscord
 
 ROOT = Path(__file__).resolve().parents[2]
 ANSWER_WAIT = 120.0  # seconds for the bot process to answer a command (end flushes the db)
+START_WAIT = 3600.0
+"""Seconds for a bot process to build and connect: a cold start embeds every phrasing (at
+10,000 facts, 100,000 of them: a quarter of an hour on two cores)."""
 
 
 class InProcessBot:
@@ -34,23 +37,22 @@ class InProcessBot:
 
     where = "in-process"
 
-    def __init__(self, facts: list[Fact], data_dir: Path, args: argparse.Namespace) -> None:
-        self.facts = facts
-        self.data_dir = data_dir
+    def __init__(self, env: dict[str, str], args: argparse.Namespace, shard: int = 0) -> None:
+        self.env = env
         self.args = args
+        self.shard = shard
         self.pid = os.getpid()
+        self.embedded = 0
         self.first_errors: list[str] = []
         self._bot: Any = None
         self._connection: asyncio.Task | None = None
         self._probes: BotProbes | None = None
 
     async def start(self, server: FakeDiscord) -> float:
-        discord.http.Route.BASE = server.api_url
-        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(server.gateway_url)
+        settings = Settings.from_env(self.env, dotenv=False)
         self._bot, self._connection, self._probes, build_s = await start_bot(
-            self.facts, self.data_dir, server.token,
-            cooldown_questions=self.args.cooldown_questions,
-            cooldown_seconds=self.args.cooldown_seconds, gc_freeze=self.args.gc_freeze)
+            settings, gc_freeze=self.args.gc_freeze)
+        self.embedded = embedded_at_start(self._bot)
         self.first_errors = self._probes.errors.first
         return build_s
 
@@ -79,28 +81,27 @@ class BotProcess:
 
     where = "separate process"
 
-    def __init__(self, data_dir: Path, args: argparse.Namespace) -> None:
-        self.data_dir = data_dir
+    def __init__(self, env: dict[str, str], args: argparse.Namespace, shard: int = 0) -> None:
+        self.env = env
         self.args = args
+        self.shard = shard
         self.pid = 0
+        self.embedded = 0
         self.first_errors: list[str] = []
         self._process: asyncio.subprocess.Process | None = None
 
     async def start(self, server: FakeDiscord) -> float:
         env = {k: v for k, v in os.environ.items()
                if not k.startswith(("DISCORD_", "CAREERBOT_"))}
-        env.update(DISCORD_TOKEN=server.token, PYTHONUNBUFFERED="1")
+        env.update(self.env, PYTHONUNBUFFERED="1")
         command = [sys.executable, "-m", "tests.bench.load_bot",
-                   "--api-url", server.api_url, "--gateway-url", server.gateway_url,
-                   "--data-dir", str(self.data_dir), "--facts", str(self.args.facts),
-                   "--cooldown-questions", str(self.args.cooldown_questions),
-                   "--cooldown-seconds", str(self.args.cooldown_seconds)]
-        command.append("--gc-freeze" if self.args.gc_freeze else "--no-gc-freeze")
+                   "--gc-freeze" if self.args.gc_freeze else "--no-gc-freeze"]
         self._process = await asyncio.create_subprocess_exec(
             *command, cwd=ROOT, env=env, stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE)  # stderr (its log) goes to ours
-        ready = await self._answer(READY_WAIT + 60)
+        ready = await self._answer(START_WAIT)
         self.pid = ready["pid"]
+        self.embedded = ready.get("embedded", 0)
         return ready["setup_s"]
 
     async def _answer(self, timeout: float = ANSWER_WAIT) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from bot.core.service import AnswerService
 from bot.core.storage.database import Database
 from bot.discord.client import CareerBot
 from bot.settings import Settings
+from bot.startup import join_database, knowledge_store
 
 READY_TIMEOUT = 0.05
 
@@ -23,9 +25,19 @@ def make_settings(data_dir: Path, **changes) -> Settings:
 
 def make_bot(settings: Settings, *, thresholds: Thresholds | None = None,
              knowledge_dir: Path | None = None) -> CareerBot:
+    store = None
+    if settings.database_url.get():  # as `bot.app` builds it: a working copy of the database's
+        if settings.knowledge_dir == bundled_knowledge_dir():  # never the repository's folder
+            copy = settings.data_dir / "knowledge"
+            if not copy.exists():
+                shutil.copytree(settings.knowledge_dir, copy)
+            settings = replace(settings, knowledge_dir=copy)
+        store = knowledge_store(settings)
+        join_database(store)
     knowledge = load_knowledge_base(knowledge_dir or settings.knowledge_dir)
     database = Database(settings.database_url.get() or settings.data_dir / "careerbot.sqlite3")
     database.start()
     service = AnswerService(knowledge, database, thresholds=thresholds,
-                            layers=settings.data_dir / SERVERS_DIR)
-    return CareerBot(settings, service, database, guild_ready_timeout=READY_TIMEOUT)
+                            layers=settings.data_dir / SERVERS_DIR,
+                            layer_database=store.history if store else None)
+    return CareerBot(settings, service, database, store, guild_ready_timeout=READY_TIMEOUT)

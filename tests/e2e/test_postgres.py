@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import psycopg
 import pytest
 
 from bot.settings import Secret
 from tests.e2e.careerbot import make_bot, make_settings
-from tests.postgres import fresh_database
+from tests.postgres import fresh_database, server_url
 
 
 @pytest.fixture
@@ -55,3 +56,40 @@ async def test_a_persons_cooldown_follows_them_to_another_process(start_bot, tmp
     bob = await other.say(other.user("bob"), other.channel("general"),
                           "what is machine learning", mention_bot=True)
     assert bob.embeds
+
+
+async def test_the_database_goes_away_and_comes_back(start_bot, tmp_path, shared_url,
+                                                     fake_discord, discord_errors):
+    """Connections refused and every open one cut (as when the server is down): questions are
+    still answered, an edit is refused saying why, and once the database is back edits land
+    again, without a restart of the bot."""
+    settings = make_settings(tmp_path / "one", database_url=Secret(shared_url),
+                             admin_guilds=frozenset({fake_discord.world.guild.id}))
+    h = await start_bot(make_bot(settings))
+    name = shared_url.rsplit("/", 1)[1]
+
+    def allow(connections: bool) -> None:
+        with psycopg.connect(server_url(), autocommit=True) as admin:
+            admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS {str(connections).lower()}')
+            if not connections:
+                admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+                              "datname = %s", (name,))
+
+    discord_errors.allow("unavailable", logger="bot.core.storage.database")  # logged once
+    allow(False)
+    try:
+        answer = await h.say(h.user("alice"), h.channel("general"),
+                             "how much do machine learning engineers make", mention_bot=True)
+        assert answer.embeds
+        refused = await h.slash(h.user("mod"), h.channel("general"), "kb alias",
+                                fact="average-salary", phrasing="asked while the database slept")
+        assert "database" in refused.content.lower() and "now also answers" not in refused.content
+        assert name not in refused.content and "127.0.0.1" not in refused.content  # the log's
+    finally:
+        allow(True)
+    landed = await h.slash(h.user("mod"), h.channel("general"), "kb alias",
+                           fact="average-salary", phrasing="asked while the database slept")
+    assert "now also answers" in landed.content
+    again = await h.say(h.user("alice"), h.channel("general"), "asked while the database slept",
+                        mention_bot=True)
+    assert again.embeds and "127,712" in str(again.embeds[0])

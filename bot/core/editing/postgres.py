@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import logging
 import threading
 import time
 from typing import Any
@@ -29,11 +30,25 @@ from bot.core.editing.history import _COLUMNS, _dumps, _row_to_change
 from bot.core.editing.records import Action, Change
 from bot.core.storage.backends import PostgresBackend, redacted
 
+log = logging.getLogger(__name__)
+
 CHANNEL = "careerbot_knowledge"
 """The NOTIFY channel; each payload is "<scope> <version>"."""
 SHARED_SCOPE = "shared"
 LOCK_CLASS = 7_245_118
 """The first key of the scopes' advisory locks (the second is the scope's hash)."""
+
+
+SHOWN = "the knowledge database"
+"""How a refusal names the database: moderators see it, and the URL, host and error text are
+the operator's business (logged, the password masked)."""
+
+
+def unavailable(where: str, exc: BaseException) -> HistoryUnavailable:
+    """The refusal of an edit the database could not take; the cause goes to the log."""
+    log.warning("knowledge database %s: %s", where, exc)
+    return HistoryUnavailable(SHOWN, "it did not answer; the bot's log says why. Try again in "
+                                     "a moment")
 
 
 def layer_scope(guild_id: int) -> str:
@@ -65,7 +80,7 @@ class PostgresTransaction:
             return cursor.fetchall() if cursor.description else []
         except self._errors as exc:
             self.rollback()
-            raise HistoryUnavailable(self._where, f"the database failed ({exc})") from exc
+            raise unavailable(self._where, exc) from exc
 
     def files(self) -> dict[str, bytes]:
         """The scope's knowledge files (relative name -> bytes) as the database has them."""
@@ -112,11 +127,11 @@ class PostgresTransaction:
 
     def commit(self) -> None:
         if not self._open:
-            raise HistoryUnavailable(self._where, "the transaction was already closed")
+            raise HistoryUnavailable(SHOWN, "the transaction was already closed")
         try:
             self._conn.commit()
         except self._errors as exc:
-            raise HistoryUnavailable(self._where, f"the database failed ({exc})") from exc
+            raise unavailable(self._where, exc) from exc
         finally:
             self._close()
 
@@ -169,7 +184,7 @@ class PostgresHistory:
             return self.backend._psycopg.connect(
                 self.backend.url, connect_timeout=max(1, int(self.backend.connect_timeout)))
         except self._errors as exc:
-            raise HistoryUnavailable(self.where, f"the database is unreachable ({exc})") from exc
+            raise unavailable(self.where, exc) from exc
 
     def begin(self) -> PostgresTransaction:
         """Open an edit's transaction: waits (up to the lock timeout) for the scope's lock."""
@@ -184,7 +199,7 @@ class PostgresHistory:
                 raise KnowledgeBusy(
                     f"another edit has held this knowledge base for over "
                     f"{self.lock_timeout:.0f} s; try again later") from exc
-            raise HistoryUnavailable(self.where, f"the database failed ({exc})") from exc
+            raise unavailable(self.where, exc) from exc
         return PostgresTransaction(conn, self.scope, self.where, self._errors)
 
     def version(self) -> int:
@@ -213,7 +228,7 @@ class PostgresHistory:
         try:
             return conn.execute(sql, params).fetchall()
         except self._errors as exc:
-            raise HistoryUnavailable(self.where, f"the database failed ({exc})") from exc
+            raise unavailable(self.where, exc) from exc
         finally:
             conn.close()
 

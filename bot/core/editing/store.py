@@ -387,7 +387,10 @@ class KnowledgeStore(SharedCopyMixin):
                 summary=plan.summary, token=token, reverts=plan.reverts,
                 position=plan.position,
             )
-            version = shared.put_files(plan.files) if shared is not None else None
+            version = None
+            if shared is not None:  # the first change of a knowledge base brings every file
+                version = shared.put_files(
+                    plan.files if shared.version else {**stored_files(self.root), **plan.files})
             files.apply(plan.files)
         except BaseException:
             transaction.rollback()
