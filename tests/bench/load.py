@@ -2,24 +2,47 @@
 
     python -m tests.bench.load [--questions 10000] [--users 500] [--facts 10000]
                                [--concurrency 50] [--timeout 30] [--max-seconds 900]
-                               [--no-gc-freeze] [--in-process] [--json]
+                               [--processes 1] [--database-url postgresql://...]
+                               [--cache DIR | --cold] [--no-gc-freeze] [--in-process] [--json]
 
 Two processes, as in production (Discord is another machine): this one runs the test harness's
 ``FakeDiscord`` on 127.0.0.1 and the load driver; the real CareerBot runs in a child process
 (``tests.bench.load_bot``), pointed at the server the way a production bot is pointed at a
 proxy, answering from a synthetic knowledge base of ``--facts`` facts (10 phrasings each,
-``bot.devtools.bench.synthetic``). ``--users`` guild members then send ``--questions`` mentions
-(perturbed phrasings of the synthetic facts and unrelated questions), at most
-``--concurrency`` waiting for their reply at a time. The same run is then repeated against the
-same bot process, to see whether its memory keeps growing. ``--in-process`` runs the bot on
-this process's event loop instead, beside the server and the driver (as the e2e tests do):
-then every figure below is of that one shared process and loop.
+``bot.devtools.bench.synthetic``) written as a knowledge folder, built as ``bot/app.py`` builds
+it (``build_bot``) from settings given as environment variables. ``--users`` guild members then
+send ``--questions`` mentions (perturbed phrasings of the synthetic facts and unrelated
+questions), at most ``--concurrency`` waiting for their reply at a time. The same run is then
+repeated against the same bot process, to see whether its memory keeps growing.
+``--in-process`` runs the bot on this process's event loop instead, beside the server and the
+driver (as the e2e tests do): then every figure below is of that one shared process and loop.
+
+The database is SQLite (a file in the bot's data directory) unless ``--database-url`` names a
+PostgreSQL server: the bench then creates a database of its own there
+(``careerbot_bench_<random>``, dropped at the end whatever happens) and the bot uses it as in
+production: its knowledge folder is brought together with the database's knowledge base at
+start (``KnowledgeStore.start_shared``; the first process seeds it), questions are recorded
+there and cooldowns shared through it. ``--processes N`` (N > 1, PostgreSQL required) runs N
+bot processes sharing that database, as N machines would: each has its own data directory and
+its own copy of the knowledge folder and runs shard i of N (``CAREERBOT_SHARD_COUNT``,
+``CAREERBOT_SHARD_IDS``); they start one after the other (the first seeds the database).
+Discord routes guild g to shard ``(g >> 22) % N``: the world then has a guild on every shard
+(the same members in each), and the questions go round the guilds, so each process answers
+about 1/N of them. (One process has no shard settings, as a single production bot.)
+
+The phrasing vectors (embedding the 100,000 phrasings of 10,000 facts takes a quarter of an hour
+on two cores) are kept across bench runs in ``--cache`` (default: ``careerbot-load-cache`` in
+the system's temporary folder; a subfolder per ``--facts``): each bot process's
+``<data dir>/embeddings`` starts as a copy of it, as a machine restarting keeps its data
+directory, and what a process had to embed goes back into it before the next process starts,
+so nothing is embedded twice. ``--cold`` uses no cache (every process embeds everything).
 
 Measured in this (the driver's) process, per run: answered / declined / rate-limited /
 refused (the bot's send failed) / dropped (no reply within ``--timeout``), and reply latency
-p50 / p99 / max (from sending the gateway event to the bot's REST reply reaching the server).
+p50 / p99 / max (from sending the gateway event to the bot's REST reply reaching the server);
+with several processes, overall and per process (the questions asked in its guilds).
 
-Measured inside the bot's process and sent back over a pipe (one JSON line per command on the
+Measured inside each bot process and sent back over a pipe (one JSON line per command on the
 child's stdout; the driver asks between runs and at the end), per run: the longest event-loop
 stall (a monitor task sleeps 5 ms in a loop and records how late it wakes up), the longest
 single loop step (one callback, as opposed to many short ones run in the same loop iteration),
@@ -27,20 +50,22 @@ the garbage collector's pauses, how long ``AnswerService.ask`` took (the matchin
 it on a thread of its own, off the event loop), ERROR log records of the bot and discord.py,
 the database writes still queued at the end of the run (and how long flushing them took); and
 the bot process's resident memory (``/proc/self/statm`` after ``gc.collect()``) before run 1,
-after run 1 and after run 2.
+after run 1 and after run 2; and how many phrasings it embedded at start (0: a warm cache).
 Like ``bot/app.py`` in production, the bot freezes what its start-up built (``gc.collect()``
 then ``gc.freeze()``: the knowledge base and its index are no longer scanned by the collector);
 ``--no-gc-freeze`` does not, to show how much of the stalls full collections over those objects
-cost. "bot setup" is how long the bot took to build its knowledge base and client.
+cost. "bot setup" is how long the bot took to build its knowledge base and client (summed over
+the processes, which start one after the other).
 
 Targets (issue 5): 0 dropped, longest stall under 100 ms, memory growth from after run 1 to
-after run 2 under 10 %. Everything runs on loopback and stops by itself: each run sends a
-bounded number of questions and stops sending after ``--max-seconds``; the bot process is told
-to quit at the end (and killed if it does not).
+after run 2 under 10 % (in every process). Everything runs on loopback and stops by itself:
+each run sends a bounded number of questions and stops sending after ``--max-seconds``; the bot
+processes are told to quit at the end (and killed if they do not).
 
 What the harness remembers is trimmed as the run goes (requests are not logged, answered
 messages are forgotten, the gateway's replay history is cleared between runs), which matters
-for the memory figures only with ``--in-process``.
+for the memory figures only with ``--in-process``. The report is ``load_report``; the world,
+the processes' homes and the database are set up by ``load_setup``.
 A benchmark, not a test: pytest does not collect it, and it asserts nothing.
 """
 
@@ -52,26 +77,34 @@ import fnmatch
 import json
 import logging
 import os
-import statistics
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.core.knowledge.models import Fact
 from bot.devtools.bench.synthetic import generate_facts, generate_queries
-from tests.bench.load_bot import (
-    SEED,
-    percentile,
-)
 from tests.bench.load_bots import Bot, BotProcess, InProcessBot
-from tests.discord_harness import FakeDiscord, RecordedRequest, World, payloads
+from tests.bench.load_report import RunReport, print_report, summary
+from tests.bench.load_setup import (
+    DEFAULT_CACHE,
+    SEED,
+    bot_environment,
+    cache_folder,
+    cache_is_warm,
+    describe_database,
+    fresh_database,
+    keep_in_cache,
+    load_world,
+    make_home,
+    shard_of,
+    write_knowledge,
+)
+from tests.discord_harness import FakeDiscord, RecordedRequest, payloads
 from tests.discord_harness.gateway import message_as_delivered
+from tests.discord_harness.world import FakeChannel, FakeUser
 
-TARGET_STALL_MS = 100.0
-TARGET_GROWTH = 0.10
-CHANNELS = 10
 RETRIED = {429, 500, 502, 503, 504, 524}
 RATE_LIMITED_TEXT = "try again in"
 
@@ -106,46 +139,6 @@ class Replies:
         return future
 
 
-@dataclass
-class RunReport:
-    sent: int = 0
-    answered: int = 0
-    right_fact: int = 0  # answered with the fact the phrasing was made from
-    related_asked: int = 0  # phrasings of a fact (the rest are unrelated questions)
-    declined: int = 0
-    unrelated_declined: int = 0
-    rate_limited: int = 0
-    refused: int = 0  # the bot's reply got an error status from the server
-    dropped: int = 0  # no reply within the timeout
-    not_sent: int = 0  # the time budget ran out first
-    seconds: float = 0.0
-    questions_per_s: float = 0.0
-    p50_ms: float = 0.0
-    p99_ms: float = 0.0
-    max_ms: float = 0.0
-    ask_p50_ms: float = 0.0  # the bot's matching of one question, on the event loop
-    ask_p99_ms: float = 0.0
-    ask_max_ms: float = 0.0
-    longest_stall_ms: float = 0.0
-    longest_step_ms: float = 0.0
-    longest_step: str = ""
-    stalls_over_50ms: int = 0
-    stalls_over_100ms: int = 0
-    gen2_collections: int = 0
-    longest_gen2_ms: float = 0.0
-    longest_gen01_ms: float = 0.0
-    error_logs: int = 0
-    db_queue_at_end: int = 0
-    db_flush_s: float = 0.0
-    rss_after_mb: float = 0.0
-    latencies: list[float] = field(default_factory=list, repr=False)
-
-    def public(self) -> dict[str, Any]:
-        data = asdict(self)
-        data.pop("latencies")
-        return {k: round(v, 3) if isinstance(v, float) else v for k, v in data.items()}
-
-
 def vote_fact(body: dict[str, Any]) -> str | None:
     """The fact an answer is about, from its vote buttons (declines have none)."""
     for row in body.get("components") or []:
@@ -157,23 +150,33 @@ def vote_fact(body: dict[str, Any]) -> str | None:
 
 
 class LoadRun:
-    def __init__(self, server: FakeDiscord, bot: Bot, replies: Replies, users: list,
-                 channels: list, queries: list, *, concurrency: int, timeout: float,
-                 max_seconds: float) -> None:
+    """Question i is asked by ``users[i % len(users)]`` in guild ``i % len(guilds)`` (its
+    channels in turn), which the bot process of that guild's shard answers."""
+
+    def __init__(self, server: FakeDiscord, bots: list[Bot], replies: Replies,
+                 users: list[FakeUser], guilds: list[list[FakeChannel]], queries: list, *,
+                 concurrency: int, timeout: float, max_seconds: float) -> None:
         self.server = server
-        self.bot = bot
+        self.bots = bots
         self.replies = replies
         self.users = users
-        self.channels = channels
+        self.guilds = guilds
+        self.shards = [shard_of(channels[0].guild_id or 0, len(bots)) for channels in guilds]
         self.queries = queries
         self.concurrency = concurrency
         self.timeout = timeout
         self.max_seconds = max_seconds
 
-    async def one(self, index: int, report: RunReport) -> None:
+    def where(self, index: int) -> tuple[FakeChannel, int]:
+        """The channel question ``index`` is asked in, and the bot process answering it."""
+        guild = index % len(self.guilds)
+        channels = self.guilds[guild]
+        return channels[index // len(self.guilds) % len(channels)], self.shards[guild]
+
+    async def one(self, index: int, reports: tuple[RunReport, RunReport]) -> None:
         query = self.queries[index]
         user = self.users[index % len(self.users)]
-        channel = self.channels[index % len(self.channels)]
+        channel, _ = self.where(index)
         server = self.server
         store = server.store
         bot = server.world.bot
@@ -189,28 +192,29 @@ class LoadRun:
             record, at = await asyncio.wait_for(future, self.timeout)
         except TimeoutError:
             self.replies.waiting.pop(trigger["id"], None)
-            report.dropped += 1
+            for report in reports:
+                report.count("dropped")
             return
         finally:
             store.messages.pop(int(trigger["id"]), None)
         if isinstance(record.response, dict) and record.response.get("id"):
             store.messages.pop(int(record.response["id"]), None)
-        report.latencies.append((at - started) * 1000)
         body = record.body if isinstance(record.body, dict) else {}
-        related = query.expected is not None
-        report.related_asked += related
+        fact = None
         if record.status >= 300:
-            report.refused += 1
+            outcome = "refused"
         elif RATE_LIMITED_TEXT in (body.get("content") or ""):
-            report.rate_limited += 1
+            outcome = "rate_limited"
         elif (fact := vote_fact(body)) is not None:
-            report.answered += 1
-            report.right_fact += fact == query.expected
+            outcome = "answered"
         else:
-            report.declined += 1
-            report.unrelated_declined += not related
+            outcome = "declined"
+        for report in reports:
+            report.count(outcome, latency_ms=(at - started) * 1000,
+                          related=query.expected is not None, right=fact == query.expected)
 
-    async def send_all(self, report: RunReport, *, deadline: float) -> None:
+    async def send_all(self, report: RunReport, shares: list[RunReport], *,
+                       deadline: float) -> None:
         """Every question, at most ``concurrency`` waiting for their reply at a time."""
         slots = asyncio.Semaphore(self.concurrency)
         tasks: set[asyncio.Task] = set()
@@ -219,31 +223,39 @@ class LoadRun:
             if time.perf_counter() > deadline:
                 slots.release()
                 report.not_sent = len(self.queries) - index
+                for rest in range(index, len(self.queries)):
+                    shares[self.where(rest)[1]].not_sent += 1
                 break
-            task = asyncio.create_task(self.one(index, report))
+            share = shares[self.where(index)[1]]
+            task = asyncio.create_task(self.one(index, (report, share)))
             report.sent += 1
+            share.sent += 1
             tasks.add(task)
             task.add_done_callback(tasks.discard)
             task.add_done_callback(lambda _: slots.release())
         if tasks:
             await asyncio.gather(*tasks)
 
-    async def run(self) -> RunReport:
-        report = RunReport()
-        await self.bot.begin()  # the bot's probes: stall, steps, GC, ask, errors
+    async def run(self) -> tuple[RunReport, list[RunReport]]:
+        """One run: the overall figures, and each bot process's (its guilds' questions)."""
+        report, shares = RunReport(), [RunReport() for _ in self.bots]
+        # the bots' probes: stall, steps, GC, ask, errors
+        await asyncio.gather(*(bot.begin() for bot in self.bots))
         started = time.perf_counter()
         try:
-            await self.send_all(report, deadline=started + self.max_seconds)
+            await self.send_all(report, shares, deadline=started + self.max_seconds)
         finally:
-            report.seconds = time.perf_counter() - started
-            figures = await self.bot.end()
-        for name, value in figures.items():
-            setattr(report, name, value)
-        report.questions_per_s = report.sent / report.seconds if report.seconds else 0.0
-        report.p50_ms = statistics.median(report.latencies) if report.latencies else 0.0
-        report.p99_ms = percentile(report.latencies, 0.99)
-        report.max_ms = max(report.latencies, default=0.0)
-        return report
+            seconds = time.perf_counter() - started
+            figures = await asyncio.gather(*(bot.end() for bot in self.bots))
+        for share, measured in zip(shares, figures, strict=True):
+            share.take(measured)
+            share.finish(seconds)
+        report.finish(seconds)
+        if len(shares) > 1:
+            report.take_worst(shares)
+        else:
+            report.take(figures[0])
+        return report, shares
 
 
 def forget_gateway_history(server: FakeDiscord) -> None:
@@ -252,107 +264,70 @@ def forget_gateway_history(server: FakeDiscord) -> None:
         session.history.clear()
 
 
+async def start_bots(server: FakeDiscord, tmp: Path, facts: list[Fact],
+                     args: argparse.Namespace, database_url: str | None, bots: list[Bot],
+                     ) -> list[float]:
+    """The bot processes (appended to ``bots`` as they start, to be closed whatever happens),
+    one after the other (the first seeds a shared database), each from a home of its own;
+    what one embedded at start goes into the cache before the next one starts. Returns how
+    long each took to build."""
+    knowledge = tmp / "knowledge"
+    write_knowledge(facts, knowledge)
+    cache = cache_folder(args)
+    setups: list[float] = []
+    for shard in range(args.processes):
+        home = tmp / f"bot-{shard + 1}"
+        data = make_home(home, knowledge, cache)
+        env = bot_environment(server, home, args, shard=shard, database_url=database_url)
+        bot: Bot = (InProcessBot(env, args, shard) if args.in_process
+                    else BotProcess(env, args, shard))
+        bots.append(bot)
+        if not cache_is_warm(cache):
+            print(f"bot process {shard + 1}: no phrasing vectors cached, it embeds every "
+                  "phrasing at start (a quarter of an hour at 10,000 facts on two cores)",
+                  file=sys.stderr, flush=True)
+        setups.append(await bot.start(server))
+        keep_in_cache(data, cache)
+    return setups
+
+
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    world = World.default()
-    users = [world.add_user(f"user{i:04d}") for i in range(args.users)]
-    channels = [world.channel("general"), world.channel("careers")]
-    channels += [world.add_channel(f"load-{i}") for i in range(CHANNELS - len(channels))]
+    world, users, guilds = load_world(args.users, args.processes)
     facts = generate_facts(args.facts, seed=SEED)
     queries = generate_queries(facts, args.questions, seed=SEED, stream="load")
-    server = await FakeDiscord(world).start()
-    replies = Replies(server)
-    with tempfile.TemporaryDirectory(prefix="careerbot-load-") as tmp:
-        data_dir = Path(tmp) / "data"
-        bot: Bot = (InProcessBot(facts, data_dir, args) if args.in_process
-                    else BotProcess(data_dir, args))
-        del facts
+    bots: list[Bot] = []
+    with fresh_database(args.database_url) as url, \
+            tempfile.TemporaryDirectory(prefix="careerbot-load-") as tmp:
+        server = await FakeDiscord(world).start()
+        replies = Replies(server)
         try:
-            build_s = await bot.start(server)
-            load = LoadRun(server, bot, replies, users, channels, queries,
+            setups = await start_bots(server, Path(tmp), facts, args, url, bots)
+            del facts
+            load = LoadRun(server, bots, replies, users, guilds, queries,
                            concurrency=args.concurrency, timeout=args.timeout,
                            max_seconds=args.max_seconds)
-            rss_before = await bot.rss()
-            runs = []
+            rss = [[await bot.rss()] for bot in bots]
+            runs, shares = [], []
             for _ in range(2):
-                report = await load.run()
+                report, per_bot = await load.run()
                 forget_gateway_history(server)
-                report.rss_after_mb = await bot.rss()
+                for share, memory, bot in zip(per_bot, rss, bots, strict=True):
+                    memory.append(await bot.rss())
+                    share.rss_after_mb = memory[-1]
+                report.rss_after_mb = sum(memory[-1] for memory in rss)
                 runs.append(report)
+                shares.append(per_bot)
                 if args.cooldown_seconds:
                     # the next run starts with fresh cooldown windows, as the first did
                     await asyncio.sleep(min(args.cooldown_seconds, 5))
         finally:
-            await bot.close()
+            for bot in reversed(bots):
+                await bot.close()
             await server.stop()
-    growth = (runs[1].rss_after_mb - runs[0].rss_after_mb) / runs[0].rss_after_mb \
-        if runs[0].rss_after_mb else 0.0
-    dropped = sum(r.dropped for r in runs)
-    stall = max(r.longest_stall_ms for r in runs)
-    return {
-        "questions": args.questions, "users": args.users, "facts": args.facts,
-        "concurrency": args.concurrency, "timeout_s": args.timeout,
-        "cooldown": f"{args.cooldown_questions} per {args.cooldown_seconds} s",
-        "bot": bot.where, "bot_pid": bot.pid, "driver_pid": os.getpid(),
-        "setup_s": round(build_s, 2), "gc_freeze": args.gc_freeze,
-        "runs": [r.public() for r in runs],
-        "rss_before_mb": round(rss_before, 1),
-        "rss_after_run1_mb": round(runs[0].rss_after_mb, 1),
-        "rss_after_run2_mb": round(runs[1].rss_after_mb, 1),
-        "growth_run1_to_run2": round(growth, 4),
-        "first_errors": bot.first_errors,
-        "targets": {
-            "dropped == 0": dropped == 0,
-            f"longest stall < {TARGET_STALL_MS:.0f} ms": stall < TARGET_STALL_MS,
-            f"memory growth < {TARGET_GROWTH:.0%}": growth < TARGET_GROWTH,
-        },
-    }
-
-
-def print_report(report: dict[str, Any]) -> None:
-    print(f"{report['questions']:,} mentions from {report['users']} users, "
-          f"{report['concurrency']} in flight, synthetic knowledge base of "
-          f"{report['facts']:,} facts; cooldown {report['cooldown']}; "
-          f"bot setup {report['setup_s']} s"
-          + ("; gc.freeze() after start-up" if report["gc_freeze"] else "; no gc.freeze()"))
-    if report["bot"] == "in-process":
-        print(f"the bot ran in-process (pid {report['bot_pid']}), on one event loop with the "
-              "server and the driver: every figure is of that shared loop")
-    else:
-        print(f"the bot ran in its own process (pid {report['bot_pid']}; server and driver: "
-              f"pid {report['driver_pid']}); latencies and reply counts measured by the "
-              "driver, loop stalls, steps, GC, service.ask, ERROR records, db writes and RSS "
-              "inside the bot's process")
-    rows = [
-        ("sent", "sent"), ("answered", "answered"), ("  with the right fact", "right_fact"),
-        ("declined", "declined"), ("  unrelated, declined", "unrelated_declined"),
-        ("rate-limited", "rate_limited"), ("refused (send failed)", "refused"),
-        ("dropped (no reply)", "dropped"), ("not sent (time budget)", "not_sent"),
-        ("seconds", "seconds"), ("questions / s", "questions_per_s"),
-        ("latency p50 ms", "p50_ms"), ("latency p99 ms", "p99_ms"),
-        ("latency max ms", "max_ms"), ("service.ask p50 ms", "ask_p50_ms"),
-        ("service.ask p99 ms", "ask_p99_ms"), ("service.ask max ms", "ask_max_ms"),
-        ("longest loop stall ms", "longest_stall_ms"),
-        ("longest single step ms", "longest_step_ms"),
-        ("stalls > 50 ms", "stalls_over_50ms"), ("stalls > 100 ms", "stalls_over_100ms"),
-        ("full GC collections", "gen2_collections"), ("longest full GC ms", "longest_gen2_ms"),
-        ("longest young GC ms", "longest_gen01_ms"),
-        ("ERROR log records", "error_logs"), ("db writes queued at end", "db_queue_at_end"),
-        ("db flush s", "db_flush_s"), ("bot RSS after run MB", "rss_after_mb"),
-    ]
-    run1, run2 = report["runs"]
-    print(f"{'':<26}{'run 1':>12}{'run 2':>12}")
-    for label, key in rows:
-        print(f"{label:<26}{run1[key]!s:>12}{run2[key]!s:>12}")
-    print(f"bot RSS before {report['rss_before_mb']} MB, "
-          f"after run 1 {report['rss_after_run1_mb']} MB, "
-          f"after run 2 {report['rss_after_run2_mb']} MB "
-          f"(growth {report['growth_run1_to_run2']:+.1%})")
-    for number, run in enumerate(report["runs"], 1):
-        print(f"run {number}: the longest single step was {run['longest_step']}")
-    for error in report["first_errors"]:
-        print(f"  error: {error}")
-    for target, met in report["targets"].items():
-        print(f"target {target}: {'met' if met else 'MISSED'}")
+        database = describe_database(url, args.processes)
+    args.driver_pid = os.getpid()
+    args.cache_folder = str(cache_folder(args) or "")
+    return summary(args, bots, setups, rss, runs, shares, database, len(guilds))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -375,10 +350,28 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--in-process", action="store_true",
                         help="run the bot on this process's event loop, beside the server and "
                              "the driver (all figures are then of that shared loop)")
+    parser.add_argument("--processes", type=int, default=1, metavar="N",
+                        help="bot processes (shards 0..N-1 of N) sharing the PostgreSQL "
+                             "database, as on N machines (above 1 needs --database-url)")
+    parser.add_argument("--database-url", metavar="URL",
+                        help="a PostgreSQL server (postgresql://...) to create this run's "
+                             "database on (dropped at the end); without it, SQLite")
+    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, metavar="DIR",
+                        help="keep the phrasing vectors here across bench runs (default: "
+                             "%(default)s)")
+    parser.add_argument("--cold", action="store_true",
+                        help="no cache: every bot process embeds every phrasing at start")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    if min(args.questions, args.users, args.facts, args.concurrency) < 1:
-        parser.error("--questions, --users, --facts and --concurrency must be at least 1")
+    if min(args.questions, args.users, args.facts, args.concurrency, args.processes) < 1:
+        parser.error("--questions, --users, --facts, --concurrency and --processes must be "
+                     "at least 1")
+    if args.processes > 1 and not args.database_url:
+        parser.error("--processes above 1 needs --database-url (the processes share it)")
+    if args.processes > 1 and args.in_process:
+        parser.error("--in-process runs one bot: not with --processes above 1")
+    if args.database_url and not args.database_url.startswith(("postgresql://", "postgres://")):
+        parser.error("--database-url must be a postgresql:// URL")
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
                         format="%(levelname)s %(name)s: %(message)s")
     report = asyncio.run(run(args))

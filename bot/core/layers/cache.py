@@ -143,13 +143,17 @@ class ServerLayers:
             history = self.database.for_scope(layer_scope(guild_id))
             # A layer the database has is taken from it; only a new one starts empty here.
             root = self.folders.create(guild_id, lock_timeout=self.lock_timeout,
-                                       empty=history.version() > 0)
+                                       empty=self._in_database_now(history))
         store = KnowledgeStore(root, history, lock_timeout=self.lock_timeout,
                                base=lambda: self.base().knowledge)
         if self.database is not None:
-            note = store.reconcile()
-            if note:
-                log.info("server %d's knowledge: %s", guild_id, note)
+            try:
+                note = store.reconcile()
+            except EDIT_ERRORS as exc:  # answered from the folder; edits refused meanwhile
+                log.warning("server %d's knowledge could not be synced (%s)", guild_id, exc)
+            else:
+                if note:
+                    log.info("server %d's knowledge: %s", guild_id, note)
         with self._lock:
             store = self._stores.setdefault(guild_id, store)
             while len(self._stores) > self.capacity:
@@ -201,6 +205,13 @@ class ServerLayers:
         if self._present is None:
             self._present = self.folders.guilds() | self._in_database()
         return guild_id in self._present
+
+    @staticmethod
+    def _in_database_now(history: PostgresHistory) -> bool:
+        try:
+            return history.version() > 0
+        except EDIT_ERRORS:
+            return False  # unknown: the folder starts as a new layer's, the database wins later
 
     def _in_database(self) -> set[int]:
         if self.database is None:

@@ -65,3 +65,14 @@ def test_an_edit_on_the_other_machine_starts_from_the_databases_layer(two):
     one.layers.moved(GUILD_A, other.layer_store(GUILD_A).history.version())
     facts = one.layer(GUILD_A).knowledge.facts
     assert {"cv-channel", "rules-channel"} <= facts.keys()
+
+
+def test_with_the_database_gone_a_server_is_answered_from_the_base(tmp_path, url, shipped_kb,
+                                                                   shipped_semantic_service):
+    gone = url.rsplit("/", 1)[0] + "/no_such_database"
+    service = machine(tmp_path, "down", gone, shipped_kb,
+                      shipped_semantic_service.matcher.semantic.model)
+    service.layers._present = {GUILD_A}  # as if the database had listed the server's layer
+    answer = service.ask("how much do machine learning engineers make", via="test",
+                         guild_id=GUILD_A, record=False)
+    assert answer.answered and answer.fact_id == "average-salary"
