@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from bot.core.background import BackgroundThread
 from bot.core.editing.postgres import CHANNEL
 from bot.core.storage.backends import redacted
 
@@ -27,7 +28,9 @@ APPLICATION_NAME = "careerbot-follower"
 """How the listening connection shows in `pg_stat_activity`."""
 
 
-class KnowledgeFollower:
+class KnowledgeFollower(BackgroundThread):
+    thread_name = "careerbot-kb-follow"
+
     def __init__(
         self,
         url: str,
@@ -45,23 +48,8 @@ class KnowledgeFollower:
         self.seen: dict[str, int] = {}
         """The version of each knowledge base (scope) this process has caught up with."""
         self.connected = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._failing = False
-
-    def start(self) -> KnowledgeFollower:
-        if self._thread is None:
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._run, name="careerbot-kb-follow",
-                                            daemon=True)
-            self._thread.start()
-        return self
-
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        super().__init__()
 
     def _run(self) -> None:
         import psycopg

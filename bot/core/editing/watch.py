@@ -12,10 +12,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from bot.core.background import BackgroundThread
 from bot.core.editing.files import shared_lock
 from bot.core.knowledge.errors import Issue
 from bot.core.knowledge.loader import SOURCES_FILE, TOPICS_DIR, LoadReport, load_report
@@ -48,8 +48,10 @@ def signature(root: Path) -> Signature:
     return tuple(entries)
 
 
-class KnowledgeWatcher:
+class KnowledgeWatcher(BackgroundThread):
     """Watch one knowledge directory; see the module docstring."""
+
+    thread_name = "careerbot-kb-watch"
 
     def __init__(
         self,
@@ -67,27 +69,13 @@ class KnowledgeWatcher:
         self.interval = interval
         self.knowledge = knowledge  # the last good knowledge base
         self.loop = loop
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        super().__init__()
         self._loaded = signature(self.root)
         self._seen = self._loaded
         self._reported: tuple[Issue, ...] | None = None
 
-    def start(self) -> KnowledgeWatcher:
-        """Start polling (the files as they are now count as already loaded)."""
-        if self._thread is None:
-            self._stop.clear()
-            self._loaded = self._seen = signature(self.root)
-            self._thread = threading.Thread(target=self._run, name="careerbot-kb-watch",
-                                            daemon=True)
-            self._thread.start()
-        return self
-
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+    def _starting(self) -> None:
+        self._loaded = self._seen = signature(self.root)  # the files as they are now: loaded
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
