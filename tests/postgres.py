@@ -14,6 +14,8 @@ import pytest
 
 URL_VARIABLE = "CAREERBOT_TEST_DATABASE_URL"
 REQUIRED_VARIABLE = "CAREERBOT_TEST_POSTGRES_REQUIRED"
+RESTART_VARIABLE = "CAREERBOT_TEST_POSTGRES_RESTART"
+"""A shell command that restarts the test server (`.ci/run` sets it: it owns the server)."""
 
 
 def server_url() -> str:
@@ -42,3 +44,21 @@ def fresh_database() -> Iterator[str]:
     finally:
         with psycopg.connect(url, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def restart_server(url: str) -> str:
+    """Restart the test server (`CAREERBOT_TEST_POSTGRES_RESTART`); where no command is given,
+    cut every connection to the database at `url` instead, which is what a restart does to its
+    clients. Returns what was done."""
+    import subprocess
+
+    import psycopg
+
+    command = os.environ.get(RESTART_VARIABLE, "").strip()
+    if command:
+        subprocess.run(command, shell=True, check=True, timeout=60, capture_output=True)
+        return "restarted the server"
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+                      "datname = current_database() AND pid <> pg_backend_pid()")
+    return f"cut every connection (set {RESTART_VARIABLE} to restart the server instead)"

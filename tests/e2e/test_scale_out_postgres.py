@@ -2,9 +2,9 @@
 its own knowledge directory, sharing nothing but a real PostgreSQL, over the Discord wire.
 
 An alias added through one is answered by the other within seconds (LISTEN/NOTIFY), twenty
-concurrent edits through both all land, every database connection dropped mid-stream (as by a
-restart of the server) heals without a restart of the bots, and `kill -9` of one process
-during a stream of edits loses no edit it acknowledged."""
+concurrent edits through both all land, the database restarted while people ask costs no
+answer and needs no restart of the bots, and `kill -9` of one process during a stream of edits
+loses no edit it acknowledged."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ import signal
 import time
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from bot.core.editing import KnowledgeStore
@@ -24,7 +23,7 @@ from bot.core.knowledge.loader import bundled_knowledge_dir, load_knowledge_base
 from tests.discord_harness import Harness, World
 from tests.e2e.test_process import START_TIMEOUT, bot_env, read_until, start_process
 from tests.e2e.test_scale_out import PAY, ask_in, fact_of, second_guild
-from tests.postgres import fresh_database
+from tests.postgres import fresh_database, restart_server
 
 PROPAGATION_LIMIT = 5.0
 """What the test allows (a loaded CI machine); the README gives what was measured (< 2 s)."""
@@ -100,6 +99,18 @@ async def answered_within(h: Harness, channel, phrasing: str, fact: str, limit: 
     raise AssertionError(f"{phrasing!r} was not answered with {fact} within {limit} s")
 
 
+async def edit_when_back(h: Harness, channel, phrasing: str, wait: float = 20.0):
+    """Add an alias to the pay fact, trying again while the database is still coming back
+    (the bot refuses the edit saying so meanwhile)."""
+    deadline = time.monotonic() + wait
+    while True:
+        result = await h.slash(h.user("mod"), channel, "kb alias", fact=PAY, phrasing=phrasing)
+        if "now also answers" in result.content or time.monotonic() > deadline:
+            return result
+        assert "database" in result.content.lower(), result.content
+        await asyncio.sleep(0.5)
+
+
 async def test_two_machines_share_only_postgresql(fake_discord, tmp_path, url):
     world = fake_discord.world
     machines = [Machine(fake_discord, tmp_path, url, shard) for shard in (0, 1)]
@@ -128,13 +139,19 @@ async def test_two_machines_share_only_postgresql(fake_discord, tmp_path, url):
         assert all("now also answers" in r.content for r in results), [r.content for r in results]
         assert {w[2] for w in wanted} | {phrasing} <= database_phrasings(url, tmp_path / "check")
 
-        # Every connection to the database dropped, as by a restart of the server: both bots
-        # carry on, and an edit after it still reaches the other machine.
-        with psycopg.connect(url, autocommit=True) as admin:
-            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
-                          "datname = current_database() AND pid <> pg_backend_pid()")
+        # The database restarted while people ask: every question is answered (from memory),
+        # and an edit after it still reaches the other machine, without restarting the bots.
+        async def asking() -> list:
+            return [await ask_in(h, (first, second)[n % 2], "how much do ml engineers make")
+                    for n in range(16)]
+
+        questions = asyncio.create_task(asking())
+        await asyncio.sleep(0.3)
+        print(await asyncio.to_thread(restart_server, url))
+        replies = await questions
+        assert all(fact_of(r) == PAY for r in replies)
         after = "how much do ml engineers earn after the restart"
-        result = await h.slash(h.user("mod"), second, "kb alias", fact=PAY, phrasing=after)
+        result = await edit_when_back(h, second, after)
         assert "now also answers" in result.content, result.content
         await answered_within(h, first, after, PAY, PROPAGATION_LIMIT + 5)
 
