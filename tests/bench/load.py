@@ -21,7 +21,7 @@ The database is SQLite (a file in the bot's data directory) unless ``--database-
 PostgreSQL server: the bench then creates a database of its own there
 (``careerbot_bench_<random>``, dropped at the end whatever happens) and the bot uses it as in
 production: its knowledge folder is brought together with the database's knowledge base at
-start (``KnowledgeStore.start_shared``; the first process seeds it), questions are recorded
+start (``KnowledgeStore.reconcile``; the first process seeds it), questions are recorded
 there and cooldowns shared through it. ``--processes N`` (N > 1, PostgreSQL required) runs N
 bot processes sharing that database, as N machines would: each has its own data directory and
 its own copy of the knowledge folder and runs shard i of N (``CAREERBOT_SHARD_COUNT``,
@@ -40,7 +40,9 @@ so nothing is embedded twice. ``--cold`` uses no cache (every process embeds eve
 Measured in this (the driver's) process, per run: answered / declined / rate-limited /
 refused (the bot's send failed) / dropped (no reply within ``--timeout``), and reply latency
 p50 / p99 / max (from sending the gateway event to the bot's REST reply reaching the server);
-with several processes, overall and per process (the questions asked in its guilds).
+with several processes, overall and per process (the questions asked in its guilds). The
+``--concurrency`` questions in flight are one window for all processes, sent in turn: the
+questions of a process that falls behind fill it, so its latencies are the longer ones.
 
 Measured inside each bot process and sent back over a pipe (one JSON line per command on the
 child's stdout; the driver asks between runs and at the end), per run: the longest event-loop
@@ -241,6 +243,7 @@ class LoadRun:
         report, shares = RunReport(), [RunReport() for _ in self.bots]
         # the bots' probes: stall, steps, GC, ask, errors
         await asyncio.gather(*(bot.begin() for bot in self.bots))
+        others = self.replies.other_requests
         started = time.perf_counter()
         try:
             await self.send_all(report, shares, deadline=started + self.max_seconds)
@@ -251,6 +254,7 @@ class LoadRun:
             share.take(measured)
             share.finish(seconds)
         report.finish(seconds)
+        report.other_requests = self.replies.other_requests - others
         if len(shares) > 1:
             report.take_worst(shares)
         else:
@@ -283,8 +287,9 @@ async def start_bots(server: FakeDiscord, tmp: Path, facts: list[Fact],
                     else BotProcess(env, args, shard))
         bots.append(bot)
         if not cache_is_warm(cache):
-            print(f"bot process {shard + 1}: no phrasing vectors cached, it embeds every "
-                  "phrasing at start (a quarter of an hour at 10,000 facts on two cores)",
+            print(f"bot process {shard + 1}: no phrasing vectors cached"
+                  f"{' (--cold)' if cache is None else ''}, it embeds every phrasing at start "
+                  "(a quarter of an hour at 10,000 facts on two cores)",
                   file=sys.stderr, flush=True)
         setups.append(await bot.start(server))
         keep_in_cache(data, cache)

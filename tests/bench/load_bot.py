@@ -12,7 +12,7 @@ watcher) and, when the driver says so, ``CAREERBOT_DATABASE_URL`` (PostgreSQL sh
 other bot processes) and ``CAREERBOT_SHARD_COUNT`` / ``CAREERBOT_SHARD_IDS``. It builds the
 real CareerBot the way ``bot/app.py`` does (``bot.app.build_bot``, off the event loop: with
 PostgreSQL the knowledge folder is first brought together with the database's knowledge base,
-``KnowledgeStore.start_shared``, which seeds the database when it has none; the phrasing
+``KnowledgeStore.reconcile``, which seeds the database when it has none; the phrasing
 vectors are cached in ``<data dir>/embeddings``), freezes what start-up built as ``bot/app.py``
 does (``gc.collect(); gc.freeze()``, unless ``--no-gc-freeze``), connects to the server and,
 once it is ready, prints one line ``@@load-bot {"ready": true, "setup_s": ..., "pid": ...,
@@ -248,6 +248,7 @@ class BotProbes:
             self._monitor = self._pauses = self._steps = None
         asks = self.asks.millis
         figures: dict[str, Any] = {
+            "asks": len(asks),
             "ask_p50_ms": statistics.median(asks) if asks else 0.0,
             "ask_p99_ms": percentile(asks, 0.99),
             "ask_max_ms": max(asks, default=0.0),

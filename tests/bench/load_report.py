@@ -15,7 +15,7 @@ TARGET_GROWTH = 0.10
 WORST = ("ask_p50_ms", "ask_p99_ms", "ask_max_ms", "longest_stall_ms", "longest_step_ms",
          "longest_gen2_ms", "longest_gen01_ms", "db_flush_s")
 """Bot figures of several processes: the worst process's."""
-SUMMED = ("stalls_over_50ms", "stalls_over_100ms", "gen2_collections", "error_logs",
+SUMMED = ("asks", "stalls_over_50ms", "stalls_over_100ms", "gen2_collections", "error_logs",
           "db_queue_at_end", "rss_after_mb")
 """Bot figures of several processes: their sum."""
 
@@ -32,11 +32,13 @@ class RunReport:
     refused: int = 0  # the bot's reply got an error status from the server
     dropped: int = 0  # no reply within the timeout
     not_sent: int = 0  # the time budget ran out first
+    other_requests: int = 0  # the bots' other requests: retried or late replies, duplicates
     seconds: float = 0.0
     questions_per_s: float = 0.0
     p50_ms: float = 0.0
     p99_ms: float = 0.0
     max_ms: float = 0.0
+    asks: int = 0  # questions the bot matched (AnswerService.ask calls)
     ask_p50_ms: float = 0.0  # the bot's matching of one question (on its matching thread)
     ask_p99_ms: float = 0.0
     ask_max_ms: float = 0.0
@@ -156,13 +158,14 @@ DRIVER_ROWS = [
     ("declined", "declined"), ("  unrelated, declined", "unrelated_declined"),
     ("rate-limited", "rate_limited"), ("refused (send failed)", "refused"),
     ("dropped (no reply)", "dropped"), ("not sent (time budget)", "not_sent"),
+    ("other bot requests", "other_requests"),
     ("seconds", "seconds"), ("questions / s", "questions_per_s"),
     ("latency p50 ms", "p50_ms"), ("latency p99 ms", "p99_ms"), ("latency max ms", "max_ms"),
 ]
 BOT_ROWS = [
-    ("service.ask p50 ms", "ask_p50_ms"), ("service.ask p99 ms", "ask_p99_ms"),
-    ("service.ask max ms", "ask_max_ms"), ("longest loop stall ms", "longest_stall_ms"),
-    ("longest single step ms", "longest_step_ms"),
+    ("service.ask calls", "asks"), ("service.ask p50 ms", "ask_p50_ms"),
+    ("service.ask p99 ms", "ask_p99_ms"), ("service.ask max ms", "ask_max_ms"),
+    ("longest loop stall ms", "longest_stall_ms"), ("longest single step ms", "longest_step_ms"),
     ("stalls > 50 ms", "stalls_over_50ms"), ("stalls > 100 ms", "stalls_over_100ms"),
     ("full GC collections", "gen2_collections"), ("longest full GC ms", "longest_gen2_ms"),
     ("longest young GC ms", "longest_gen01_ms"),

@@ -163,7 +163,8 @@ async def test_load_benchmark_runs_the_bot_in_its_own_process(tmp_path):
     and the figures the issue asks for come from the bot's process, not the driver's."""
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "tests.bench.load", "--questions", "40", "--users", "5",
-        "--facts", "50", "--concurrency", "5", "--json", cwd=ROOT,
+        "--facts", "50", "--concurrency", "5", "--cache", str(tmp_path / "cache"), "--json",
+        cwd=ROOT,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
     out, err = await asyncio.wait_for(process.communicate(), timeout=120)
