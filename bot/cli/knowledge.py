@@ -20,11 +20,11 @@ from typing import Any
 from bot.core.editing import EDIT_ERRORS
 from bot.core.editing.files import write_atomic
 from bot.core.editing.imports import attachment_name
-from bot.core.editing.postgres import PostgresHistory, layer_scope
+from bot.core.editing.postgres import SHARED_SCOPE, PostgresHistory, layer_scope
 from bot.core.editing.replica import stored_files
 from bot.core.knowledge.loader import TOPICS_DIR
 from bot.core.layers import SERVERS_DIR
-from bot.core.layers.folders import KNOWLEDGE_DIR
+from bot.core.layers.folders import InvalidGuild, LayerFolders
 from bot.settings import Settings
 from bot.startup import EXIT_INVALID, EXIT_OK, EXIT_USAGE, knowledge_store, settings_or_exit
 
@@ -33,10 +33,10 @@ def stored(settings: Settings, server: int | None) -> tuple[str, dict[str, bytes
     """Where the knowledge base's truth is, and its files (relative name -> bytes)."""
     url = settings.database_url.get()
     if url:
-        scope = layer_scope(server) if server is not None else "shared"
+        scope = layer_scope(server) if server is not None else SHARED_SCOPE
         version, files = PostgresHistory(url, scope).files()
         return f"the database ({scope}, version {version})", files
-    folder = (settings.data_dir / SERVERS_DIR / str(server) / KNOWLEDGE_DIR
+    folder = (LayerFolders(settings.data_dir / SERVERS_DIR).knowledge(server)
               if server is not None else settings.knowledge_dir)
     return str(folder), stored_files(folder)
 
@@ -45,7 +45,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     settings = settings_or_exit()
     try:
         where, files = stored(settings, args.server)
-    except EDIT_ERRORS as exc:
+    except (*EDIT_ERRORS, InvalidGuild) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INVALID
     if not files:

@@ -92,3 +92,10 @@ def test_import_of_an_invalid_file_is_refused_and_changes_nothing(tmp_path):
     result = run("kb", "import", str(bad), "--apply", env=env)
     assert result.returncode == 1 and "refused" in result.stderr
     assert (folder / "topics" / before[0]).read_bytes() == before[1]
+
+
+def test_export_of_a_server_that_is_not_one_is_refused(tmp_path):
+    result = run("kb", "export", str(tmp_path / "out"), "--server", "0",
+                 env={"CAREERBOT_DATA_DIR": str(tmp_path / "data")})
+    assert result.returncode == 1 and "not a server id" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -10,7 +10,7 @@ from bot.core.knowledge.loader import bundled_knowledge_dir, load_knowledge_base
 from bot.core.layers import SERVERS_DIR
 from bot.core.matching import Thresholds
 from bot.core.service import AnswerService
-from bot.core.storage.database import Database
+from bot.core.storage.database import DATABASE_FILE, Database
 from bot.discord.client import CareerBot
 from bot.settings import Settings
 from bot.startup import join_database, knowledge_store
@@ -35,7 +35,7 @@ def make_bot(settings: Settings, *, thresholds: Thresholds | None = None,
         store = knowledge_store(settings)
         join_database(store)
     knowledge = load_knowledge_base(knowledge_dir or settings.knowledge_dir)
-    database = Database(settings.database_url.get() or settings.data_dir / "careerbot.sqlite3")
+    database = Database(settings.database_url.get() or settings.data_dir / DATABASE_FILE)
     database.start()
     service = AnswerService(knowledge, database, thresholds=thresholds,
                             layers=settings.data_dir / SERVERS_DIR,

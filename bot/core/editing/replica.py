@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.core.editing.files import FileTransaction, read_snapshot, write_atomic
-from bot.core.knowledge.loader import MATCHING_FILE
+from bot.core.knowledge.loader import MATCHING_FILE, TOPICS_DIR
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +36,15 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def stored(files: Mapping[str, bytes | None]) -> dict[str, bytes]:
+    """Of a folder's files (None: deleted), those the database holds: all but `matching.yaml`."""
+    return {rel: data for rel, data in files.items()
+            if data is not None and rel != MATCHING_FILE}
+
+
 def stored_files(root: Path) -> dict[str, bytes]:
-    """The files of the folder that the database holds (all but `matching.yaml`)."""
-    return {rel: data for rel, data in read_snapshot(root).items() if rel != MATCHING_FILE}
+    """The files of the folder that the database holds, as they are on disk."""
+    return stored(read_snapshot(root))
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +77,7 @@ def pull(root: Path, remote: Mapping[str, bytes], version: int) -> bool:
     changes: dict[str, bytes | None] = {rel: d for rel, d in remote.items() if local.get(rel) != d}
     changes.update({rel: None for rel in local if rel not in remote})
     if changes:
-        (root / "topics").mkdir(parents=True, exist_ok=True)
+        (root / TOPICS_DIR).mkdir(parents=True, exist_ok=True)
         files = FileTransaction(root, f"sync-{uuid.uuid4().hex}")
         files.apply(changes)
         files.finish()

@@ -25,7 +25,7 @@ import contextlib
 import logging
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -70,11 +70,7 @@ from bot.core.editing.plans import (
 )
 from bot.core.editing.postgres import PostgresHistory
 from bot.core.editing.records import Change, EditResult, fact_to_dict
-from bot.core.editing.replica import (
-    SharedCopy,
-    stored_files,
-    write_marker,
-)
+from bot.core.editing.replica import SharedCopy, stored, stored_files, write_marker
 from bot.core.editing.shared import SharedBase
 from bot.core.editing.store_sync import SharedCopyMixin
 from bot.core.editing.validation import Workspace, check_fact_quotes, require_valid
@@ -82,10 +78,11 @@ from bot.core.knowledge.errors import Issue
 from bot.core.knowledge.loader import MATCHING_FILE, LoadReport, load_report
 from bot.core.knowledge.loader import phrasing_key as key_of
 from bot.core.knowledge.models import Fact, KnowledgeBase
+from bot.core.storage.database import DATABASE_FILE
 
 log = logging.getLogger(__name__)
 
-DEFAULT_HISTORY = Path("data") / "careerbot.sqlite3"
+DEFAULT_HISTORY = Path("data") / DATABASE_FILE
 
 
 class KnowledgeStore(SharedCopyMixin):
@@ -288,7 +285,7 @@ class KnowledgeStore(SharedCopyMixin):
                 before={"files": {rel: as_text(snapshot.get(rel)) for rel in changed}},
                 after={"files": {rel: as_text(data) for rel, data in changed.items()}},
             )
-            change = self._save(plan, actor, shared)
+            change = self._save(plan, actor, shared, snapshot)
         return replace(summary, applied=True, knowledge=kb, change=change)
 
     # -- reverts -----------------------------------------------------------------------------
@@ -369,14 +366,17 @@ class KnowledgeStore(SharedCopyMixin):
             if plan.action == "edit":
                 plan.summary = edit_summary(plan.before, plan.after)
             self._check(kb, plan.quoted)
-            change = self._save(plan, actor, shared)
+            change = self._save(plan, actor, shared, snapshot)
             written = {**snapshot, **plan.files}
             self._last = ({k: v for k, v in written.items() if v is not None}, report, depends)
         return EditResult(kb, change)
 
-    def _save(self, plan: Plan, actor: str, shared: Any = None) -> Change:
+    def _save(self, plan: Plan, actor: str, shared: Any = None,
+              before: Mapping[str, bytes] | None = None) -> Change:
         """Record and write `plan`; `shared`: the database transaction the edit was built in
-        (it stores the files too), else the history's own, opened now."""
+        (it stores the files too), else the history's own, opened now. `before`: the folder's
+        files the plan was built on (with `shared`: what the database and the marker get
+        besides the plan's files, without reading the folder again)."""
         token = uuid.uuid4().hex
         transaction = shared if shared is not None else self.history.begin()
         files = FileTransaction(self.root, token)
@@ -387,10 +387,12 @@ class KnowledgeStore(SharedCopyMixin):
                 summary=plan.summary, token=token, reverts=plan.reverts,
                 position=plan.position,
             )
-            version = None
-            if shared is not None:  # the first change of a knowledge base brings every file
-                version = shared.put_files(
-                    plan.files if shared.version else {**stored_files(self.root), **plan.files})
+            version = after = None
+            if shared is not None:
+                after = stored({**(stored_files(self.root) if before is None else before),
+                                **plan.files})
+                # the first change of a knowledge base brings every file
+                version = shared.put_files(plan.files if shared.version else after)
             files.apply(plan.files)
         except BaseException:
             transaction.rollback()
@@ -401,9 +403,9 @@ class KnowledgeStore(SharedCopyMixin):
             files.undo()
             raise
         files.finish()
-        if version is not None:
+        if version is not None and after is not None:
             with contextlib.suppress(OSError):  # a stale marker costs one pull, nothing else
-                write_marker(self.root, version, stored_files(self.root))
+                write_marker(self.root, version, after)
         log.info("knowledge change #%d by %s: %s", change.id, change.actor, change.summary)
         return change
 

@@ -72,8 +72,8 @@ class SharedCopyMixin:
             recover(self.root, self.history.has_token)
             if shared.version == 0:
                 require_valid(self._reader()[0](self.root))
-                self._save(seed_plan(self.root.name, stored_files(self.root)), "start-up",
-                           shared)
+                local = stored_files(self.root)
+                self._save(seed_plan(self.root.name, local), "start-up", shared, local)
                 return f"the database had no knowledge yet: seeded it from {self.root}"
             note, uploads = self.replica.start(shared)
         if uploads:
