@@ -16,11 +16,13 @@ from tests.postgres import fresh_database, server_url
 
 @pytest.fixture
 def shared_url():
+    """Named before `start_bot` in every test: fixtures are torn down in reverse order, so the
+    bots are closed before their database is dropped (dropping it cuts their connections)."""
     with fresh_database() as url:
         yield url
 
 
-async def test_a_second_machine_sees_what_the_first_recorded(start_bot, tmp_path, shared_url,
+async def test_a_second_machine_sees_what_the_first_recorded(shared_url, start_bot, tmp_path,
                                                              fake_discord):
     first = make_settings(tmp_path / "one", database_url=Secret(shared_url),
                           admin_guilds=frozenset({fake_discord.world.guild.id}))
@@ -40,8 +42,8 @@ async def test_a_second_machine_sees_what_the_first_recorded(start_bot, tmp_path
     assert again.bot.servers.of(fake_discord.world.guild.id).ask_private
 
 
-async def test_a_persons_cooldown_follows_them_to_another_process(start_bot, tmp_path,
-                                                                  shared_url):
+async def test_a_persons_cooldown_follows_them_to_another_process(shared_url, start_bot,
+                                                                  tmp_path):
     one = make_settings(tmp_path / "one", database_url=Secret(shared_url),
                         cooldown_questions=1, cooldown_seconds=3600)
     h = await start_bot(make_bot(one))
@@ -58,7 +60,7 @@ async def test_a_persons_cooldown_follows_them_to_another_process(start_bot, tmp
     assert bob.embeds
 
 
-async def test_the_database_goes_away_and_comes_back(start_bot, tmp_path, shared_url,
+async def test_the_database_goes_away_and_comes_back(shared_url, start_bot, tmp_path,
                                                      fake_discord, discord_errors):
     """Connections refused and every open one cut (as when the server is down): questions are
     still answered, an edit is refused saying why, and once the database is back edits land
