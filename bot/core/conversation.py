@@ -6,7 +6,10 @@ joined, the earlier question's words drown the follow-up's. Each fact's score is
 two (the follow-up weighing more), so the follow-up's own words pick among the facts the earlier
 question made likely. The matcher's decision rules run on both readings: the follow-up is
 answered when either reading is, with the best fact of the blend; when neither is, it is
-declined, with the suggestions of the reading that came closest.
+declined, with the suggestions of the reading that came closest. A follow-up the matcher
+answers alone with a clear lead (no close call) is a question complete in itself: it is
+answered as such, without the joined reading (most of a person's next questions are new ones,
+and each reading costs a full match).
 
 `Conversations` remembers, per person and channel, the last answer and when it was given; a
 context older than `CONTEXT_SECONDS` is forgotten, and one person's context is never used for
@@ -24,7 +27,6 @@ from bot.core.matching import Matcher, MatchResult, Thresholds
 
 FOLLOW_UP_WEIGHT = 0.6
 """The follow-up's own reading's share of the blended score (the joined reading has the rest)."""
-CANDIDATES = 40
 CONTEXT_SECONDS = 300.0
 """How long after an answer a follow-up is read in its context."""
 MAX_CONTEXT_CHARS = 300
@@ -49,14 +51,14 @@ def joined(context: Context, question: str) -> Context:
 def follow_up(matcher: Matcher, question: str, context: Context,
               thresholds: Thresholds | None = None) -> MatchResult:
     """`question` matched as a follow-up of `context` (see the module's docstring)."""
-    joined_text = f"{context.question} {question}"
-    alone = matcher.match(question, thresholds=thresholds)
-    joined = matcher.match(joined_text, thresholds=thresholds)
+    alone, ranked_alone = matcher.match_ranked(question, thresholds=thresholds)
+    if alone.answered and not alone.suggestions:
+        return alone  # a question complete in itself, with no close call: no context needed
+    joined, ranked_joined = matcher.match_ranked(f"{context.question} {question}",
+                                                 thresholds=thresholds)
     if not (alone.answered or joined.answered):
         closer = alone if alone.confidence >= joined.confidence else joined
         return MatchResult(question, None, closer.confidence, closer.suggestions)
-    ranked_alone = matcher.rank(question, limit=CANDIDATES)
-    ranked_joined = matcher.rank(joined_text, limit=CANDIDATES)
     facts = {fact.id: fact for fact, _ in ranked_alone + ranked_joined}
     by_alone = {fact.id: score for fact, score in ranked_alone}
     by_joined = {fact.id: score for fact, score in ranked_joined}

@@ -38,6 +38,21 @@ def test_a_new_question_after_an_answer_is_answered_as_itself(shipped_semantic_m
     assert result.fact is not None and result.fact.id == "what-does-an-ml-engineer-do"
 
 
+def test_a_complete_question_is_scored_once_not_joined_to_the_context(shipped_semantic_matcher,
+                                                                     monkeypatch):
+    """A follow-up the matcher answers alone with a clear lead is answered exactly as
+    `match` would, without the second (joined) reading, which would cost a full match."""
+    question = "do i need a degree to become a machine learning engineer"
+    alone = shipped_semantic_matcher.match(question)
+    assert alone.answered and not alone.suggestions
+    readings = []
+    scored = shipped_semantic_matcher.match_ranked
+    monkeypatch.setattr(shipped_semantic_matcher, "match_ranked",
+                        lambda text, **kw: readings.append(text) or scored(text, **kw))
+    assert follow_up(shipped_semantic_matcher, question, PAY) == alone
+    assert readings == [question]
+
+
 def test_a_follow_up_the_knowledge_base_does_not_cover_is_declined(shipped_semantic_matcher):
     result = follow_up(shipped_semantic_matcher, "and in the uk?", PAY)
     assert result.fact is None

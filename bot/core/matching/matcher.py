@@ -327,10 +327,28 @@ class Matcher(Decisions):
         max_suggestions: int = 3,
     ) -> MatchResult:
         """Answer `question` with a fact when confident; otherwise decline with suggestions."""
-        t = thresholds or self.thresholds
+        return self.match_ranked(question, thresholds=thresholds,
+                                 max_suggestions=max_suggestions)[0]
+
+    def match_ranked(
+        self,
+        question: str,
+        *,
+        thresholds: Thresholds | None = None,
+        max_suggestions: int = 3,
+    ) -> tuple[MatchResult, list[tuple[Fact, float]]]:
+        """`match`, and the ranking it decided from (what `rank` gives: every candidate with
+        its score, best first), scoring the question once."""
         question = question[:MAX_QUESTION_CHARS]
-        raw = self.analyzer.raw_words(question)
-        scored, words = self._rank(raw, RERANK_CANDIDATES, question)
+        scored, words = self._rank(self.analyzer.raw_words(question), RERANK_CANDIDATES,
+                                   question)
+        ranking = [(self.facts[i], score) for i, score in scored]
+        return self._decided(question, scored, words, thresholds or self.thresholds,
+                             max_suggestions), ranking
+
+    def _decided(self, question: str, scored: list[tuple[int, float]], words: list[str],
+                 t: Thresholds, max_suggestions: int) -> MatchResult:
+        """The answer or the decline for `question`, from its ranking `scored`."""
         if not scored:
             return MatchResult(question, None, 0.0)
         rules = self.rules

@@ -81,6 +81,16 @@ def test_rank_orders_best_first(small_kb_dir):
     assert [s for _, s in ranked] == sorted((s for _, s in ranked), reverse=True)
 
 
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(question=st.text(max_size=120) | st.sampled_from([
+    "which degree for mle", "How much does a machine learning engineer earn?", "salary"]))
+def test_match_ranked_is_match_and_rank_from_one_scoring(small_kb_dir, question):
+    m = matcher_for(small_kb_dir)
+    result, ranking = m.match_ranked(question)
+    assert result == m.match(question)
+    assert ranking == m.rank(question, limit=len(m.knowledge.facts))
+
+
 def test_autocomplete(small_kb_dir):
     m = matcher_for(small_kb_dir)
     assert [f.id for f in m.complete("")] == list(m.knowledge.facts)
