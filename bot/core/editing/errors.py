@@ -135,5 +135,16 @@ class HistoryUnavailable(EditNotSaved):
         super().__init__(where, detail=detail)
 
 
+class EditOutcomeUnknown(EditError):
+    """The history stopped answering while it committed an edit, and could not be asked
+    afterwards whether the edit landed: it may have."""
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+        super().__init__(f"edit may not have been saved: {where} stopped answering while it "
+                         "saved it, so the bot can not tell whether it did. Check the history "
+                         "(/kb history) in a moment before trying again")
+
+
 EDIT_ERRORS: tuple[type[Exception], ...] = (EditError, FactNotFound)
 """Every refusal an edit can raise (FactNotFound comes from bot.core.knowledge): catch these."""

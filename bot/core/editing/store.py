@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.core.editing.errors import (
+    EditOutcomeUnknown,
     EditRejected,
     FactNotFound,
     HistoryUnavailable,
@@ -371,6 +372,16 @@ class KnowledgeStore(SharedCopyMixin):
             self._last = ({k: v for k, v in written.items() if v is not None}, report, depends)
         return EditResult(kb, change)
 
+    def _landed_after_all(self, token: str) -> bool | None:
+        """Whether the change recorded under `token`, whose commit failed, landed anyway (a
+        connection lost during COMMIT may have committed it); None: the history can not be
+        asked either, and the moderator is told the edit may have been saved (the working
+        copy is put back; a landed edit reaches it as any other process's does)."""
+        try:
+            return self.history.has_token(token)
+        except HistoryUnavailable:
+            return None
+
     def _save(self, plan: Plan, actor: str, shared: Any = None,
               before: Mapping[str, bytes] | None = None) -> Change:
         """Record and write `plan`; `shared`: the database transaction the edit was built in
@@ -399,9 +410,13 @@ class KnowledgeStore(SharedCopyMixin):
             raise
         try:
             transaction.commit()
-        except HistoryUnavailable:
-            files.undo()
-            raise
+        except HistoryUnavailable as refused:
+            landed = self._landed_after_all(token)
+            if not landed:
+                files.undo()
+                if landed is None:
+                    raise EditOutcomeUnknown(refused.where) from refused
+                raise
         files.finish()
         if version is not None and after is not None:
             with contextlib.suppress(OSError):  # a stale marker costs one pull, nothing else

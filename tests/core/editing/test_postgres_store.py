@@ -15,8 +15,19 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.editing import ChangeHistory, EditConflict, HistoryUnavailable, KnowledgeStore
-from bot.core.editing.postgres import PostgresHistory, layer_scope
+from bot.core.editing import (
+    ChangeHistory,
+    EditConflict,
+    EditOutcomeUnknown,
+    HistoryUnavailable,
+    KnowledgeStore,
+)
+from bot.core.editing.postgres import (
+    PostgresHistory,
+    PostgresTransaction,
+    layer_scope,
+    unavailable,
+)
 from bot.core.editing.replica import CONFLICT_SUFFIX, SYNC_FILE
 from bot.core.knowledge.loader import bundled_knowledge_dir
 from tests.postgres import fresh_database
@@ -115,6 +126,66 @@ def test_with_the_database_gone_an_edit_is_refused_and_nothing_changes(tmp_path,
     assert "knowledge database" in str(refused.value)
     assert "no_such_database" not in str(refused.value)  # the log says where, not moderators
     assert sorted(p.read_bytes() for p in (one.root / "topics").glob("*.yaml")) == before
+
+
+def lose_the_commit_reply(monkeypatch, *, commit: bool) -> None:
+    """COMMIT sent, the connection lost before its reply (as when the server or the network
+    goes down at that moment): with `commit`, the server had committed the edit."""
+    real = PostgresTransaction.commit
+
+    def lost(transaction: PostgresTransaction) -> None:
+        if commit:
+            real(transaction)
+        else:
+            transaction.rollback()
+        raise unavailable("the test's server", OSError("server closed the connection"))
+
+    monkeypatch.setattr(PostgresTransaction, "commit", lost)
+
+
+def test_an_edit_whose_commit_reply_was_lost_but_landed_is_acknowledged(tmp_path, url,
+                                                                         monkeypatch):
+    one, two = machine(tmp_path, "one", url), machine(tmp_path, "two", url)
+    lose_the_commit_reply(monkeypatch, commit=True)
+    result = one.add_alias(PAY, "landed without a reply", actor="mod")
+    assert "landed without a reply" in result.knowledge.facts[PAY].phrasings
+    assert "landed without a reply" in loaded(one.root).facts[PAY].phrasings  # kept here
+    monkeypatch.undo()
+    two.sync()
+    assert "landed without a reply" in loaded(two.root).facts[PAY].phrasings
+
+
+def test_an_edit_whose_commit_reply_was_lost_and_did_not_land_is_refused(tmp_path, url,
+                                                                         monkeypatch):
+    one = machine(tmp_path, "one", url)
+    before = loaded(one.root).facts[PAY].phrasings
+    lose_the_commit_reply(monkeypatch, commit=False)
+    with pytest.raises(HistoryUnavailable) as refused:
+        one.add_alias(PAY, "never landed", actor="mod")
+    assert "not saved" in str(refused.value)
+    assert loaded(one.root).facts[PAY].phrasings == before
+    assert "never landed" not in {c.summary for c in one.changes(limit=100)}
+
+
+def test_an_edit_whose_outcome_can_not_be_known_says_so(tmp_path, url, monkeypatch):
+    """The database gone both during COMMIT and when asked afterwards: the moderator is told
+    the edit may have been saved (not that it was not), without the database's address."""
+    one = machine(tmp_path, "one", url)
+    before = loaded(one.root).facts[PAY].phrasings
+    lose_the_commit_reply(monkeypatch, commit=True)
+
+    def gone(token: str) -> bool:
+        raise unavailable("the test's server", OSError("connection refused"))
+
+    monkeypatch.setattr(one.history, "has_token", gone)
+    with pytest.raises(EditOutcomeUnknown) as unknown:
+        one.add_alias(PAY, "maybe landed", actor="mod")
+    assert "may not have been saved" in str(unknown.value) and "/kb history" in str(unknown.value)
+    assert url.rsplit("/", 1)[1] not in str(unknown.value)
+    assert loaded(one.root).facts[PAY].phrasings == before  # the database's copy decides
+    monkeypatch.undo()
+    one.refresh()
+    assert "maybe landed" in loaded(one.root).facts[PAY].phrasings  # it had landed
 
 
 def test_files_changed_on_this_machine_are_imported_at_start(tmp_path, url):
