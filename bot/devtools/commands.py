@@ -1,5 +1,6 @@
 """The developer tools' sub-commands: `eval` (the gold sets) and `bench quality`, `bench speed`,
-`bench ablation`, `bench servers` (public data sets, scale, each hand rule off, server layers).
+`bench embedding`, `bench ablation`, `bench conversation`, `bench servers` (public data sets,
+scale, the model's cost, each hand rule off, follow-ups, server layers).
 Their modules are imported only when the command runs."""
 
 from __future__ import annotations
@@ -7,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,15 @@ def _dump(data: Any) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2))
 
 
+def _show(args: argparse.Namespace, data: Callable[[], Any], text: Callable[[], str]) -> int:
+    """Print a report: as JSON with `--json`, else as text."""
+    if args.json:
+        _dump(data())
+    else:
+        print(text())
+    return EXIT_OK
+
+
 def cmd_quality(args: argparse.Namespace) -> int:
     """Score CareerBot and the lexical baselines on one benchmark file."""
     from bot.devtools.bench.datasets import DatasetError, load_dataset
@@ -37,11 +48,7 @@ def cmd_quality(args: argparse.Namespace) -> int:
     except DatasetError as exc:
         return _error(str(exc))
     report = run_quality(dataset)
-    if args.json:
-        _dump(report.to_json())
-    else:
-        print(format_report(report))
-    return EXIT_OK
+    return _show(args, report.to_json, lambda: format_report(report))
 
 
 def cmd_speed(args: argparse.Namespace) -> int:
@@ -49,16 +56,56 @@ def cmd_speed(args: argparse.Namespace) -> int:
     from bot.devtools.bench.speed import format_speed, run_speed
     from bot.devtools.bench.synthetic import max_facts
 
+    if args.shipped:
+        return _shipped_speed(args)
+    if args.facts is None:
+        return _error("choose --facts N (a generated knowledge base) or --shipped")
     if not 1 <= args.facts <= max_facts():
         return _error(f"--facts must be between 1 and {max_facts():,}, not {args.facts}")
     if args.queries < 1:
         return _error(f"--queries must be at least 1, not {args.queries}")
     report = run_speed(args.facts, seed=args.seed, queries=args.queries, cache=args.cache)
-    if args.json:
-        _dump(report.to_json())
-    else:
-        print(format_speed(report))
-    return EXIT_OK
+    return _show(args, report.to_json, lambda: format_speed(report))
+
+
+def _shipped_speed(args: argparse.Namespace) -> int:
+    """`bench speed --shipped`: the knowledge base the bot answers from, started in fresh
+    processes (cold, then warm) and timed on the gold set's questions."""
+    from bot.devtools.bench.shipped import format_shipped, run_shipped
+    from bot.devtools.evaluation import DEFAULT_GOLD, load_gold
+    from bot.startup import knowledge_or_exit, settings_or_exit
+
+    if args.facts is not None:
+        return _error("--shipped times the knowledge base as it is: leave out --facts")
+    folder = args.knowledge or settings_or_exit().knowledge_dir
+    knowledge_or_exit(folder)  # an invalid one is listed, and ends the command
+    questions = [q.text for q in load_gold(DEFAULT_GOLD)]
+    try:
+        report = run_shipped(folder, questions)
+    except RuntimeError as exc:
+        return _error(str(exc))
+    return _show(args, report.to_json, lambda: format_shipped(report))
+
+
+def cmd_embedding(args: argparse.Namespace) -> int:
+    """Where a question's embedding time goes: by length, and by onnxruntime operator."""
+    from bot.core.matching.embedding import (
+        EmbeddingUnavailable,
+        default_model_path,
+        load_embedder,
+    )
+    from bot.devtools.bench.embedding import format_embedding, run_embedding
+    from bot.startup import settings_or_exit
+
+    if args.runs < 1 or args.threads < 1:
+        return _error("--runs and --threads must be at least 1")
+    try:
+        embedder = load_embedder(default_model_path(settings_or_exit().embedding_model),
+                                 threads=args.threads)
+    except EmbeddingUnavailable as exc:
+        return _error(str(exc))
+    report = run_embedding(embedder, threads=args.threads, runs=args.runs)
+    return _show(args, lambda: asdict(report), lambda: format_embedding(report))
 
 
 def cmd_ablation(args: argparse.Namespace) -> int:
@@ -140,11 +187,7 @@ def cmd_servers(args: argparse.Namespace) -> int:
         knowledge, load_gold(DEFAULT_GOLD), semantic=semantic, servers=args.servers,
         facts=args.facts, queries=args.queries, phrasings=min(args.phrasings, 10),
         seed=args.seed, own_thresholds=args.own_thresholds, capacity=args.capacity)
-    if args.json:
-        _dump(report.to_json())
-    else:
-        print(format_servers(report))
-    return EXIT_OK
+    return _show(args, report.to_json, lambda: format_servers(report))
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -226,7 +269,13 @@ def register(subparsers: Any) -> None:
     quality.set_defaults(func=cmd_quality)
 
     speed = kinds.add_parser("speed", help="latency, load time and memory at N synthetic facts")
-    speed.add_argument("--facts", type=int, required=True, metavar="N", help="facts to generate")
+    speed.add_argument("--facts", type=int, metavar="N", help="facts to generate")
+    speed.add_argument("--shipped", action="store_true",
+                       help="the knowledge base the bot answers from instead (--knowledge DIR, "
+                            "else the bundled one): start cold and warm, match on the gold set")
+    speed.add_argument("--knowledge", type=Path, metavar="DIR",
+                       help="with --shipped: knowledge directory (default: CAREERBOT_KNOWLEDGE "
+                            "or the bundled)")
     speed.add_argument("--seed", type=int, default=DEFAULT_SEED, metavar="S", help="data seed")
     speed.add_argument(
         "--queries", type=int, default=DEFAULT_QUERIES, metavar="Q", help="questions to time"
@@ -237,6 +286,15 @@ def register(subparsers: Any) -> None:
         help="keep the phrasing vectors in DIR: the first run times a cold build, the next a "
              "warm start (without it, every run is cold)")
     speed.set_defaults(func=cmd_speed)
+
+    embedding = kinds.add_parser(
+        "embedding", help="a question's embedding time by length and by onnxruntime operator")
+    embedding.add_argument("--runs", type=int, default=200, metavar="N",
+                           help="timed runs for each length (default 200)")
+    embedding.add_argument("--threads", type=int, default=1, metavar="N",
+                           help="onnxruntime intra-op threads (the bot uses 1)")
+    embedding.add_argument("--json", action="store_true", help="print the figures as JSON")
+    embedding.set_defaults(func=cmd_embedding)
 
     ablation = kinds.add_parser(
         "ablation", help="each hand rule of the matcher off in turn, on every data set given")

@@ -106,6 +106,23 @@ class Embedder:
         return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
+def new_session(path: Path, threads: int, *, profile_prefix: str | None = None) -> object:
+    """An onnxruntime CPU session on `path` with `threads` intra-op threads, sequential;
+    `profile_prefix`: write onnxruntime's per-operator profile there (the benchmarks)."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
+    options.log_severity_level = 3
+    if profile_prefix is not None:
+        options.enable_profiling = True
+        options.profile_file_prefix = profile_prefix
+    return onnxruntime.InferenceSession(str(path), sess_options=options,
+                                        providers=["CPUExecutionProvider"])
+
+
 def load_embedder(model_path: Path | None = None, *, threads: int = 1) -> Embedder:
     """The embedder, its model checked against `MODEL_SHA256`. `threads`: onnxruntime's
     intra-op threads (the bot matches on one worker thread; the model must not take every
@@ -130,7 +147,7 @@ def load_embedder(model_path: Path | None = None, *, threads: int = 1) -> Embedd
             f"tokenizer {TOKENIZER_PATH} is missing or altered: restore it from git"
         )
     try:
-        import onnxruntime
+        import onnxruntime  # noqa: F401  (new_session imports it again; a missing one is named here)
         from tokenizers import Tokenizer
     except ImportError as exc:
         raise EmbeddingUnavailable(f"{exc.name} is not installed: pip install -e .") from exc
@@ -139,14 +156,7 @@ def load_embedder(model_path: Path | None = None, *, threads: int = 1) -> Embedd
         tokenizer.no_padding()  # tokenizer.json pads every text to 128; pad per batch instead
         tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
         tokenizer.enable_truncation(MAX_TOKENS)
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
-        options.log_severity_level = 3
-        session = onnxruntime.InferenceSession(
-            str(path), sess_options=options, providers=["CPUExecutionProvider"]
-        )
+        session = new_session(path, threads)
     except Exception as exc:  # onnxruntime raises its own exception types
         raise EmbeddingUnavailable(f"onnxruntime could not start the model: {exc}") from exc
     return Embedder(session, tokenizer, EmbedderInfo(MODEL_ID, actual, path))
