@@ -18,7 +18,9 @@ in this order:
    interaction says what to say then (`Doing.gone`);
 6. an edit refused because the knowledge base would be invalid (`EditRejected`): the problems,
    under "<refused>: the knowledge base would be invalid." (with the retry button, if any);
-7. any other refused edit (`EDIT_ERRORS`): "<refused>: <why>" (with the retry button);
+7. an edit whose outcome the database could not tell (`EditOutcomeUnknown`): that it may have
+   been saved and to check the history first (no "Not saved", no retry button), at WARNING;
+   any other refused edit (`EDIT_ERRORS`): "<refused>: <why>" (with the retry button);
    edited in place, an `EditRejected` reads so too;
 8. the database unavailable (`StorageUnavailable`): what the interaction says for it;
 9. Discord refused (`discord.Forbidden`): `MISSING_PERMISSION`;
@@ -36,7 +38,7 @@ import aiohttp
 import discord
 from discord import app_commands
 
-from bot.core.editing import EDIT_ERRORS, EditRejected
+from bot.core.editing import EDIT_ERRORS, EditOutcomeUnknown, EditRejected
 from bot.core.knowledge.errors import FactNotFound, Issue
 from bot.core.storage.database import StorageUnavailable
 from bot.discord.deadline import respond, update
@@ -160,6 +162,9 @@ def outcome(error: BaseException, how: Doing, *, answered: bool = False,
         return Outcome(Reply(NO_DATABASE), logging.INFO, refused)
     if isinstance(original, FactNotFound) and how.gone is not None:
         return Outcome(Reply(how.gone), logging.INFO, refused)
+    if isinstance(original, EditOutcomeUnknown):  # not "Not saved": it may have been
+        text = clip(str(original)[:1].upper() + str(original)[1:], MESSAGE)
+        return Outcome(Reply(text, in_place=how.in_place), logging.WARNING, refused)
     if isinstance(original, EDIT_ERRORS):
         if how.in_place is not None:
             reply = Reply(clip(f"{how.refused}: {original}", MESSAGE), in_place=how.in_place)

@@ -95,3 +95,39 @@ async def test_the_database_goes_away_and_comes_back(shared_url, start_bot, tmp_
     again = await h.say(h.user("alice"), h.channel("general"), "asked while the database slept",
                         mention_bot=True)
     assert again.embeds and "127,712" in str(again.embeds[0])
+
+
+@pytest.mark.parametrize("landed", [True, False])
+async def test_an_edit_whose_commit_reply_is_lost(shared_url, start_bot, tmp_path, fake_discord,
+                                                  monkeypatch, landed):
+    """The connection lost between COMMIT and its reply: an edit that landed is acknowledged
+    (and answered); one the database can not be asked about afterwards is reported as
+    perhaps saved, never as "Not saved"."""
+    from bot.core.editing.postgres import PostgresHistory, PostgresTransaction, unavailable
+
+    settings = make_settings(tmp_path / "one", database_url=Secret(shared_url),
+                             admin_guilds=frozenset({fake_discord.world.guild.id}))
+    h = await start_bot(make_bot(settings))
+    real = PostgresTransaction.commit
+
+    def lost(transaction: PostgresTransaction) -> None:
+        real(transaction)
+        raise unavailable("the test's server", OSError("server closed the connection"))
+
+    def cannot_tell(history: PostgresHistory, token: str) -> bool:
+        raise unavailable("the test's server", OSError("connection refused"))
+
+    monkeypatch.setattr(PostgresTransaction, "commit", lost)
+    if not landed:
+        monkeypatch.setattr(PostgresHistory, "has_token", cannot_tell)
+    reply = await h.slash(h.user("mod"), h.channel("general"), "kb alias",
+                          fact="average-salary", phrasing="said while the reply got lost")
+    if landed:
+        assert "now also answers" in reply.content
+        again = await h.say(h.user("alice"), h.channel("general"),
+                            "said while the reply got lost", mention_bot=True)
+        assert again.embeds and "127,712" in str(again.embeds[0])
+    else:
+        assert "may not have been saved" in reply.content and "/kb history" in reply.content
+        assert "Not saved" not in reply.content and shared_url not in reply.content
+        assert reply.message is not None and not reply.message.components  # no retry button
