@@ -6,7 +6,8 @@ joined, the earlier question's words drown the follow-up's. Each fact's score is
 two (the follow-up weighing more), so the follow-up's own words pick among the facts the earlier
 question made likely. The matcher's decision rules run on both readings: the follow-up is
 answered when either reading is, with the best fact of the blend; when neither is, it is
-declined, with the suggestions of the reading that came closest. A follow-up the matcher
+declined, offering what either reading would suggest, the likeliest by the blend first (the
+joined reading alone would offer the earlier answer's neighbours first). A follow-up the matcher
 answers alone with a clear lead (no close call) is a question complete in itself: it is
 answered as such, without the joined reading (most of a person's next questions are new ones,
 and each reading costs a full match).
@@ -22,14 +23,17 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from itertools import chain
 
-from bot.core.matching import Matcher, MatchResult, Thresholds
+from bot.core.matching import Matcher, MatchResult, Suggestion, Thresholds
 
 FOLLOW_UP_WEIGHT = 0.6
 """The follow-up's own reading's share of the blended score (the joined reading has the rest)."""
 CONTEXT_SECONDS = 300.0
 """How long after an answer a follow-up is read in its context."""
 MAX_CONTEXT_CHARS = 300
+MAX_SUGGESTIONS = 3
+"""As many as a match offers."""
 MAX_REMEMBERED = 50_000
 """Contexts kept at most (the oldest forgotten first): bounded memory on a busy bot."""
 
@@ -56,18 +60,23 @@ def follow_up(matcher: Matcher, question: str, context: Context,
         return alone  # a question complete in itself, with no close call: no context needed
     joined, ranked_joined = matcher.match_ranked(f"{context.question} {question}",
                                                  thresholds=thresholds)
-    if not (alone.answered or joined.answered):
-        closer = alone if alone.confidence >= joined.confidence else joined
-        return MatchResult(question, None, closer.confidence, closer.suggestions)
-    facts = {fact.id: fact for fact, _ in ranked_alone + ranked_joined}
     by_alone = {fact.id: score for fact, score in ranked_alone}
     by_joined = {fact.id: score for fact, score in ranked_joined}
-    blended = {
-        fact_id: FOLLOW_UP_WEIGHT * by_alone.get(fact_id, 0.0)
-        + (1 - FOLLOW_UP_WEIGHT) * by_joined.get(fact_id, 0.0)
-        for fact_id in facts
-    }
-    best = max(blended, key=lambda fact_id: (blended[fact_id], fact_id))
+
+    def blended(fact_id: str) -> float:
+        return (FOLLOW_UP_WEIGHT * by_alone.get(fact_id, 0.0)
+                + (1 - FOLLOW_UP_WEIGHT) * by_joined.get(fact_id, 0.0))
+
+    if not (alone.answered or joined.answered):
+        # Declined: what either reading would offer, the likeliest by the blend first.
+        offered = {s.fact.id: s.fact for s in chain(alone.suggestions, joined.suggestions)}
+        ranked = sorted(offered, key=lambda fact_id: (-blended(fact_id), fact_id))
+        suggestions = tuple(Suggestion(offered[fact_id], blended(fact_id))
+                            for fact_id in ranked[:MAX_SUGGESTIONS])
+        return MatchResult(question, None, max(alone.confidence, joined.confidence),
+                           suggestions)
+    facts = {fact.id: fact for fact, _ in ranked_alone + ranked_joined}
+    best = max(facts, key=lambda fact_id: (blended(fact_id), fact_id))
     same = [r for r in (alone, joined) if r.answered and r.fact.id == best]
     runner_up = same[0].suggestions if same else ()
     confidence = max(r.confidence for r in (alone, joined) if r.answered)

@@ -40,6 +40,9 @@ class ConversationReport:
     """Second turns right, read in the context of the first answer."""
     then_alone_right: int
     """Second turns right, asked alone (what the bot did before it kept context)."""
+    then_offered_first: int
+    """Second turns with an answer, declined in context, the right fact offered first among
+    the suggestions (one click away)."""
     misses: tuple[tuple[Exchange, str | None], ...]
     """Second turns read in context that went wrong, with what the bot answered."""
 
@@ -75,7 +78,7 @@ def load_conversations(path: Path, known: set[str]) -> list[Exchange]:
 
 def evaluate_conversations(service: AnswerService,
                            exchanges: list[Exchange]) -> ConversationReport:
-    first_right = then_right = alone_right = 0
+    first_right = then_right = alone_right = offered_first = 0
     misses = []
     for exchange in exchanges:
         first = service.ask(exchange.first, via="eval", record=False)
@@ -85,11 +88,13 @@ def evaluate_conversations(service: AnswerService,
         then = service.ask(exchange.then, via="eval", record=False, context=context)
         alone = service.ask(exchange.then, via="eval", record=False)
         then_right += then.fact_id == exchange.then_expect
+        offered_first += bool(not then.answered and exchange.then_expect and then.suggestions
+                              and then.suggestions[0].fact_id == exchange.then_expect)
         alone_right += alone.fact_id == exchange.then_expect
         if then.fact_id != exchange.then_expect:
             misses.append((exchange, then.fact_id))
     return ConversationReport(len(exchanges), first_right, then_right, alone_right,
-                              tuple(misses))
+                              offered_first, tuple(misses))
 
 
 def format_conversations(report: ConversationReport, name: str, verbose: bool) -> str:
@@ -99,6 +104,8 @@ def format_conversations(report: ConversationReport, name: str, verbose: bool) -
                  f"   target >= {TARGET_SECOND_TURN:.0%}")
     lines.append(f"  second turn right, asked alone   {report.share(report.then_alone_right):6.1%}"
                  "   (without conversation)")
+    lines.append(f"  second turn declined, right fact offered first "
+                 f"{report.share(report.then_offered_first):6.1%}   (one click away)")
     if verbose:
         for exchange, got in report.misses:
             lines.append(f"  {exchange.first!r} -> {exchange.then!r}: expected "

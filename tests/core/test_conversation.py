@@ -58,6 +58,24 @@ def test_a_follow_up_the_knowledge_base_does_not_cover_is_declined(shipped_seman
     assert result.fact is None
 
 
+def test_a_declined_follow_up_offers_the_likeliest_fact_first(shipped_semantic_matcher):
+    """Neither reading is sure enough, but the follow-up's own words point past the earlier
+    answer: its fact is offered first (the joined reading alone would offer the earlier
+    answer's first), and every offer is one a reading would have made."""
+    context = Context("will companies still want people with ml skills in a few yrs",
+                      "ml-skills-demand-growth")
+    result = follow_up(shipped_semantic_matcher, "do they pay extra for it", context)
+    assert result.fact is None
+    offered = [s.fact.id for s in result.suggestions]
+    assert offered[0] == "ml-skills-salary-premium"
+    joined = shipped_semantic_matcher.match(f"{context.question} do they pay extra for it")
+    alone = shipped_semantic_matcher.match("do they pay extra for it")
+    assert joined.suggestions[0].fact.id == "ml-skills-demand-growth"
+    assert set(offered) <= {s.fact.id for s in joined.suggestions + alone.suggestions}
+    assert [s.score for s in result.suggestions] == sorted(
+        (s.score for s in result.suggestions), reverse=True)
+
+
 def test_the_service_reads_a_question_in_context(shipped_semantic_service):
     service = shipped_semantic_service
     assert not service.ask("what about a phd?", via="test", record=False).answered

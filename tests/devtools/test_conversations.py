@@ -15,9 +15,10 @@ from bot.devtools.conversations import (
 )
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-FLOORS = {  # set: (second turn in context, first turn) floors; measured 85.0/96.7, 75.4/95.1
-    "conversations.yaml": (0.80, 0.93),
-    "conversations_holdout.yaml": (0.70, 0.91),
+FLOORS = {  # set: floors of (second turn in context, the same or its fact offered first when
+    # declined, first turn); measured 85.0/91.7/96.7 and 75.4/88.5/95.1
+    "conversations.yaml": (0.80, 0.87, 0.93),
+    "conversations_holdout.yaml": (0.70, 0.83, 0.91),
 }
 
 
@@ -27,9 +28,10 @@ def test_follow_ups_in_context_beat_asking_them_alone(shipped_semantic_service, 
     exchanges = load_conversations(DATA / name, set(shipped_kb.facts))
     assert len(exchanges) >= 40
     report = evaluate_conversations(shipped_semantic_service, exchanges)
-    then_floor, first_floor = FLOORS[name]
+    then_floor, reach_floor, first_floor = FLOORS[name]
     assert report.share(report.then_right) >= then_floor, format_conversations(report, name,
                                                                                True)
+    assert report.share(report.then_right + report.then_offered_first) >= reach_floor
     assert report.share(report.first_right) >= first_floor
     assert report.then_right >= report.then_alone_right + 0.2 * report.exchanges
 
