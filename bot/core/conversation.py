@@ -68,11 +68,14 @@ def follow_up(matcher: Matcher, question: str, context: Context,
                 + (1 - FOLLOW_UP_WEIGHT) * by_joined.get(fact_id, 0.0))
 
     if not (alone.answered or joined.answered):
-        # Declined: what either reading would offer, the likeliest by the blend first.
-        offered = {s.fact.id: s.fact for s in chain(alone.suggestions, joined.suggestions)}
+        # Declined: what either reading would offer (each with its best reading's score, the
+        # scale every match's suggestions share), the likeliest by the blend first.
+        offered: dict[str, Suggestion] = {}
+        for offer in chain(alone.suggestions, joined.suggestions):
+            if offer.fact.id not in offered or offer.score > offered[offer.fact.id].score:
+                offered[offer.fact.id] = offer
         ranked = sorted(offered, key=lambda fact_id: (-blended(fact_id), fact_id))
-        suggestions = tuple(Suggestion(offered[fact_id], blended(fact_id))
-                            for fact_id in ranked[:MAX_SUGGESTIONS])
+        suggestions = tuple(offered[fact_id] for fact_id in ranked[:MAX_SUGGESTIONS])
         return MatchResult(question, None, max(alone.confidence, joined.confidence),
                            suggestions)
     facts = {fact.id: fact for fact, _ in ranked_alone + ranked_joined}

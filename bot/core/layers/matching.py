@@ -8,12 +8,14 @@ meaning signal of the same model. Then:
 - both answer: the higher confidence (the layer's on a tie: the server chose to say it its
   way), with the other's fact offered first among the follow-ups when it comes close, as a
   matcher offers its own runner-up (`Thresholds.close_call`);
-- both decline: a decline, with the best suggestions of both by score.
+- both decline: a decline, with the best suggestions of both, merged by score (each side's
+  own order kept).
 """
 
 from __future__ import annotations
 
-from itertools import chain, zip_longest
+from heapq import merge
+from itertools import zip_longest
 
 from bot.core.conversation import Context, follow_up
 from bot.core.knowledge.models import Fact, KnowledgeBase
@@ -47,8 +49,10 @@ def combined(base: MatchResult, local: MatchResult, thresholds: Thresholds) -> M
     elif base.answered:
         winner, other = base, local
     else:
-        offered = sorted(chain(base.suggestions, local.suggestions),
-                         key=lambda s: -s.score)[:MAX_SUGGESTIONS]
+        # Merged by score, each side's own order kept (a follow-up orders its offers by the
+        # blend of its readings, not by score).
+        offered = list(merge(base.suggestions, local.suggestions,
+                             key=lambda s: -s.score))[:MAX_SUGGESTIONS]
         return MatchResult(base.question, None, max(base.confidence, local.confidence),
                            tuple(offered))
     rival = _best(other)

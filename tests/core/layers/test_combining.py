@@ -50,3 +50,13 @@ def test_both_decline_with_the_best_suggestions_of_both():
 def test_autocomplete_alternates_the_layers_and_the_bases_facts():
     assert completions([BASE, BASE_2], [LOCAL], 3) == [LOCAL, BASE, BASE_2]
     assert completions([BASE], [LOCAL, LOCAL_2], 2) == [LOCAL, BASE]
+
+
+def test_both_decline_keeps_each_sides_own_order():
+    """A follow-up offers its likeliest fact first, which need not be its highest-scored one:
+    the merge keeps that order while it interleaves the two sides by score."""
+    follow_up = result(None, 0.6, (BASE, 0.50), (BASE_2, 0.60))  # blend order, not score order
+    declined = combined(follow_up, result(None, 0.55, (LOCAL, 0.55)), T)
+    assert [s.fact for s in declined.suggestions] == [LOCAL, BASE, BASE_2]
+    alone = combined(follow_up, result(None, 0.3), T)
+    assert [s.fact for s in alone.suggestions] == [BASE, BASE_2]
