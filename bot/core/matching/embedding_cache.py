@@ -56,6 +56,10 @@ class EmbeddingCache:
         self._vectors: dict[bytes, np.ndarray] = {} if shared is None else shared
         self.loaded_from_disk = 0
         self._on_disk: set[bytes] = set()
+        self._block: tuple[list[bytes], np.ndarray] | None = None
+        """The keys and vectors of the file as last read or written (read-only): asked for
+        those very keys, in that order (a restart on the same knowledge base), `vectors`
+        returns this array instead of a copy, so the vectors are in memory once, not twice."""
         self.rejected: str | None = None
         """Why the file on disk was not used, if it was not."""
         if self.path is not None:
@@ -91,9 +95,11 @@ class EmbeddingCache:
             self._reject("its checksum does not match (corrupt or truncated)")
             return
         as_bytes = [row.tobytes() for row in keys]
+        vectors.flags.writeable = False
         self._vectors.update(zip(as_bytes, vectors, strict=True))
         self.loaded_from_disk = len(keys)
         self._on_disk = set(as_bytes)
+        self._block = (as_bytes, vectors)
 
     def _reject(self, why: str) -> None:
         self.rejected = why
@@ -112,7 +118,10 @@ class EmbeddingCache:
             self._vectors[text_key(text)] = vector.astype(np.float16)
 
     def vectors(self, keys: Sequence[bytes]) -> np.ndarray:
-        """The vectors of `keys` (all must be present), as float16 rows."""
+        """The vectors of `keys` (all must be present), as float16 rows (read-only when they
+        are the file's own array: see `_block`)."""
+        if self._block is not None and self._block[0] == list(keys):
+            return self._block[1]
         out = np.empty((len(keys), self.dimension), dtype=np.float16)
         for row, key in enumerate(keys):
             out[row] = self._vectors[key]
@@ -147,6 +156,10 @@ class EmbeddingCache:
             os.replace(tmp, self.path)
             tmp = None
             self._on_disk = {k for k, _ in items}
+            vectors.flags.writeable = False
+            saved = [k for k, _ in items]
+            self._vectors.update(zip(saved, vectors, strict=True))  # rows of one array now
+            self._block = (saved, vectors)
         except OSError as exc:
             log.warning("embedding cache not saved to %s: %s", self.path, exc.strerror or exc)
         finally:

@@ -36,6 +36,27 @@ def test_a_restart_reads_the_vectors_instead_of_embedding(embedder, tmp_path):
     assert again.texts == 0
 
 
+def test_a_restart_holds_the_vectors_once_not_twice(embedder, tmp_path):
+    """Read back in the order they were written, the vectors are the file's own array (read
+    only), shared with the index, not copied into it; asked in another order, a copy."""
+    Matcher(small_kb(), semantic=SemanticModel(CountingEmbedder(embedder), tmp_path))
+    model = SemanticModel(CountingEmbedder(embedder), tmp_path)
+    index = Matcher(small_kb(), semantic=model).semantic
+    texts = [p for fact in small_kb().facts.values() for p in fact.phrasings]
+    read_back = model.vectors(texts)
+    assert np.shares_memory(index.phrasings, read_back) and not read_back.flags.writeable
+    reordered = model.vectors(texts[::-1])
+    assert not np.shares_memory(reordered, read_back)
+    assert np.array_equal(reordered, read_back[::-1])
+
+
+def test_after_a_cold_build_the_vectors_are_held_once(embedder, tmp_path):
+    model = SemanticModel(CountingEmbedder(embedder), tmp_path)
+    index = Matcher(small_kb(), semantic=model).semantic
+    texts = [p for fact in small_kb().facts.values() for p in fact.phrasings]
+    assert np.shares_memory(index.phrasings, model.vectors(texts))  # the saved file's array
+
+
 def test_an_edit_embeds_only_the_new_texts(embedder, tmp_path):
     counting = CountingEmbedder(embedder)
     model = SemanticModel(counting, tmp_path)
