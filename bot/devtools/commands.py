@@ -78,10 +78,10 @@ def _shipped_speed(args: argparse.Namespace) -> int:
     if args.facts is not None:
         return _error("--shipped times the knowledge base as it is: leave out --facts")
     folder = args.knowledge or settings_or_exit().knowledge_dir
-    knowledge_or_exit(folder)  # an invalid one is listed, and ends the command
+    knowledge = knowledge_or_exit(folder)  # an invalid one is listed, and ends the command
     questions = [q.text for q in load_gold(DEFAULT_GOLD)]
     try:
-        report = run_shipped(folder, questions)
+        report = run_shipped(folder, knowledge, questions)
     except RuntimeError as exc:
         return _error(str(exc))
     return _show(args, report.to_json, lambda: format_shipped(report))

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import tempfile
-import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.core.matching.embedding import Embedder, new_session
+from bot.devtools.bench.timing import measure
 
 LENGTHS = (4, 8, 12, 16, 32)
 FILLER = "machine"
@@ -55,24 +55,12 @@ def text_of(tokens: int) -> str:
     return " ".join([FILLER] * max(1, tokens - 2))
 
 
-def _percentiles(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    return ordered[len(ordered) // 2], ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-
-
 def time_lengths(embedder: Embedder, lengths: Sequence[int], runs: int) -> list[LengthTiming]:
     timings = []
     for tokens in lengths:
         text = text_of(tokens)
-        for _ in range(max(3, runs // 10)):
-            embedder.embed_one(text)
-        samples = []
-        for _ in range(runs):
-            start = time.perf_counter()
-            embedder.embed_one(text)
-            samples.append((time.perf_counter() - start) * 1000)
-        p50, p99 = _percentiles(samples)
-        timings.append(LengthTiming(tokens, p50, p99))
+        latency = measure(embedder.embed_one, [text] * runs, [text] * max(3, runs // 10))
+        timings.append(LengthTiming(tokens, latency.p50_ms, latency.p99_ms))
     return timings
 
 

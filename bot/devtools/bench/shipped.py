@@ -17,9 +17,12 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.devtools.bench.timing import Latency, measure, one_core
+
+if TYPE_CHECKING:
+    from bot.core.knowledge.models import KnowledgeBase
 
 CHILD = "bot.devtools.bench.shipped"
 
@@ -82,9 +85,9 @@ def start_in_new_process(knowledge: Path, cache: Path) -> Start:
     return Start(**json.loads(done.stdout.strip().splitlines()[-1]))
 
 
-def run_shipped(knowledge: Path, questions: list[str]) -> ShippedSpeed:
-    """Start cold and warm (fresh processes), then time `match` over `questions`."""
-    from bot.core.knowledge.loader import load_knowledge_base
+def run_shipped(knowledge: Path, kb: KnowledgeBase, questions: list[str]) -> ShippedSpeed:
+    """Start cold and warm (fresh processes, on the folder `knowledge`), then time `match` over
+    `questions` here (on `kb`, that folder's knowledge base as already loaded)."""
     from bot.core.matching import Matcher
     from bot.core.matching.semantic import semantic_model
 
@@ -92,7 +95,6 @@ def run_shipped(knowledge: Path, questions: list[str]) -> ShippedSpeed:
         cache = Path(folder)
         cold = start_in_new_process(knowledge, cache)
         warm = start_in_new_process(knowledge, cache)
-        kb = load_knowledge_base(knowledge)
         model = semantic_model(cache)
         matcher = Matcher(kb, semantic=model)
         warmup = [fact.question[::-1] for fact in list(kb.facts.values())[:20]]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from bot.core.knowledge.loader import load_knowledge_base
 from bot.devtools.bench.shipped import format_shipped, run_shipped
 from tests.devtools.bench.shared import run_cli
 
@@ -12,7 +13,7 @@ QUESTIONS = ["how much does a machine learning engineer earn", "which degree for
 
 
 def test_a_cold_start_embeds_every_phrasing_and_a_warm_one_none(small_kb_dir):
-    report = run_shipped(small_kb_dir, QUESTIONS)
+    report = run_shipped(small_kb_dir, load_knowledge_base(small_kb_dir), QUESTIONS)
     assert report.cold.embedded == report.phrasings > 0
     assert report.warm.embedded == 0  # the first process's vectors, read from disk
     assert report.cold.model_s > 0 and report.warm.build_s > 0
