@@ -70,7 +70,8 @@ def profile_operators(model: Path, threads: int, tokens: int, runs: int) -> list
     feed = {"input_ids": ids, "attention_mask": np.ones_like(ids),
             "token_type_ids": np.zeros_like(ids)}
     with tempfile.TemporaryDirectory() as folder:
-        session = new_session(model, threads, profile_prefix=str(Path(folder) / "profile"))
+        session = new_session(model.read_bytes(), threads,
+                              profile_prefix=str(Path(folder) / "profile"))
         for _ in range(runs):
             session.run(None, feed)  # type: ignore[attr-defined]
         trace = json.loads(Path(session.end_profiling()).read_text())  # type: ignore[attr-defined]
