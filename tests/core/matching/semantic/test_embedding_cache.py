@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import logging
+import weakref
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,7 +18,7 @@ from bot.core.matching.embedding import (
     DIMENSION,
     MODEL_SHA256,
 )
-from bot.core.matching.embedding_cache import EmbeddingCache
+from bot.core.matching.embedding_cache import EmbeddingCache, text_key
 from bot.core.matching.semantic import SemanticModel, semantic_model
 from bot.core.modes import Mode
 from tests.core.matching.semantic.shared import CountingEmbedder, small_kb
@@ -65,6 +67,22 @@ def test_an_edit_embeds_only_the_new_texts(embedder, tmp_path):
     added = Fact(id="f9", question="where do i post my cv", answer="b")
     Matcher(replace(kb, facts={**kb.facts, "f9": added}), semantic=model)
     assert counting.texts == 5
+
+
+def test_a_save_after_an_edit_lets_go_of_the_file_it_replaced(tmp_path):
+    """A text the knowledge base no longer has must not keep the old file's array alive (a
+    whole generation of vectors per edit, 77 MB at 10,000 facts)."""
+    cache = EmbeddingCache(MODEL_SHA256, DIMENSION, tmp_path)
+    cache.put(["kept", "renamed"], np.ones((2, DIMENSION), dtype=np.float32))
+    cache.save()
+    first = weakref.ref(cache.vectors([text_key("kept"), text_key("renamed")]))
+    cache.put(["renamed, after the edit"], np.zeros((1, DIMENSION), dtype=np.float32))
+    now = [text_key("kept"), text_key("renamed, after the edit")]
+    cache.save(keep=now)
+    gc.collect()
+    assert first() is None
+    assert cache.missing(now) == [] and cache.missing([text_key("renamed")]) == [0]
+    assert np.array_equal(cache.vectors(now), [np.ones(DIMENSION), np.zeros(DIMENSION)])
 
 
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "foreign", "tampered"])
@@ -194,8 +212,6 @@ def test_an_edit_reuses_the_calibration_until_the_knowledge_base_drifts(shipped_
 def test_a_key_ending_in_a_zero_byte_survives_the_file(tmp_path):
     """numpy's fixed-size byte strings drop trailing NULs: the keys are stored as bytes rows."""
     text = "question 224"  # its key ends with b"\0"
-    from bot.core.matching.embedding_cache import text_key
-
     assert text_key(text).endswith(b"\0")
     cache = EmbeddingCache(MODEL_SHA256, DIMENSION, tmp_path)
     cache.put([text, "question 1"], np.ones((2, DIMENSION), dtype=np.float32))
