@@ -23,7 +23,7 @@ from bot.discord.health import HealthServer
 from bot.logs import configure_logging
 from bot.metrics import Metrics, MetricsUnavailable
 from bot.settings import Settings
-from bot.startup import join_database, knowledge_store
+from bot.startup import join_database, knowledge_store, release_free_memory
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +75,7 @@ async def serve(settings: Settings) -> int:
     # garbage collector's full scans (shorter pauses on the event loop).
     gc.collect()
     gc.freeze()
+    release_free_memory()  # what building freed goes back to the system
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):

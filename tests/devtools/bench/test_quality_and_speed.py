@@ -121,6 +121,7 @@ def test_speed_run_small():
     assert report.yaml_load_s is not None, report.notes  # the project's loader read our files
     assert report.match.count == 30 and report.complete.count == 30
     assert report.peak_rss_mb > 0
+    assert report.rss_released_mb is None or 0 < report.rss_released_mb <= report.peak_rss_mb
     assert report.targets[0].label == "match p99"
     assert "(at N=120, not 10,000)" in format_speed(report)
     assert json.loads(json.dumps(report.to_json()))["facts"] == 120
