@@ -67,15 +67,20 @@ def build_bot(settings: Settings, **options) -> CareerBot:
     return bot
 
 
+def settle_after_build() -> None:
+    """Once start-up has built the knowledge base and its index: they live as long as the
+    process, so keep them out of the garbage collector's full scans (shorter pauses on the
+    event loop), and give what building freed back to the system."""
+    gc.collect()
+    gc.freeze()
+    release_free_memory()
+
+
 async def serve(settings: Settings) -> int:
     point_discord_at(settings)
     # A cold build embeds every phrasing (minutes at 10,000 facts): off the event loop.
     bot = await asyncio.to_thread(build_bot, settings)
-    # The knowledge base and its index live as long as the process: keep them out of the
-    # garbage collector's full scans (shorter pauses on the event loop).
-    gc.collect()
-    gc.freeze()
-    release_free_memory()  # what building freed goes back to the system
+    settle_after_build()
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):

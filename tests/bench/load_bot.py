@@ -13,8 +13,9 @@ other bot processes) and ``CAREERBOT_SHARD_COUNT`` / ``CAREERBOT_SHARD_IDS``. It
 real CareerBot the way ``bot/app.py`` does (``bot.app.build_bot``, off the event loop: with
 PostgreSQL the knowledge folder is first brought together with the database's knowledge base,
 ``KnowledgeStore.reconcile``, which seeds the database when it has none; the phrasing
-vectors are cached in ``<data dir>/embeddings``), freezes what start-up built as ``bot/app.py``
-does (``gc.collect(); gc.freeze()``, unless ``--no-gc-freeze``), connects to the server and,
+vectors are cached in ``<data dir>/embeddings``), settles as ``bot/app.py`` does
+(``settle_after_build``: the index frozen, the freed heap returned; not with
+``--no-gc-freeze``), connects to the server and,
 once it is ready, prints one line ``@@load-bot {"ready": true, "setup_s": ..., "pid": ...,
 "embedded": ...}`` on stdout (``embedded``: the phrasings start-up had to embed, 0 when every
 vector came from the cache).
@@ -49,7 +50,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bot.app import build_bot, point_discord_at
+from bot.app import build_bot, point_discord_at, settle_after_build
 from bot.core.service import AnswerService
 from bot.core.storage.database import Database
 from bot.discord.client import CareerBot
@@ -285,8 +286,7 @@ async def start_bot(settings: Settings, *, gc_freeze: bool
     bot = await asyncio.to_thread(build_bot, settings, guild_ready_timeout=READY_TIMEOUT)
     build_s = time.perf_counter() - building
     if gc_freeze:
-        gc.collect()
-        gc.freeze()  # what start-up built (the index) is no longer scanned by collections
+        settle_after_build()  # as bot/app.py: the index frozen, the freed heap returned
     probes = BotProbes(bot.service, bot.database, errors)  # (adding a handler twice: once)
     await bot.login(settings.token.get())
     connection = asyncio.create_task(bot.connect(reconnect=True), name="bot.connect")

@@ -86,3 +86,11 @@ def test_a_figure_is_tied_to_what_the_pay_facts_name_not_to_any_fact():
         result = matcher.match(question)
         assert result.fact is not None and result.fact.id == fact_id, question
     assert sorted(set(matcher.index.facts_asked_with("junior").tolist())) == [1]
+
+
+def test_chat_contractions_are_read_as_the_words_they_stand_for(shipped_matcher):
+    """ "kinda pay" is "kind of pay", not the pay of some "kinda" the sources never name."""
+    analyzer = shipped_matcher.analyzer
+    words = analyzer.words_of(analyzer.raw_words("what kinda salary do mles get, i dunno"))
+    assert words[1:3] == ["kind", "of"] and words[-3:] == ["do", "not", "know"]
+    assert shipped_matcher.match("what kinda salary are mles pulling in the us").answered
