@@ -73,21 +73,21 @@ def test_shipped_fingerprints_equal_a_fresh_build(tmp_path: Path):
 # dev (tests/data/dev.yaml): 120 + 120, written in December 2026 blind to the other sets (from
 # knowledge/ and the documents), the out-of-scope ones mostly near the domain; a tuning set.
 # Measured (December 2026), correct / wrong / out of scope declined:
-#   meaning + words: gold 94.9 / 1.9 / 97.1, fresh 94.2 / 2.5 / 97.5, holdout 95.5 / 0.9 / 88.6,
-#                    dev 84.2 / 0.8 / 84.2
+#   meaning + words: gold 96.9 / 1.9 / 95.7, fresh 95.8 / 2.5 / 95.0, holdout 95.5 / 0.9 / 85.7,
+#                    dev 85.0 / 0.8 / 83.3
 #   words only:      gold 94.2 / 1.6 / 95.7, fresh 91.7 / 4.2 / 97.5, holdout 89.1 / 1.8 / 91.4,
 #                    dev 78.3 / 0.0 / 78.3
 FRESH = DEFAULT_GOLD.with_name("fresh.yaml")
 HOLDOUT = DEFAULT_GOLD.with_name("holdout.yaml")
 DEV = DEFAULT_GOLD.with_name("dev.yaml")
 FLOORS = {  # (set, mode): (correct at least, wrong at most, out of scope declined at least)
-    ("gold", "meaning"): (0.92, 0.035, 0.94),
-    ("fresh", "meaning"): (0.91, 0.045, 0.94),
-    ("holdout", "meaning"): (0.92, 0.03, 0.85),
+    ("gold", "meaning"): (0.94, 0.035, 0.93),
+    ("fresh", "meaning"): (0.93, 0.045, 0.92),
+    ("holdout", "meaning"): (0.92, 0.03, 0.82),
     ("gold", "words"): (0.90, 0.05, 0.90),
     ("fresh", "words"): (0.85, 0.07, 0.90),
     ("holdout", "words"): (0.82, 0.07, 0.82),
-    ("dev", "meaning"): (0.81, 0.03, 0.81),
+    ("dev", "meaning"): (0.82, 0.03, 0.80),
     ("dev", "words"): (0.75, 0.03, 0.75),
 }
 

@@ -16,9 +16,9 @@ from bot.devtools.conversations import (
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 FLOORS = {  # set: floors of (second turn in context, the same or its fact offered first when
-    # declined, first turn); measured 85.0/91.7/96.7 and 75.4/88.5/95.1
-    "conversations.yaml": (0.80, 0.87, 0.93),
-    "conversations_holdout.yaml": (0.70, 0.83, 0.91),
+    # declined, first turn); measured 88.3/93.3/98.3 and 75.4/88.5/98.4
+    "conversations.yaml": (0.84, 0.90, 0.95),
+    "conversations_holdout.yaml": (0.70, 0.84, 0.94),
 }
 
 

@@ -18,7 +18,12 @@ read most like the knowledge base (another fact's own phrasings) fall under it, 
 off-topic questions, which read less like it, fall under it far more often; the question
 forms, scope and lead rules decline more. Where the bot speaks unprompted it needs the 90th
 percentile. Close calls, suggestions and the lead follow from the spread of the held-out facts'
-scores. A knowledge base with one phrasing per fact gets held-out facts all the same (the
+scores. A chatty question scores under `answer` even when it points at one fact only: it
+still answers from `floor` (the held-out facts' lower quartile) when its best fact leads the
+runner-up by `sure_lead`, a lead that only one held-out fact in twenty gives its best other
+fact (their leads' 95th percentile): an uncovered question rarely leads that clearly.
+
+A knowledge base with one phrasing per fact gets held-out facts all the same (the
 questions are its phrasings, and the rest of the knowledge base answers them), so it is
 calibrated like any other; one with fewer than `MIN_FACTS` facts gets `SMALL`.
 
@@ -58,6 +63,8 @@ SAMPLE = 600
 MIN_FACTS = 4
 ANSWER_QUANTILE = 0.5
 UNPROMPTED_QUANTILE = 0.9
+FLOOR_QUANTILE = 0.25
+SURE_LEAD_QUANTILE = 0.95
 DRIFT = 0.05
 """A calibration still fits a knowledge base whose phrasings differ from those it was learned
 on by at most this share: a moderator's edit reuses it instead of paying for a new one."""
@@ -135,20 +142,27 @@ def calibrate(matcher: Asks, *, sample: int = SAMPLE) -> Calibration:
     random.Random(0).shuffle(pairs)
     covered: list[float] = []
     uncovered: list[float] = []
+    leads: list[float] = []
+    """With the whole fact held out: how far its best other fact leads the next one."""
     for f, p in pairs[:sample]:
         scored = matcher.scores_held_out(f, p)
         own = next((s for i, s in scored if i == f), None)
-        other = next((s for i, s in scored if i != f), 0.0)
+        others = (s for i, s in scored if i != f)
+        other, next_other = next(others, 0.0), next(others, 0.0)
         if own is not None and len(facts[f].phrasings) > 1:
             covered.append(own)
         uncovered.append(other)
-    low, mid, high = (float(x) for x in np.quantile(uncovered, [0.1, ANSWER_QUANTILE, 0.9]))
+        if next_other > 0:
+            leads.append(other / next_other)
+    low, floor, mid, high = (float(x) for x in np.quantile(
+        uncovered, [0.1, FLOOR_QUANTILE, ANSWER_QUANTILE, 0.9]))
     answer = mid
+    sure_lead = float(np.quantile(leads, SURE_LEAD_QUANTILE)) if leads else LEAD
     thresholds = Thresholds(
         answer=answer,
         lead=LEAD,
-        floor=answer,
-        sure_lead=LEAD,
+        floor=floor if sure_lead > LEAD else answer,
+        sure_lead=max(sure_lead, LEAD),
         strong=answer + (high - mid) / 2,
         suggest=low,
     )

@@ -106,6 +106,27 @@ def test_calibration_is_learned_from_the_knowledge_base(shipped_semantic_matcher
     assert calibration.unprompted >= shipped_semantic_matcher.thresholds.answer
 
 
+def test_a_chatty_question_with_a_clear_lead_answers_under_the_answer_score(
+    shipped_semantic_matcher
+):
+    """From `floor` (the held-out facts' lower quartile), a lead that held-out facts rarely
+    give answers: a clear winner (face unlock: where ML is used), or the fact holding a figure
+    the question quotes."""
+    matcher = shipped_semantic_matcher
+    t = matcher.thresholds
+    assert t.floor < t.answer and t.sure_lead > t.lead
+    without = replace(t, floor=t.answer, sure_lead=t.lead)
+    for question, fact_id in (
+        ("does my phone recognising my face count as machine learning", "where-is-ml-used"),
+        ("heard something about a 14k bump for having ml skills, true?",
+         "ml-skills-salary-premium"),
+    ):
+        result = matcher.match(question)
+        assert result.answered and result.fact.id == fact_id, question
+        assert t.floor <= result.confidence < t.answer
+        assert not matcher.match(question, thresholds=without).answered
+
+
 def test_a_knowledge_base_of_one_phrasing_per_fact_is_calibrated_too(shipped_kb):
     cut = replace(shipped_kb, facts={
         fid: replace(f, alternates=(), keywords=()) for fid, f in shipped_kb.facts.items()
