@@ -6,8 +6,9 @@ word. Word overlap alone cannot tell them apart, so the matcher asks a second qu
 text names the person the question is about ("become a ___", "how much does a ___ make", "what
 does a ___ do", "salary for a ___"), is that person the knowledge base's subject? Likewise, a pay
 question tied to a place, an employer or a level that no pay question of the knowledge base names
-("... salary in London", "... at Meta", "... for a junior") asks for a figure the sources do not
-give, even when another fact uses the word ("are there junior ML jobs").
+("... salary in London", "... at Meta", "... for a junior") or a year ("... pay in 2026") asks for
+a figure the sources do not give, even when another fact uses the word ("are there junior ML
+jobs").
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ _ROLE_CUES = (
     re.compile(r"\bwhat (?:do|does)\s+(?:a|an)\s+(?P<role>(?:\w+ ){1,4})do\b"),
 )
 _QUALIFIER = re.compile(r"\b(?:in|at|for|of)\s+(?:(?:the|a|an)\s+)?(?P<word>[^\W\d_]+)")
+_YEAR = re.compile(r"^(?:19|20)\d\d$")
 
 
 @cache
@@ -93,5 +95,8 @@ class Scope:
                 word = match.group("word")
                 if word not in _PRONOUNS and word not in STOP_WORDS and not named_with_topic(word):
                     return f"it asks about {word!r}, which the sources say nothing about"
+            for word in words:
+                if _YEAR.match(word) and not named_with_topic(word):
+                    return f"it asks about {word}, a year the sources give no such figure for"
         return None
 

@@ -94,3 +94,12 @@ def test_chat_contractions_are_read_as_the_words_they_stand_for(shipped_matcher)
     words = analyzer.words_of(analyzer.raw_words("what kinda salary do mles get, i dunno"))
     assert words[1:3] == ["kind", "of"] and words[-3:] == ["do", "not", "know"]
     assert shipped_matcher.match("what kinda salary are mles pulling in the us").answered
+
+
+def test_a_year_no_pay_question_names_asks_for_a_figure_the_sources_do_not_give():
+    named = (KNOWN | {"2024"}).__contains__
+    assert DOMAIN_SCOPE.outside("what is the average pay in 2026".split(), named)
+    assert DOMAIN_SCOPE.outside("job outlook for machine learning engineer by 2030".split(), named)
+    assert DOMAIN_SCOPE.outside("what is the average pay in 2024".split(), named) is None
+    assert DOMAIN_SCOPE.outside("what skills do i need in 2026".split(), named) is None  # no topic
+    assert DOMAIN_SCOPE.outside("average pay 12345".split(), named) is None  # not a year
