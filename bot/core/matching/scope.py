@@ -39,6 +39,8 @@ _ROLE_CUES = (
                r"(?P<role>(?:\w+ ){1,4})pay\b"),
     # "what does a ___ do"
     re.compile(r"\bwhat (?:do|does)\s+(?:a|an)\s+(?P<role>(?:\w+ ){1,4})do\b"),
+    # "what do ___ get paid", "what does a ___ earn" (read "pay" after synonyms)
+    re.compile(r"\bwhat (?:do|does)\s+(?:(?:a|an)\s+)?(?P<role>(?:\w+ ){1,4}?)(?:get )?pay\b"),
 )
 _QUALIFIER = re.compile(r"\b(?:in|at|for|of)\s+(?:(?:the|a|an)\s+)?(?P<word>[^\W\d_]+)")
 _YEAR = re.compile(r"^(?:19|20)\d\d$")

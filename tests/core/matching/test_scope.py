@@ -27,6 +27,7 @@ def outside(text: str) -> str | None:
     "median firefighter pay",
     "what is the pay of a plumber",          # ... after "of"
     "pay for dentists",                      # ... after "for"
+    "what do dentists get pay",              # "what do dentists get paid", after synonyms
     "job outlook for pharmacists",           # outlook figures are tied to a job too
     "what is the average pay in london",     # a place the sources never name
     "how much does a nurse pay",             # "make" reads "pay" after synonyms
@@ -43,6 +44,8 @@ def test_pay_and_outlook_questions_about_something_else_are_outside(text):
     "is the pay good for them",                              # a pronoun names no one new
     "what is the outlook for someone in machine learning",
     "what is the average pay",
+    "what do machine learning engineers get pay",
+    "what does the bls say about pay",       # a source, not a person
 ])
 def test_questions_about_the_subject_are_inside(text):
     assert outside(text) is None
