@@ -110,7 +110,7 @@ class Embedder:
 
 def new_session(model: bytes, threads: int, *, profile_prefix: str | None = None) -> object:
     """An onnxruntime CPU session on the model file's bytes `model` with `threads` intra-op
-    threads, sequential, its word vectors dequantized after the lookup (`model_graph`: 34 MB
+    threads, sequential, its word vectors dequantized after the lookup (`model_graph`: ~40 MB
     less memory, the same outputs); `profile_prefix`: write onnxruntime's per-operator profile
     there (the benchmarks)."""
     import onnxruntime
