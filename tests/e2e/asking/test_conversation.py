@@ -40,7 +40,7 @@ async def test_a_reply_to_an_answer_carries_its_context(careerbot):
                          mention_bot=True)
     assert fact_of(degree) == "degree-required"
     # bob replies to alice's answer (no mention needed: a reply to the bot addresses it).
-    phd = await h.say(h.user("bob"), general, "what about a phd?", reply_to=degree)
+    phd = await h.say(h.user("bob"), general, "and a phd?", reply_to=degree)
     assert fact_of(phd) == "masters-or-phd"
 
 
