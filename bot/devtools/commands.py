@@ -254,6 +254,8 @@ def register_eval(subparsers: Any) -> None:
 
 def register(subparsers: Any) -> None:
     """Add `bench quality` and `bench speed` to the main parser's sub-commands."""
+    from bot.startup import with_knowledge
+
     bench = subparsers.add_parser("bench", help="benchmark the matcher (quality, speed)")
     bench.set_defaults(func=lambda _args: _error("choose `bench quality` or `bench speed`"))
     kinds = bench.add_subparsers(dest="bench_command")
@@ -268,14 +270,12 @@ def register(subparsers: Any) -> None:
     )
     quality.set_defaults(func=cmd_quality)
 
-    speed = kinds.add_parser("speed", help="latency, load time and memory at N synthetic facts")
+    speed = with_knowledge(
+        kinds.add_parser("speed", help="latency, load time and memory at N synthetic facts"))
     speed.add_argument("--facts", type=int, metavar="N", help="facts to generate")
     speed.add_argument("--shipped", action="store_true",
                        help="the knowledge base the bot answers from instead (--knowledge DIR, "
                             "else the bundled one): start cold and warm, match on the gold set")
-    speed.add_argument("--knowledge", type=Path, metavar="DIR",
-                       help="with --shipped: knowledge directory (default: CAREERBOT_KNOWLEDGE "
-                            "or the bundled)")
     speed.add_argument("--seed", type=int, default=DEFAULT_SEED, metavar="S", help="data seed")
     speed.add_argument(
         "--queries", type=int, default=DEFAULT_QUERIES, metavar="Q", help="questions to time"
@@ -296,10 +296,8 @@ def register(subparsers: Any) -> None:
     embedding.add_argument("--json", action="store_true", help="print the figures as JSON")
     embedding.set_defaults(func=cmd_embedding)
 
-    ablation = kinds.add_parser(
-        "ablation", help="each hand rule of the matcher off in turn, on every data set given")
-    ablation.add_argument("--knowledge", type=Path, metavar="DIR",
-                          help="knowledge directory (default: CAREERBOT_KNOWLEDGE or the bundled)")
+    ablation = with_knowledge(kinds.add_parser(
+        "ablation", help="each hand rule of the matcher off in turn, on every data set given"))
     ablation.add_argument("--gold", type=Path, action="append", metavar="FILE",
                           help="a gold-style YAML set (repeatable; default: the gold set)")
     ablation.add_argument("--dataset", type=Path, action="append", metavar="FILE",
@@ -309,8 +307,6 @@ def register(subparsers: Any) -> None:
                           help="without the meaning signal (as when the model can not be loaded)")
     ablation.add_argument("--json", action="store_true", help="print the figures as JSON")
     ablation.set_defaults(func=cmd_ablation)
-
-    from bot.startup import with_knowledge
 
     conversation = with_knowledge(kinds.add_parser(
         "conversation", help="follow-ups read in context, on a two-turn conversation set"))
