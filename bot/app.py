@@ -16,6 +16,7 @@ from bot.core.knowledge.errors import KnowledgeBaseError
 from bot.core.knowledge.loader import load_knowledge_base
 from bot.core.layers import SERVERS_DIR
 from bot.core.matching.semantic import EMBEDDINGS_DIR, semantic_model
+from bot.core.memory import release_free_memory
 from bot.core.service import AnswerService
 from bot.core.storage.database import DATABASE_FILE, Database
 from bot.discord.client import CareerBot, ShardedCareerBot
@@ -23,7 +24,7 @@ from bot.discord.health import HealthServer
 from bot.logs import configure_logging
 from bot.metrics import Metrics, MetricsUnavailable
 from bot.settings import Settings
-from bot.startup import join_database, knowledge_store, release_free_memory
+from bot.startup import join_database, knowledge_store
 
 log = logging.getLogger(__name__)
 

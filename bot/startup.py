@@ -5,7 +5,6 @@ builds its own (`bot.app`), with the phrasing vectors cached in the data directo
 from __future__ import annotations
 
 import argparse
-import ctypes
 import logging
 import sys
 from pathlib import Path
@@ -85,22 +84,6 @@ def open_service(
     leaves the meaning signal out, `rules` turns hand rules off (`bot.core.matching.rules`)."""
     semantic = None if lexical else semantic_of(settings_or_exit())
     return AnswerService(knowledge, semantic=semantic, rules=rules)
-
-
-def release_free_memory() -> bool:
-    """Give the pages the C heap holds free back to the system (glibc's `malloc_trim`). Call
-    it once the knowledge base and its index are built: building frees a lot of short-lived
-    memory (at 10,000 facts ~90 MB) that glibc otherwise keeps for itself, so the process
-    would stay that much bigger for its whole life. False where the C library has no
-    `malloc_trim` (macOS, Windows, musl): nothing to do there."""
-    try:
-        trim = ctypes.CDLL(None).malloc_trim
-    except (OSError, AttributeError, TypeError):
-        return False
-    trim.argtypes = [ctypes.c_size_t]
-    trim.restype = ctypes.c_int
-    trim(0)
-    return True
 
 
 def with_knowledge(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:

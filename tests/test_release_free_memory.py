@@ -6,8 +6,8 @@ import gc
 
 import pytest
 
+from bot.core.memory import release_free_memory
 from bot.devtools.bench.timing import rss_now_mb
-from bot.startup import release_free_memory
 
 
 def test_memory_freed_between_live_objects_goes_back_to_the_system():

@@ -7,6 +7,10 @@ cut short, belongs to another model or fails its checksum is logged once and reb
 never trusted and never a crash. Writes go to a temporary file in the same directory that then
 replaces the old one (`os.replace`), so two processes starting at once on one data directory
 each leave a whole file: the last one wins and both are valid.
+
+The file is read on first use, not when the cache is made: the bot builds its word index first,
+then its meaning index, and the file's array arriving after the word index's short-lived arrays
+are gone keeps the peak of a start lower (at 10,000 facts the array alone is 77 MB).
 """
 
 from __future__ import annotations
@@ -59,19 +63,35 @@ class EmbeddingCache:
             directory / f"embeddings-{model_sha256[:16]}.npz" if directory is not None else None
         )
         self._vectors: dict[bytes, np.ndarray] = {} if shared is None else shared
-        self.loaded_from_disk = 0
+        self._loaded_from_disk = 0
+        self._unread = self.path is not None
         self._on_disk: set[bytes] = set()
         self._block: tuple[list[bytes], np.ndarray] | None = None
         """The keys and vectors of the file as last read or written (read-only): asked for
         those very keys, in that order (a restart on the same knowledge base), `vectors`
         returns this array instead of a copy, so the vectors are in memory once, not twice."""
-        self.rejected: str | None = None
-        """Why the file on disk was not used, if it was not."""
-        if self.path is not None:
-            self._read()
+        self._rejected: str | None = None
 
     def __len__(self) -> int:
+        self._read_once()
         return len(self._vectors)
+
+    @property
+    def loaded_from_disk(self) -> int:
+        """Vectors read from the file (reading it now if it has not been read yet)."""
+        self._read_once()
+        return self._loaded_from_disk
+
+    @property
+    def rejected(self) -> str | None:
+        """Why the file on disk was not used, if it was not (reading it now if need be)."""
+        self._read_once()
+        return self._rejected
+
+    def _read_once(self) -> None:
+        if self._unread:
+            self._unread = False
+            self._read()
 
     def _read(self) -> None:
         path = self.path
@@ -102,23 +122,46 @@ class EmbeddingCache:
         as_bytes = [row.tobytes() for row in keys]
         vectors.flags.writeable = False
         self._vectors.update(zip(as_bytes, vectors, strict=True))
-        self.loaded_from_disk = len(keys)
+        self._loaded_from_disk = len(keys)
         self._on_disk = set(as_bytes)
         self._block = (as_bytes, vectors)
 
     def _reject(self, why: str) -> None:
-        self.rejected = why
+        self._rejected = why
         log.warning("embedding cache %s ignored and rebuilt: %s", self.path, why)
 
     def missing(self, keys: Sequence[bytes]) -> list[int]:
         """The places in `keys` (see `text_key`) with no vector yet."""
+        self._read_once()
         return [i for i, key in enumerate(keys) if key not in self._vectors]
 
     def on_disk(self, keys: Sequence[bytes]) -> bool:
         """Whether the file on disk holds every key of `keys` (always, without a file)."""
+        self._read_once()
         return self.path is None or self._on_disk.issuperset(keys)
 
+    def worth_rewriting_for(self, keys: Sequence[bytes]) -> bool:
+        """Whether the file should be written again for a knowledge base of `keys`: it lacks
+        some, or it holds them in another order or beside others (an edit reordered or
+        dropped texts) and they are most of it. Asked for a file's own keys in its own order,
+        `vectors` hands out the file's array; for any other list, a copy: a knowledge base
+        that no longer fits its file would hold its vectors twice at every start. A list that
+        is a small part of the file (a cut-down knowledge base, an evaluation) leaves it."""
+        self._read_once()
+        if self.path is None:
+            return False
+        if not self._on_disk.issuperset(keys):
+            return True
+        held = len(self._block[0]) if self._block is not None else len(self._on_disk)
+        return not self.holds_in_order(keys) and 2 * len(set(keys)) >= held
+
+    def holds_in_order(self, keys: Sequence[bytes]) -> bool:
+        """Whether the file holds exactly `keys`, in that order (its array can be shared)."""
+        self._read_once()
+        return self._block is not None and self._block[0] == list(keys)
+
     def put(self, texts: Sequence[str], vectors: np.ndarray) -> None:
+        self._read_once()
         for text, vector in zip(texts, vectors, strict=True):
             self._vectors[text_key(text)] = vector.astype(np.float16)
 
@@ -134,7 +177,8 @@ class EmbeddingCache:
     def vectors(self, keys: Sequence[bytes]) -> np.ndarray:
         """The vectors of `keys` (all must be present), as float16 rows (read-only when they
         are the file's own array: see `_block`)."""
-        if self._block is not None and self._block[0] == list(keys):
+        if self.holds_in_order(keys):
+            assert self._block is not None
             return self._block[1]
         out = np.empty((len(keys), self.dimension), dtype=np.float16)
         for row, key in enumerate(keys):
@@ -142,14 +186,17 @@ class EmbeddingCache:
         return out
 
     def save(self, keep: Sequence[bytes] | None = None) -> None:
-        """Write the cache (only the vectors of the keys `keep`, if given) atomically. A
-        failure to write (a full disk, a read-only directory) is logged; the vectors stay in
-        memory."""
+        """Write the cache atomically: with `keep`, the vectors of those keys only, in that
+        order, repeats too (a knowledge base's list, so that the next start can share the
+        file's array); else
+        every vector held. A failure to write (a full disk, a read-only directory) is logged;
+        the vectors stay in memory."""
         if self.path is None:
             return
+        self._read_once()
         if keep is not None:
-            wanted = set(keep)
-            items = [(k, v) for k, v in self._vectors.items() if k in wanted]
+            vectors_of = self._vectors
+            items = [(k, vectors_of[k]) for k in keep if k in vectors_of]
         else:
             items = list(self._vectors.items())
         keys = np.frombuffer(b"".join(k for k, _ in items), dtype=np.uint8).reshape(

@@ -62,7 +62,7 @@ class SemanticModel:
             missing = list(dict.fromkeys(texts[i] for i in self.cache.missing(keys)))
             if missing:
                 self._embed_into_cache(missing)
-            if save and not self.cache.on_disk(keys):
+            if save and self.cache.worth_rewriting_for(keys):
                 self.cache.save(keep=keys)
             return self.cache.vectors(keys)
 

@@ -20,6 +20,7 @@ from bot.core.matching.embedding import (
 )
 from bot.core.matching.embedding_cache import EmbeddingCache, text_key
 from bot.core.matching.semantic import SemanticModel, semantic_model
+from bot.core.matching.thresholds import DEFAULT_THRESHOLDS
 from bot.core.modes import Mode
 from tests.core.matching.semantic.shared import CountingEmbedder, small_kb
 
@@ -40,7 +41,8 @@ def test_a_restart_reads_the_vectors_instead_of_embedding(embedder, tmp_path):
 
 def test_a_restart_holds_the_vectors_once_not_twice(embedder, tmp_path):
     """Read back in the order they were written, the vectors are the file's own array (read
-    only), shared with the index, not copied into it; asked in another order, a copy."""
+    only), shared with the index, not copied into it; asked in another order, a copy (and the
+    file is written again in that order)."""
     Matcher(small_kb(), semantic=SemanticModel(CountingEmbedder(embedder), tmp_path))
     model = SemanticModel(CountingEmbedder(embedder), tmp_path)
     index = Matcher(small_kb(), semantic=model).semantic
@@ -57,6 +59,61 @@ def test_after_a_cold_build_the_vectors_are_held_once(embedder, tmp_path):
     index = Matcher(small_kb(), semantic=model).semantic
     texts = [p for fact in small_kb().facts.values() for p in fact.phrasings]
     assert np.shares_memory(index.phrasings, model.vectors(texts))  # the saved file's array
+
+
+def test_a_knowledge_base_edited_since_its_file_was_written_rewrites_it_once(embedder, tmp_path):
+    """A start on a knowledge base that dropped a text (or reordered them) writes the file
+    again in its own order, so the next start shares the file's array instead of holding the
+    vectors twice; a cut-down knowledge base (a small part of the file) leaves it alone."""
+    kb = small_kb()
+    Matcher(kb, semantic=SemanticModel(embedder, tmp_path))
+    (path,) = tmp_path.glob("embeddings-*.npz")
+    edited = replace(kb, facts={i: f for i, f in kb.facts.items() if i != "f1"})
+    texts = [p for fact in edited.facts.values() for p in fact.phrasings]
+    counting = CountingEmbedder(embedder)
+    Matcher(edited, semantic=SemanticModel(counting, tmp_path))
+    assert counting.texts == 0  # every vector came from the file
+    model = SemanticModel(embedder, tmp_path)
+    assert model.cache.loaded_from_disk == 3  # written again, with the edited texts only
+    index = Matcher(edited, semantic=model).semantic
+    assert np.shares_memory(index.phrasings, model.vectors(texts))
+    written = path.stat().st_mtime_ns
+    one = replace(edited, facts={"f0": edited.facts["f0"]})
+    Matcher(one, semantic=SemanticModel(embedder, tmp_path), thresholds=DEFAULT_THRESHOLDS)
+    assert path.stat().st_mtime_ns == written
+
+
+def test_a_save_writes_the_knowledge_bases_order(tmp_path):
+    cache = EmbeddingCache(MODEL_SHA256, DIMENSION, tmp_path)
+    cache.put(["a", "b"], np.ones((2, DIMENSION), dtype=np.float32))
+    cache.save()
+    reread = EmbeddingCache(MODEL_SHA256, DIMENSION, tmp_path)
+    reread.put(["c"], np.zeros((1, DIMENSION), dtype=np.float32))
+    order = [text_key("c"), text_key("a")]
+    reread.save(keep=order)
+    again = EmbeddingCache(MODEL_SHA256, DIMENSION, tmp_path)
+    assert again.holds_in_order(order)
+    assert again.vectors(order) is again.vectors(order)  # the file's own array, not a copy
+
+
+def test_the_file_is_read_after_the_word_index_has_given_its_memory_back(
+    embedder, tmp_path, monkeypatch
+):
+    """A large knowledge base's start: the word index is built, what it freed goes back to
+    the system, and only then is the vectors' file read (their peaks do not add up)."""
+    from bot.core.matching import matcher as matcher_module
+
+    Matcher(small_kb(), semantic=SemanticModel(embedder, tmp_path))
+    events: list[str] = []
+    monkeypatch.setattr(matcher_module, "RELEASE_AFTER_PHRASINGS", 4)
+    monkeypatch.setattr(matcher_module, "release_free_memory", lambda: events.append("release"))
+    read = EmbeddingCache._read
+    monkeypatch.setattr(EmbeddingCache, "_read", lambda self: (events.append("read"), read(self)))
+    model = SemanticModel(embedder, tmp_path)
+    assert events == []  # not read when the model is made
+    Matcher(small_kb(), semantic=model)
+    assert events == ["release", "read"]
+    assert model.cache.loaded_from_disk == 4
 
 
 def test_an_edit_embeds_only_the_new_texts(embedder, tmp_path):
@@ -100,12 +157,11 @@ def test_a_damaged_cache_is_rebuilt_not_trusted(embedder, tmp_path, damage, capl
         cache.save()
         (tmp_path / f"embeddings-{'f' * 16}.npz").replace(path)
     else:  # a vector changed after the checksum was written
-        cache = EmbeddingCache(MODEL_SHA256, DIMENSION, tmp_path)
+        assert EmbeddingCache(MODEL_SHA256, DIMENSION, tmp_path).loaded_from_disk == 4
         with np.load(path) as arrays:
             meta, keys, vectors = arrays["meta"], arrays["keys"], arrays["vectors"].copy()
         vectors[0, 0] += 1
         np.savez(path.open("wb"), meta=meta, keys=keys, vectors=vectors)
-        assert cache.loaded_from_disk == 4  # read before the change
     counting = CountingEmbedder(embedder)
     with caplog.at_level(logging.WARNING):
         model = SemanticModel(counting, tmp_path)
