@@ -11,6 +11,11 @@ each leave a whole file: the last one wins and both are valid.
 The file is read on first use, not when the cache is made: the bot builds its word index first,
 then its meaning index, and the file's array arriving after the word index's short-lived arrays
 are gone keeps the peak of a start lower (at 10,000 facts the array alone is 77 MB).
+
+The vectors read from the file stay rows of its array, found by their keys through a sorted
+array of the keys' first 8 bytes (`FileBlock`), not through a Python object per text: at
+100,000 texts a dict of row views and a set of keys cost ~26 MB more, for as long as the bot
+runs. The process's shared table (`shared`) holds only the vectors embedded in this process.
 """
 
 from __future__ import annotations
@@ -48,6 +53,55 @@ def _owner(array: np.ndarray) -> object:
     return array if array.base is None else array.base
 
 
+def key_rows(keys: Sequence[bytes]) -> np.ndarray:
+    """`keys` as the rows of one uint8 array (KEY_BYTES columns)."""
+    return np.frombuffer(b"".join(keys), dtype=np.uint8).reshape(len(keys), KEY_BYTES)
+
+
+def _prefixes(rows: np.ndarray) -> np.ndarray:
+    """Each key's first 8 bytes as one integer (sortable, searchable)."""
+    return np.ascontiguousarray(rows[:, :8]).view("<u8").ravel()
+
+
+class FileBlock:
+    """The keys and vectors of the file as last read or written (read-only), with a sorted
+    index of the keys: `rows` finds many keys with one `np.searchsorted` on their first 8
+    bytes (keys sharing those, one chance in ~10^10 at 100,000 texts, are told apart one by
+    one by the full key)."""
+
+    def __init__(self, keys: np.ndarray, vectors: np.ndarray) -> None:
+        vectors.flags.writeable = False
+        self.keys, self.vectors = keys, vectors
+        prefixes = _prefixes(keys)
+        self._order = np.argsort(prefixes, kind="stable")
+        self._sorted = prefixes[self._order]
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def rows(self, wanted: np.ndarray) -> np.ndarray:
+        """The row of each key of `wanted` (rows of bytes; the first row of a key the file
+        holds twice), -1 where the file has none."""
+        prefixes = _prefixes(wanted)
+        first = np.searchsorted(self._sorted, prefixes, side="left")
+        run = np.searchsorted(self._sorted, prefixes, side="right") - first
+        rows = np.full(len(wanted), -1, dtype=np.int64)
+        one = np.flatnonzero(run == 1)
+        candidates = self._order[first[one]]
+        same = (self.keys[candidates] == wanted[one]).all(axis=1)
+        rows[one[same]] = candidates[same]
+        for place in np.flatnonzero(run > 1).tolist():  # a shared prefix: key by key
+            same = np.sort(self._order[first[place] : first[place] + run[place]])
+            match = same[(self.keys[same] == wanted[place]).all(axis=1)]
+            if len(match):
+                rows[place] = match[0]
+        return rows
+
+    def is_exactly(self, wanted: np.ndarray) -> bool:
+        """Whether the file holds exactly these keys, in this order."""
+        return wanted.shape == self.keys.shape and bool(np.array_equal(wanted, self.keys))
+
+
 class EmbeddingCache:
     """Text -> vector for one model, in memory and (with `directory`) on disk."""
 
@@ -55,7 +109,7 @@ class EmbeddingCache:
         self, model_sha256: str, dimension: int, directory: Path | None = None,
         shared: dict[bytes, np.ndarray] | None = None,
     ) -> None:
-        """`shared`: the in-memory vectors of the process, shared by the caches of every
+        """`shared`: the vectors embedded in this process, shared by the caches of every
         data directory (tests and benchmarks run many bots in one process)."""
         self.model_sha256 = model_sha256
         self.dimension = dimension
@@ -65,16 +119,20 @@ class EmbeddingCache:
         self._vectors: dict[bytes, np.ndarray] = {} if shared is None else shared
         self._loaded_from_disk = 0
         self._unread = self.path is not None
-        self._on_disk: set[bytes] = set()
-        self._block: tuple[list[bytes], np.ndarray] | None = None
-        """The keys and vectors of the file as last read or written (read-only): asked for
-        those very keys, in that order (a restart on the same knowledge base), `vectors`
-        returns this array instead of a copy, so the vectors are in memory once, not twice."""
+        self._file = FileBlock(np.zeros((0, KEY_BYTES), np.uint8),
+                               np.zeros((0, dimension), np.float16))
+        """The file's keys and vectors: asked for those very keys, in that order (a restart
+        on the same knowledge base), `vectors` returns its array instead of a copy, so the
+        vectors are in memory once, not twice."""
         self._rejected: str | None = None
 
     def __len__(self) -> int:
+        """Vectors held (the file's and those embedded since)."""
         self._read_once()
-        return len(self._vectors)
+        extra = list(self._vectors)
+        if not extra:
+            return len(self._file)
+        return len(self._file) + int((self._file.rows(key_rows(extra)) < 0).sum())
 
     @property
     def loaded_from_disk(self) -> int:
@@ -119,12 +177,8 @@ class EmbeddingCache:
         if _checksum(keys, vectors) != checksum:
             self._reject("its checksum does not match (corrupt or truncated)")
             return
-        as_bytes = [row.tobytes() for row in keys]
-        vectors.flags.writeable = False
-        self._vectors.update(zip(as_bytes, vectors, strict=True))
+        self._file = FileBlock(keys, vectors)
         self._loaded_from_disk = len(keys)
-        self._on_disk = set(as_bytes)
-        self._block = (as_bytes, vectors)
 
     def _reject(self, why: str) -> None:
         self._rejected = why
@@ -133,12 +187,15 @@ class EmbeddingCache:
     def missing(self, keys: Sequence[bytes]) -> list[int]:
         """The places in `keys` (see `text_key`) with no vector yet."""
         self._read_once()
-        return [i for i, key in enumerate(keys) if key not in self._vectors]
+        rows = self._file.rows(key_rows(keys)).tolist()
+        shared = self._vectors
+        return [i for i, (key, row) in enumerate(zip(keys, rows, strict=True))
+                if row < 0 and key not in shared]
 
     def on_disk(self, keys: Sequence[bytes]) -> bool:
         """Whether the file on disk holds every key of `keys` (always, without a file)."""
         self._read_once()
-        return self.path is None or self._on_disk.issuperset(keys)
+        return self.path is None or bool((self._file.rows(key_rows(keys)) >= 0).all())
 
     def worth_rewriting_for(self, keys: Sequence[bytes]) -> bool:
         """Whether the file should be written again for a knowledge base of `keys`: it lacks
@@ -150,15 +207,15 @@ class EmbeddingCache:
         self._read_once()
         if self.path is None:
             return False
-        if not self._on_disk.issuperset(keys):
+        wanted = key_rows(keys)
+        if (self._file.rows(wanted) < 0).any():
             return True
-        held = len(self._block[0]) if self._block is not None else len(self._on_disk)
-        return not self.holds_in_order(keys) and 2 * len(set(keys)) >= held
+        return not self._file.is_exactly(wanted) and 2 * len(set(keys)) >= len(self._file)
 
     def holds_in_order(self, keys: Sequence[bytes]) -> bool:
         """Whether the file holds exactly `keys`, in that order (its array can be shared)."""
         self._read_once()
-        return self._block is not None and self._block[0] == list(keys)
+        return self._file.is_exactly(key_rows(keys))
 
     def put(self, texts: Sequence[str], vectors: np.ndarray) -> None:
         self._read_once()
@@ -166,9 +223,9 @@ class EmbeddingCache:
             self._vectors[text_key(text)] = vector.astype(np.float16)
 
     def _forget_rows_of(self, replaced: np.ndarray) -> None:
-        """Drop the vectors that are still rows of the array the file held before a save
-        (texts the knowledge base no longer has): one such row would keep that whole array,
-        77 MB at 10,000 facts, alive after every edit."""
+        """Drop the shared vectors that are still rows of the array the file held before a
+        save (texts the knowledge base no longer has): one such row would keep that whole
+        array, 77 MB at 10,000 facts, alive after every edit."""
         owner = _owner(replaced)
         stale = [key for key, vector in self._vectors.items() if _owner(vector) is owner]
         for key in stale:
@@ -176,35 +233,39 @@ class EmbeddingCache:
 
     def vectors(self, keys: Sequence[bytes]) -> np.ndarray:
         """The vectors of `keys` (all must be present), as float16 rows (read-only when they
-        are the file's own array: see `_block`)."""
-        if self.holds_in_order(keys):
-            assert self._block is not None
-            return self._block[1]
+        are the file's own array: see `_file`)."""
+        self._read_once()
+        wanted = key_rows(keys)
+        if self._file.is_exactly(wanted):
+            return self._file.vectors
+        rows = self._file.rows(wanted)
         out = np.empty((len(keys), self.dimension), dtype=np.float16)
-        for row, key in enumerate(keys):
-            out[row] = self._vectors[key]
+        in_file = rows >= 0
+        out[in_file] = self._file.vectors[rows[in_file]]
+        for place in np.flatnonzero(~in_file).tolist():
+            out[place] = self._vectors[keys[place]]
         return out
 
     def save(self, keep: Sequence[bytes] | None = None) -> None:
         """Write the cache atomically: with `keep`, the vectors of those keys only, in that
         order, repeats too (a knowledge base's list, so that the next start can share the
-        file's array); else
-        every vector held. A failure to write (a full disk, a read-only directory) is logged;
-        the vectors stay in memory."""
+        file's array); else every vector held. A failure to write (a full disk, a read-only
+        directory) is logged; the vectors stay in memory."""
         if self.path is None:
             return
         self._read_once()
-        if keep is not None:
-            vectors_of = self._vectors
-            items = [(k, vectors_of[k]) for k in keep if k in vectors_of]
+        if keep is None:
+            own = list(self._vectors)
+            new = [k for k, row in zip(own, self._file.rows(key_rows(own)).tolist(),
+                                       strict=True) if row < 0] if own else []
+            listed = [bytes(k) for k in self._file.keys] + new
         else:
-            items = list(self._vectors.items())
-        keys = np.frombuffer(b"".join(k for k, _ in items), dtype=np.uint8).reshape(
-            len(items), KEY_BYTES)
-        vectors = (
-            np.stack([v for _, v in items]).astype(np.float16)
-            if items else np.zeros((0, self.dimension), dtype=np.float16)
-        )
+            listed = list(keep)
+        present = [listed[i] for i in sorted(set(range(len(listed))) - set(
+            self.missing(listed)))]
+        keys = key_rows(present) if present else np.zeros((0, KEY_BYTES), dtype=np.uint8)
+        vectors = (self.vectors(present) if present
+                   else np.zeros((0, self.dimension), dtype=np.float16))
         meta = np.array([str(FORMAT), self.model_sha256, _checksum(keys, vectors)])
         tmp = None
         try:
@@ -216,13 +277,15 @@ class EmbeddingCache:
                 os.fsync(handle.fileno())
             os.replace(tmp, self.path)
             tmp = None
-            self._on_disk = {k for k, _ in items}
-            vectors.flags.writeable = False
-            saved = [k for k, _ in items]
-            self._vectors.update(zip(saved, vectors, strict=True))  # rows of one array now
-            if self._block is not None:
-                self._forget_rows_of(self._block[1])
-            self._block = (saved, vectors)
+            replaced = self._file.vectors
+            self._file = FileBlock(keys, vectors)
+            shared = self._vectors
+            # the shared vectors this file now holds: rows of its array (held once)
+            for key, row in zip(present, range(len(present)), strict=True):
+                if key in shared:
+                    shared[key] = vectors[row]
+            if replaced is not vectors:
+                self._forget_rows_of(replaced)
         except OSError as exc:
             log.warning("embedding cache not saved to %s: %s", self.path, exc.strerror or exc)
         finally:

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.core.knowledge.models import Fact
 from bot.core.matching import Matcher
@@ -18,7 +20,13 @@ from bot.core.matching.embedding import (
     DIMENSION,
     MODEL_SHA256,
 )
-from bot.core.matching.embedding_cache import EmbeddingCache, text_key
+from bot.core.matching.embedding_cache import (
+    KEY_BYTES,
+    EmbeddingCache,
+    FileBlock,
+    key_rows,
+    text_key,
+)
 from bot.core.matching.semantic import SemanticModel, semantic_model
 from bot.core.matching.thresholds import DEFAULT_THRESHOLDS
 from bot.core.modes import Mode
@@ -275,3 +283,32 @@ def test_a_key_ending_in_a_zero_byte_survives_the_file(tmp_path):
     reread = EmbeddingCache(MODEL_SHA256, DIMENSION, tmp_path)
     keys = [text_key(text), text_key("question 1")]
     assert reread.missing(keys) == [] and reread.on_disk(keys)
+
+
+def test_vectors_read_from_the_file_are_found_through_its_keys_not_a_table(embedder, tmp_path):
+    """A restart reads the vectors as the file's array, with no Python object per text: the
+    process's shared table stays empty, and every text is still found."""
+    Matcher(small_kb(), semantic=SemanticModel(embedder, tmp_path))
+    shared: dict = {}
+    counting = CountingEmbedder(embedder)
+    model = SemanticModel(counting, tmp_path, shared)
+    Matcher(small_kb(), semantic=model)
+    assert counting.texts == 0 and shared == {}
+    assert len(model.cache) == 4
+
+
+@given(st.lists(st.binary(min_size=KEY_BYTES, max_size=KEY_BYTES), max_size=30),
+       st.lists(st.binary(min_size=KEY_BYTES, max_size=KEY_BYTES), max_size=10),
+       st.binary(min_size=8, max_size=8))
+def test_a_file_block_finds_each_key_it_holds_and_no_other(held, others, prefix):
+    """Keys sharing their first 8 bytes included (the index sorts on those)."""
+    held = held + [prefix + key[8:] for key in held[:3]]
+    block = FileBlock(key_rows(held) if held else np.zeros((0, KEY_BYTES), np.uint8),
+                      np.zeros((len(held), 2), np.float16))
+    asked = held + others
+    rows = block.rows(key_rows(asked) if asked else np.zeros((0, KEY_BYTES), np.uint8))
+    for key, row in zip(asked, rows.tolist(), strict=True):
+        if key in held:
+            assert row == held.index(key)
+        else:
+            assert row == -1
