@@ -4,6 +4,7 @@ environment, against the local Discord-compatible server; stopped with SIGTERM."
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -130,6 +131,7 @@ async def test_sigterm_during_a_burst_of_edits_loses_no_acknowledged_edit(secret
         await asyncio.wait_for(read_until(process, "connected as", lines), START_TIMEOUT)
         h = Harness(server)
         facts = list(load_knowledge_base(knowledge).facts)
+        first_acknowledged = asyncio.Event()
 
         async def edit(i: int) -> str | None:
             await asyncio.sleep(0.02 * i)  # a stream, not one burst
@@ -139,11 +141,15 @@ async def test_sigterm_during_a_burst_of_edits_loses_no_acknowledged_edit(secret
                                        phrasing=f"sigterm stream phrasing {i}", timeout=5)
             except AssertionError:
                 return None  # no answer: the bot was stopping
-            return f"sigterm stream phrasing {i}" if "now also answers" in result.content \
-                else None
+            if "now also answers" not in result.content:
+                return None
+            first_acknowledged.set()
+            return f"sigterm stream phrasing {i}"
 
         edits = [asyncio.create_task(edit(i)) for i in range(40)]
-        await asyncio.sleep(0.3)
+        # mid-stream: once an edit is acknowledged (a fixed delay raced a loaded machine)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(first_acknowledged.wait(), timeout=5)
         process.send_signal(signal.SIGTERM)
         acknowledged = [p for p in await asyncio.gather(*edits) if p]
         await asyncio.wait_for(process.wait(), timeout=20)
