@@ -261,8 +261,8 @@ class EmbeddingCache:
             listed = [bytes(k) for k in self._file.keys] + new
         else:
             listed = list(keep)
-        present = [listed[i] for i in sorted(set(range(len(listed))) - set(
-            self.missing(listed)))]
+        absent = set(self.missing(listed))
+        present = [key for i, key in enumerate(listed) if i not in absent]
         keys = key_rows(present) if present else np.zeros((0, KEY_BYTES), dtype=np.uint8)
         vectors = (self.vectors(present) if present
                    else np.zeros((0, self.dimension), dtype=np.float16))
@@ -281,7 +281,7 @@ class EmbeddingCache:
             self._file = FileBlock(keys, vectors)
             shared = self._vectors
             # the shared vectors this file now holds: rows of its array (held once)
-            for key, row in zip(present, range(len(present)), strict=True):
+            for row, key in enumerate(present):
                 if key in shared:
                     shared[key] = vectors[row]
             if replaced is not vectors:

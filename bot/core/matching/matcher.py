@@ -73,7 +73,7 @@ RELEASE_AFTER_PHRASINGS = 20_000
 """A word index of this many phrasings or more frees enough short-lived memory while building
 (~80 MB at 100,000) that it goes back to the system before the meaning index is built (its
 vectors read from disk on first use, 77 MB at 100,000): the two no longer add up at the peak
-of a start (10,000 facts: 461 -> 423 MB). The trim costs ~10 ms at that size."""
+of a start (10,000 facts: 461 -> ~420 MB). The trim costs ~10 ms at that size."""
 DEFAULT_MODEL = object()
 """`Matcher(semantic=...)` default: the process's model (`semantic_model()`), if usable."""
 FROM_KNOWLEDGE = object()
