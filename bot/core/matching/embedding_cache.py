@@ -192,11 +192,6 @@ class EmbeddingCache:
         return [i for i, (key, row) in enumerate(zip(keys, rows, strict=True))
                 if row < 0 and key not in shared]
 
-    def on_disk(self, keys: Sequence[bytes]) -> bool:
-        """Whether the file on disk holds every key of `keys` (always, without a file)."""
-        self._read_once()
-        return self.path is None or bool((self._file.rows(key_rows(keys)) >= 0).all())
-
     def worth_rewriting_for(self, keys: Sequence[bytes]) -> bool:
         """Whether the file should be written again for a knowledge base of `keys`: it lacks
         some, or it holds them in another order or beside others (an edit reordered or
@@ -208,9 +203,11 @@ class EmbeddingCache:
         if self.path is None:
             return False
         wanted = key_rows(keys)
+        if self._file.is_exactly(wanted):
+            return False  # a restart on the same knowledge base: one comparison, no lookup
         if (self._file.rows(wanted) < 0).any():
             return True
-        return not self._file.is_exactly(wanted) and 2 * len(set(keys)) >= len(self._file)
+        return 2 * len(set(keys)) >= len(self._file)
 
     def holds_in_order(self, keys: Sequence[bytes]) -> bool:
         """Whether the file holds exactly `keys`, in that order (its array can be shared)."""

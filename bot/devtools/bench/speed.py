@@ -7,7 +7,7 @@ import importlib
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -122,13 +122,13 @@ def run_speed(
             return Matcher(knowledge, semantic=model)
     cores, undo = one_core()
     try:
-        report = _run(facts, seed, queries, matcher_factory, cores)
+        return _run(facts, seed, queries, matcher_factory, cores, model_load)
     finally:
         undo()
-    return _with_targets(replace(report, model_load_s=model_load))
 
 
-def _run(n: int, seed: int, count: int, factory: Callable, cores: str) -> SpeedReport:
+def _run(n: int, seed: int, count: int, factory: Callable, cores: str,
+         model_load: float | None) -> SpeedReport:
     fact_list = generate_facts(n, seed)
     knowledge = KnowledgeBase.from_facts(fact_list)
     asked = generate_queries(fact_list, count, seed)
@@ -198,6 +198,7 @@ def _run(n: int, seed: int, count: int, factory: Callable, cores: str) -> SpeedR
         meaning=semantic is not None,
         embedded=semantic.embedded if semantic is not None else 0,
         rss_released_mb=rss_released,
+        model_load_s=model_load,
     )
     return _with_targets(report)
 

@@ -282,7 +282,7 @@ def test_a_key_ending_in_a_zero_byte_survives_the_file(tmp_path):
     cache.save()
     reread = EmbeddingCache(MODEL_SHA256, DIMENSION, tmp_path)
     keys = [text_key(text), text_key("question 1")]
-    assert reread.missing(keys) == [] and reread.on_disk(keys)
+    assert reread.missing(keys) == [] and reread.holds_in_order(keys)
 
 
 def test_vectors_read_from_the_file_are_found_through_its_keys_not_a_table(embedder, tmp_path):
