@@ -5,9 +5,15 @@ engineers make and in 2022?"). Alone, a short follow-up has too few words to fin
 joined, the earlier question's words drown the follow-up's. Each fact's score is a blend of the
 two (the follow-up weighing more), so the follow-up's own words pick among the facts the earlier
 question made likely. The matcher's decision rules run on both readings: the follow-up is
-answered when either reading is, with the best fact of the blend; when neither is, it is
-declined, offering what either reading would suggest, the likeliest by the blend first (the
-joined reading alone would offer the earlier answer's neighbours first). A follow-up the matcher
+answered when either reading is, with the best fact of the blend, provided a reading would at
+least offer that fact (`Thresholds.suggest`: "how much does it cost" after a course is not a
+question about pay because its words lean that way and the course's context lifts every
+score). When neither reading answers, the "chatty question" rule is read across the two: a
+fact the follow-up's own words single out (`sure_lead`) that scores `floor` in context
+answers, unless a reading was declined as off the knowledge base's subject (`off_topic`: "and
+in the uk?" after a US salary). Otherwise the follow-up is declined, offering what either
+reading would suggest, the likeliest by the blend first (the joined reading alone would offer
+the earlier answer's neighbours first). A follow-up the matcher
 answers alone with a clear lead (no close call) is a question complete in itself: it is
 answered as such, without the joined reading (most of a person's next questions are new ones,
 and each reading costs a full match).
@@ -25,6 +31,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from itertools import chain
 
+from bot.core.knowledge.models import Fact
 from bot.core.matching import Matcher, MatchResult, Suggestion, Thresholds
 
 FOLLOW_UP_WEIGHT = 0.6
@@ -67,23 +74,48 @@ def follow_up(matcher: Matcher, question: str, context: Context,
         return (FOLLOW_UP_WEIGHT * by_alone.get(fact_id, 0.0)
                 + (1 - FOLLOW_UP_WEIGHT) * by_joined.get(fact_id, 0.0))
 
+    t = thresholds or matcher.thresholds
+    facts = {fact.id: fact for fact, _ in ranked_alone + ranked_joined}
+    best = max(facts, key=lambda fact_id: (blended(fact_id), fact_id)) if facts else None
     if not (alone.answered or joined.answered):
-        # Declined: what either reading would offer (each with its best reading's score, the
-        # scale every match's suggestions share), the likeliest by the blend first.
+        singled = _singled_out(ranked_alone, by_joined, t)
+        if singled is not None and alone.off_topic is None and joined.off_topic is None:
+            return MatchResult(question, singled, by_joined[singled.id])
+        best = None
+    elif max(by_alone.get(best, 0.0), by_joined.get(best, 0.0)) < t.suggest:
+        best = None  # the blend's best is a fact neither reading would even offer
+    if best is None:
+        # Declined: what either reading would answer or offer (each with its best reading's
+        # score, the scale every match's suggestions share), the likeliest by the blend first.
+        answers = (Suggestion(r.fact, r.confidence) for r in (alone, joined) if r.fact)
         offered: dict[str, Suggestion] = {}
-        for offer in chain(alone.suggestions, joined.suggestions):
+        for offer in chain(answers, alone.suggestions, joined.suggestions):
             if offer.fact.id not in offered or offer.score > offered[offer.fact.id].score:
                 offered[offer.fact.id] = offer
         ranked = sorted(offered, key=lambda fact_id: (-blended(fact_id), fact_id))
         suggestions = tuple(offered[fact_id] for fact_id in ranked[:MAX_SUGGESTIONS])
         return MatchResult(question, None, max(alone.confidence, joined.confidence),
-                           suggestions)
-    facts = {fact.id: fact for fact, _ in ranked_alone + ranked_joined}
-    best = max(facts, key=lambda fact_id: (blended(fact_id), fact_id))
+                           suggestions, off_topic=joined.off_topic or alone.off_topic)
     same = [r for r in (alone, joined) if r.answered and r.fact.id == best]
     runner_up = same[0].suggestions if same else ()
     confidence = max(r.confidence for r in (alone, joined) if r.answered)
     return MatchResult(question, facts[best], confidence, runner_up)
+
+
+def _singled_out(ranked_alone: list[tuple[Fact, float]], by_joined: dict[str, float],
+                 t: Thresholds) -> Fact | None:
+    """The fact the follow-up's own words single out, if it fits the context: the matcher's
+    "chatty question" rule (`Thresholds.clearly_ahead`: `floor` with a `sure_lead`) read
+    across the two readings. Alone, an elliptical follow-up ("how much did the postings grow
+    then") scores low but can lead every other fact by a lead that few uncovered questions
+    give; joined, it is worded like the question it follows, which may keep its best fact
+    behind the earlier answer's, yet scores it `floor` or more."""
+    if len(ranked_alone) < 2:
+        return None
+    (fact, best), (_, runner_up) = ranked_alone[0], ranked_alone[1]
+    if best >= t.sure_lead * runner_up and by_joined.get(fact.id, 0.0) >= t.floor:
+        return fact
+    return None
 
 
 class Conversations:

@@ -13,6 +13,7 @@ from bot.core.conversation import (
     follow_up,
     joined,
 )
+from bot.core.matching import Suggestion
 
 PAY = Context("how much does a machine learning engineer earn", "average-salary")
 DEGREE = Context("do i need a degree to become an ml engineer", "degree-required")
@@ -58,23 +59,66 @@ def test_a_follow_up_the_knowledge_base_does_not_cover_is_declined(shipped_seman
     assert result.fact is None
 
 
-def test_a_declined_follow_up_offers_the_likeliest_fact_first(shipped_semantic_matcher):
-    """Neither reading is sure enough, but the follow-up's own words point past the earlier
-    answer: its fact is offered first (the joined reading alone would offer the earlier
-    answer's first), and every offer is one a reading would have made."""
-    context = Context("will companies still want people with ml skills in a few yrs",
-                      "ml-skills-demand-growth")
-    result = follow_up(shipped_semantic_matcher, "do they pay extra for it", context)
+def test_a_fact_the_follow_up_alone_singles_out_answers_when_it_fits_the_context(
+        shipped_semantic_matcher):
+    """Neither reading answers: alone, "how much did the postings grow then" scores low but
+    leads every other fact by a `sure_lead`; joined, the earlier question's words keep its own
+    fact first, yet score the follow-up's `floor` or more. The fact the follow-up singles out
+    answers."""
+    matcher = shipped_semantic_matcher
+    context = Context("did indeed rank mle", "number-one-job-2019")
+    question = "how much did the postings grow then"
+    alone, ranked = matcher.match_ranked(question)
+    joined = matcher.match(f"{context.question} {question}")
+    assert not alone.answered and not joined.answered
+    t = matcher.thresholds
+    assert ranked[0][0].id == "job-postings-growth"
+    assert ranked[0][1] >= t.sure_lead * ranked[1][1] and ranked[0][1] < t.floor
+    result = follow_up(matcher, question, context)
+    assert result.fact is not None and result.fact.id == "job-postings-growth"
+
+
+def test_a_follow_up_is_not_answered_with_a_fact_no_reading_would_offer(
+        shipped_semantic_matcher):
+    """After a course, "how much does it cost" leans towards pay in its own words and the
+    context lifts every course fact; the blend's best, the salary, is a fact neither reading
+    would even suggest: declined, offering the course the joined reading answered."""
+    matcher = shipped_semantic_matcher
+    context = Context("any good online ml course for a beginner", "stanford-ml-specialization")
+    question = "how much does it cost"
+    joined = matcher.match(f"{context.question} {question}")
+    assert joined.fact is not None and joined.fact.id == "stanford-ml-specialization"
+    result = follow_up(matcher, question, context)
     assert result.fact is None
-    offered = [s.fact.id for s in result.suggestions]
-    assert offered[0] == "ml-skills-salary-premium"
-    joined = shipped_semantic_matcher.match(f"{context.question} do they pay extra for it")
-    alone = shipped_semantic_matcher.match("do they pay extra for it")
-    assert joined.suggestions[0].fact.id == "ml-skills-demand-growth"
+    assert [s.fact.id for s in result.suggestions][:1] == ["stanford-ml-specialization"]
+
+
+@pytest.mark.parametrize(("question", "named"), [("and in the uk?", "uk"),
+                                                  ("and for juniors", "juniors")])
+def test_a_follow_up_off_the_subject_in_context_stays_declined(shipped_semantic_matcher,
+                                                               question, named):
+    """After a US salary, "and for juniors" asks for a pay figure the sources never give
+    (`off_topic` in context), though its own words single out the fact about junior jobs:
+    declined, saying why."""
+    result = follow_up(shipped_semantic_matcher, question, PAY)
+    assert result.fact is None
+    assert result.off_topic is not None and named in result.off_topic
+
+
+def test_a_declined_follow_up_offers_only_what_a_reading_offers(shipped_semantic_matcher):
+    """Declined in context, the offers are those of the two readings (answers or
+    suggestions), each with its reading's score, the likeliest by the blend first."""
+    context = Context("avg pay for a machine learning engineer in the us?", "average-salary")
+    question = "what about in canada"
+    matcher = shipped_semantic_matcher
+    result = follow_up(matcher, question, context)
+    assert result.fact is None and result.suggestions
     by_readings = {}
-    for s in joined.suggestions + alone.suggestions:
-        by_readings[s.fact.id] = max(s.score, by_readings.get(s.fact.id, 0.0))
-    # every offer is one a reading made, with that reading's score
+    for reading in (matcher.match(question), matcher.match(f"{context.question} {question}")):
+        offers = [*reading.suggestions, *([Suggestion(reading.fact, reading.confidence)]
+                                          if reading.fact else [])]
+        for s in offers:
+            by_readings[s.fact.id] = max(s.score, by_readings.get(s.fact.id, 0.0))
     assert {s.fact.id: s.score for s in result.suggestions}.items() <= by_readings.items()
 
 

@@ -378,7 +378,7 @@ class Matcher(Decisions):
             Suggestion(self.facts[fact], score) for fact, score in scored[:max_suggestions]
             if score >= t.suggest
         )
-        return MatchResult(question, None, scored[0][1], suggestions)
+        return MatchResult(question, None, scored[0][1], suggestions, off_topic=outside)
 
     def complete(self, partial: str, *, limit: int = 25) -> list[Fact]:
         """Facts whose questions fit what is being typed (autocomplete), best first."""

@@ -22,6 +22,10 @@ class MatchResult:
     confidence: float
     suggestions: tuple[Suggestion, ...] = ()
     """A decline's "did you mean"; an answer's close runner-up, if any."""
+    off_topic: str | None = None
+    """Why the question is about something the knowledge base does not cover (its scope:
+    another job, a place or year the sources give no figure for), when that is why it was
+    declined."""
 
     @property
     def answered(self) -> bool:

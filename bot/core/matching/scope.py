@@ -31,6 +31,11 @@ _PRONOUNS = frozenset(
     "i me you we they them he she it one someone somebody anyone person people this that these"
     " those my your our their his her".split()
 )
+_QUANTIFIERS = frozenset(
+    "few couple lot lots bit number many several all each every other another same next last"
+    " most more less much enough whole".split()
+)
+"""Words that count or pick ("in a few years", "more pay"): they qualify nothing."""
 _ROLE_CUES = (
     # "become a ___", "to be an ___"
     re.compile(r"\b(?:become|becoming|be|being)\s+(?:a|an)\s+(?P<role>.+)"),
@@ -95,7 +100,8 @@ class Scope:
             before_topic = _before_topic(self.topic_words)
             for match in chain(_QUALIFIER.finditer(text), before_topic.finditer(text)):
                 word = match.group("word")
-                if word not in _PRONOUNS and word not in STOP_WORDS and not named_with_topic(word):
+                if (word not in _PRONOUNS and word not in STOP_WORDS and word not in _QUANTIFIERS
+                        and not named_with_topic(word)):
                     return f"it asks about {word!r}, which the sources say nothing about"
             for word in words:
                 if _YEAR.match(word) and not named_with_topic(word):
