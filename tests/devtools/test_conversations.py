@@ -16,9 +16,12 @@ from bot.devtools.conversations import (
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 FLOORS = {  # set: floors of (second turn in context, the same or its fact offered first when
-    # declined, first turn); measured 88.3/93.3/98.3 and 75.4/88.5/98.4
-    "conversations.yaml": (0.84, 0.90, 0.95),
-    "conversations_holdout.yaml": (0.70, 0.84, 0.94),
+    # declined, first turn, gain of the context over asking the second turn alone); measured
+    # 93.3/95.0/98.3/+46.7, 83.3/85.0/93.3/+13.3 (more self-contained second turns) and
+    # 86.9/91.8/98.4/+34.4
+    "conversations.yaml": (0.90, 0.91, 0.95, 0.40),
+    "conversations_more.yaml": (0.78, 0.80, 0.89, 0.08),
+    "conversations_holdout.yaml": (0.82, 0.87, 0.94, 0.28),
 }
 
 
@@ -28,12 +31,12 @@ def test_follow_ups_in_context_beat_asking_them_alone(shipped_semantic_service, 
     exchanges = load_conversations(DATA / name, set(shipped_kb.facts))
     assert len(exchanges) >= 40
     report = evaluate_conversations(shipped_semantic_service, exchanges)
-    then_floor, reach_floor, first_floor = FLOORS[name]
+    then_floor, reach_floor, first_floor, gain = FLOORS[name]
     assert report.share(report.then_right) >= then_floor, format_conversations(report, name,
                                                                                True)
     assert report.share(report.then_right + report.then_offered_first) >= reach_floor
     assert report.share(report.first_right) >= first_floor
-    assert report.then_right >= report.then_alone_right + 0.2 * report.exchanges
+    assert report.then_right >= report.then_alone_right + gain * report.exchanges
 
 
 def test_a_malformed_set_is_refused_with_where(tmp_path, shipped_kb):
