@@ -5,8 +5,9 @@ and the way a source is cited are these.
 
 from __future__ import annotations
 
-from bot.core.answers import CitedSource
+from bot.core.answers import Answer, CitedSource
 from bot.core.knowledge.models import KnowledgeBase, Source
+from bot.core.matching import OffTopic
 
 # -- answers and declines ----------------------------------------------------------------------
 
@@ -18,6 +19,9 @@ DID_YOU_MEAN = "Did you mean"
 NOT_SURE = ("I'm not sure I understood. Did you mean one of these? Pick one below, or rephrase "
             "your question.")
 WHAT_I_CAN_ANSWER = "What I can answer"
+OFF_TOPIC_ROLE = "My sources are about {subject}, not **{what}**."
+OFF_TOPIC_FIGURE = "My sources give no figures for **{what}**."
+CLOSEST = "The closest I can answer:"
 HOW_TO_ASK = "Ask in plain words, e.g. `/ask question: how much do ML engineers earn?`"
 SOURCES = "Sources"
 RELATED = "Related"
@@ -48,6 +52,24 @@ def via(cited: CitedSource) -> str:
 def topics_sentence(knowledge: KnowledgeBase) -> str:
     """What the knowledge base can answer, from its topics: "Pay and salary, Skills, ..."."""
     return ", ".join(t.title for t in knowledge.topics)
+
+
+def off_topic_sentence(off_topic: OffTopic, knowledge: KnowledgeBase) -> str:
+    """Why a question is declined when the sources are about something else: another job
+    ("My sources are about machine learning, not **nurse**."), or a place, employer, level
+    or year no figure is given for."""
+    if off_topic.kind == "role":
+        subject = " ".join(knowledge.vocabulary.subject) or "something else"
+        return OFF_TOPIC_ROLE.format(subject=subject, what=off_topic.what)
+    return OFF_TOPIC_FIGURE.format(what=off_topic.what)
+
+
+def decline_text(answer: Answer, knowledge: KnowledgeBase) -> str:
+    """What a decline says before its suggestions (if any) or the topics it can answer."""
+    if answer.off_topic is not None:
+        reason = off_topic_sentence(answer.off_topic, knowledge)
+        return f"{reason} {CLOSEST}" if answer.suggestions else f"{reason} {DECLINE}"
+    return NOT_SURE if answer.suggestions else DECLINE
 
 
 def confidence_words(confidence: float) -> str:

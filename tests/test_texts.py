@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from bot import texts
 from bot.cli.render import render_answer, source_line
-from bot.core.answers import Answer, CitedSource
+from bot.core.answers import Answer, CitedSource, SuggestedFact
+from bot.core.matching import OffTopic
 
 
 def cited(**overrides) -> CitedSource:
@@ -45,3 +46,27 @@ def test_a_quote_no_fingerprint_checks_is_marked_unverified(shipped_kb):
     assert "unverified" in texts.source_heading(unchecked)
     # The list of sources names them without the mark (it quotes nothing).
     assert "unverified" not in texts.source_heading(shipped_kb.sources["ibm-machine-learning"])
+
+
+def test_a_decline_off_the_subject_says_why(shipped_kb):
+    def declined(off_topic, suggestions=()):
+        return Answer(question="q", answered=False, fact_id=None, confidence=0.3, answer=None,
+                      suggestions=suggestions, off_topic=off_topic)
+
+    role, place, year = (OffTopic("role", "nurse"), OffTopic("qualifier", "london"),
+                         OffTopic("year", "2031"))
+    assert texts.off_topic_sentence(role, shipped_kb) == (
+        "My sources are about machine learning, not **nurse**.")
+    assert texts.off_topic_sentence(place, shipped_kb) == (
+        "My sources give no figures for **london**.")
+    assert "**2031**" in texts.off_topic_sentence(year, shipped_kb)
+    closest = (SuggestedFact("average-salary", "How much does an ML engineer earn?"),)
+    assert texts.decline_text(declined(place, closest), shipped_kb).endswith(texts.CLOSEST)
+    assert texts.decline_text(declined(place), shipped_kb).endswith(texts.DECLINE)
+    assert texts.decline_text(declined(None, closest), shipped_kb) == texts.NOT_SURE
+    assert texts.decline_text(declined(None), shipped_kb) == texts.DECLINE
+    # the terminal: the reason, then the closest facts, no markdown
+    text = render_answer(declined(place, closest), shipped_kb)
+    assert text.splitlines() == ["My sources give no figures for london. The closest I can answer:",
+                                 "  - How much does an ML engineer earn?"]
+    assert declined(place).to_json()["off_topic"] == {"kind": "qualifier", "what": "london"}

@@ -23,9 +23,13 @@ def source_line(cited: CitedSource) -> str:
 
 def render_answer(answer: Answer, knowledge: KnowledgeBase) -> str:
     if not answer.answered:
-        lines = [texts.DECLINE]
+        if answer.off_topic is not None:  # why, then the closest facts (or the topics)
+            lines = [texts.decline_text(answer, knowledge).replace("**", "")]
+        else:
+            lines = [texts.DECLINE]
+            if answer.suggestions:
+                lines.append(f"{texts.DID_YOU_MEAN}:")
         if answer.suggestions:
-            lines.append(f"{texts.DID_YOU_MEAN}:")
             lines += [f"  - {s.question}" for s in answer.suggestions]
         else:
             lines.append(f"{texts.WHAT_I_CAN_ANSWER}: {texts.topics_sentence(knowledge)}.")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 
 from bot.core.knowledge.models import Fact, KnowledgeBase
-from bot.core.matching import MatchResult
+from bot.core.matching import MatchResult, OffTopic
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +41,9 @@ class Answer:
     suggestions: tuple[SuggestedFact, ...] = ()
     matched_question: str | None = None
     related: tuple[SuggestedFact, ...] = ()
+    off_topic: OffTopic | None = None
+    """A decline's reason when the question is about something the sources do not cover
+    (another job, a place, a year): the fronts say so."""
 
     def to_json(self) -> dict:
         """The CLI's JSON shape (`ask --json`)."""
@@ -104,4 +107,5 @@ def from_match(knowledge: KnowledgeBase, result: MatchResult) -> Answer:
         confidence=result.confidence,
         answer=None,
         suggestions=tuple(SuggestedFact(s.fact.id, s.fact.question) for s in result.suggestions),
+        off_topic=result.off_topic,
     )

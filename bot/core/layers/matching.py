@@ -54,7 +54,7 @@ def combined(base: MatchResult, local: MatchResult, thresholds: Thresholds) -> M
         offered = list(merge(base.suggestions, local.suggestions,
                              key=lambda s: -s.score))[:MAX_SUGGESTIONS]
         return MatchResult(base.question, None, max(base.confidence, local.confidence),
-                           tuple(offered))
+                           tuple(offered), off_topic=base.off_topic or local.off_topic)
     rival = _best(other)
     close = winner.suggestions
     if (rival is not None and thresholds.close_call(winner.confidence, rival.score)

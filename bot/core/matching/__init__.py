@@ -2,6 +2,7 @@
 
 from bot.core.matching.matcher import MAX_QUESTION_CHARS, Matcher
 from bot.core.matching.results import MatchResult, Suggestion
+from bot.core.matching.scope import OffTopic
 from bot.core.matching.thresholds import DEFAULT_THRESHOLDS, Thresholds
 
 __all__ = [
@@ -9,6 +10,7 @@ __all__ = [
     "MAX_QUESTION_CHARS",
     "MatchResult",
     "Matcher",
+    "OffTopic",
     "Suggestion",
     "Thresholds",
 ]

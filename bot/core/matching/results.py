@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.core.knowledge.models import Fact
+from bot.core.matching.scope import OffTopic
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +23,7 @@ class MatchResult:
     confidence: float
     suggestions: tuple[Suggestion, ...] = ()
     """A decline's "did you mean"; an answer's close runner-up, if any."""
-    off_topic: str | None = None
+    off_topic: OffTopic | None = None
     """Why the question is about something the knowledge base does not cover (its scope:
     another job, a place or year the sources give no figure for), when that is why it was
     declined."""

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from itertools import chain
+from typing import Literal
 
 from bot.core.matching.synonyms import STOP_WORDS
 
@@ -59,6 +60,24 @@ def _before_topic(topics: frozenset[str]) -> re.Pattern[str]:
 
 
 @dataclass(frozen=True, slots=True)
+class OffTopic:
+    """Why a question is about something the knowledge base does not cover: it names
+    another `role` than its subject, or asks for a pay or outlook figure of a `qualifier`
+    (a place, an employer, a level) or a `year` that no such fact names."""
+
+    kind: Literal["role", "qualifier", "year"]
+    what: str
+    """The role, word or year, as read (lower case, after synonyms)."""
+
+    def __str__(self) -> str:
+        if self.kind == "role":
+            return f"it asks about {self.what!r}, not the knowledge base's subject"
+        if self.kind == "year":
+            return f"it asks about {self.what}, a year the sources give no such figure for"
+        return f"it asks about {self.what!r}, which the sources say nothing about"
+
+
+@dataclass(frozen=True, slots=True)
 class Scope:
     """Who the knowledge base is about, in the words left after synonyms (before stemming)."""
 
@@ -85,7 +104,8 @@ class Scope:
                     roles.append(" ".join(role))
         return roles
 
-    def outside(self, words: list[str], named_with_topic: Callable[[str], bool]) -> str | None:
+    def outside(self, words: list[str], named_with_topic: Callable[[str], bool]
+                ) -> OffTopic | None:
         """Why the question is about something else than the knowledge base, or None.
 
         `named_with_topic(word)`: whether the knowledge base asks about its topics (pay,
@@ -94,7 +114,7 @@ class Scope:
         subject = " ".join(self.subject)
         ours = [r for r in roles if subject in r or not _PRONOUNS.isdisjoint(r.split())]
         if roles and not ours:
-            return f"it asks about {roles[0]!r}, not the knowledge base's subject"
+            return OffTopic("role", roles[0])
         if self.topic_words and not self.topic_words.isdisjoint(words):
             text = " ".join(words)
             before_topic = _before_topic(self.topic_words)
@@ -102,9 +122,9 @@ class Scope:
                 word = match.group("word")
                 if (word not in _PRONOUNS and word not in STOP_WORDS and word not in _QUANTIFIERS
                         and not named_with_topic(word)):
-                    return f"it asks about {word!r}, which the sources say nothing about"
+                    return OffTopic("qualifier", word)
             for word in words:
                 if _YEAR.match(word) and not named_with_topic(word):
-                    return f"it asks about {word}, a year the sources give no such figure for"
+                    return OffTopic("year", word)
         return None
 

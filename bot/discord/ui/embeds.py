@@ -50,11 +50,10 @@ def answer_embed(answer: Answer) -> discord.Embed:
 
 
 def decline_embed(answer: Answer, knowledge: KnowledgeBase) -> discord.Embed:
-    if answer.suggestions:
-        description = texts.NOT_SURE
-    else:
-        description = (f"{texts.DECLINE}\n\n**{texts.WHAT_I_CAN_ANSWER}:** "
-                       f"{texts.topics_sentence(knowledge)}.\n\n{texts.HOW_TO_ASK}")
+    description = texts.decline_text(answer, knowledge)
+    if not answer.suggestions:
+        description += (f"\n\n**{texts.WHAT_I_CAN_ANSWER}:** "
+                        f"{texts.topics_sentence(knowledge)}.\n\n{texts.HOW_TO_ASK}")
     embed = discord.Embed(
         title=texts.DECLINE_TITLE,
         description=clip(description, limits.EMBED_DESCRIPTION),

@@ -9,6 +9,7 @@ import pytest
 
 from bot.core.conversation import Context
 from bot.core.knowledge.errors import FactNotFound
+from bot.core.matching import OffTopic
 from bot.core.matching.semantic import SemanticModel
 from bot.core.modes import Mode
 from bot.core.service import AnswerService
@@ -56,6 +57,9 @@ def test_base_facts_answer_in_every_server_as_in_a_dm(service: AnswerService):
 def test_off_topic_questions_are_still_declined_in_a_server(service: AnswerService):
     give(service, GUILD_A, CV_FACT)
     assert not ask(service, "what is the weather in paris tomorrow", GUILD_A).answered
+    # the base's reason survives the layer's decline: the front says why
+    in_server = ask(service, "how much does a nurse make", GUILD_A)
+    assert not in_server.answered and in_server.off_topic == OffTopic("role", "nurse")
 
 
 def test_a_crafted_id_of_another_servers_fact_does_not_resolve(service: AnswerService):

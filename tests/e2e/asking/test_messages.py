@@ -109,6 +109,25 @@ async def test_decline_is_honest_and_lists_topics(careerbot):
     assert "Pay and salary" in embed["description"]
 
 
+async def test_a_decline_says_why_when_the_sources_are_about_something_else(careerbot):
+    """A question about another job, or a figure for a place the sources never name, is
+    declined with the reason, then the closest answers (or the topics)."""
+    h = careerbot
+    alice, general = h.user("alice"), h.channel("general")
+    place = await h.say(alice, general, "how much does an ml engineer earn in the uk",
+                        mention_bot=True)
+    embed = place.embeds[0]
+    assert "don't have an answer" in embed["title"]
+    assert embed["description"].startswith("My sources give no figures for **uk**.")
+    assert "The closest I can answer" in embed["description"]
+    assert "earn in the US" in " ".join(f["value"] for f in embed["fields"])
+    role = await h.say(alice, general, "how much does a nurse make", mention_bot=True)
+    description = role.embeds[0]["description"]
+    assert description.startswith("My sources are about machine learning, not **nurse**.")
+    unrelated = await h.say(alice, general, "what is the capital of France", mention_bot=True)
+    assert "My sources" not in unrelated.embeds[0]["description"]
+
+
 async def test_everyone_in_a_question_pings_nobody(careerbot):
     h = careerbot
     reply = await h.say(h.user("alice"), h.channel("general"),
