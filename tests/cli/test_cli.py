@@ -33,8 +33,8 @@ def test_ask_json_shape():
     result = run("ask", "--json", "what degree do i need to become an ml engineer")
     data = json.loads(result.stdout)
     assert set(data) == {"question", "answered", "fact_id", "confidence", "answer", "citations",
-                         "suggestions"}
-    assert data["answered"] is True
+                         "suggestions", "off_topic"}
+    assert data["answered"] is True and data["off_topic"] is None
     citation = data["citations"][0]
     assert set(citation) == {"source_id", "title", "publisher", "published", "url", "quote",
                              "via", "verified"}
@@ -48,6 +48,7 @@ def test_ask_json_stdin_one_line_per_question_in_order():
     assert [line["question"] for line in lines] == questions
     assert lines[0]["answered"] and not lines[1]["answered"]
     assert lines[1]["fact_id"] is None and lines[1]["answer"] is None
+    assert lines[1]["off_topic"] == {"kind": "role", "what": "nurse"}  # why it is declined
 
 
 def test_chat_answers_each_line_when_not_a_terminal():
