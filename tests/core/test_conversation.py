@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core.conversation import (
@@ -157,3 +157,40 @@ def test_a_joined_context_stays_bounded_and_keeps_the_latest_words(earlier, ques
     assert len(context.question) <= MAX_CONTEXT_CHARS
     assert context.fact_id == "f"
     assert f"{earlier} {question}".endswith(context.question)
+
+
+FOLLOW_UP_WORDS = st.sampled_from(
+    "and what about is that it they those in for 2019 2022 uk pay salary phd masters degree "
+    "course cost how much long does take skills python math jobs growing demand who why "
+    "where from source research total base bonus remote junior senior nurse ml mle ai tho "
+    "wbu ok cool really the a of per year".split()
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(FOLLOW_UP_WORDS, min_size=1, max_size=8).map(" ".join),
+       st.sampled_from([PAY, DEGREE]))
+def test_any_follow_up_is_answered_by_a_fact_a_reading_supports_or_declined(
+        shipped_semantic_matcher, question, context):
+    """Whatever the follow-up: an answer is a fact one of the two readings would at least
+    offer (`suggest`), and a decline offers only what a reading answered or offered, at most
+    three, with that reading's score."""
+    matcher = shipped_semantic_matcher
+    result = follow_up(matcher, question, context)
+    alone, ranked_alone = matcher.match_ranked(question)
+    joined_reading, ranked_joined = matcher.match_ranked(f"{context.question} {question}")
+    best_of = {}
+    for fact, score in [*ranked_alone, *ranked_joined]:
+        best_of[fact.id] = max(score, best_of.get(fact.id, 0.0))
+    if result.fact is not None:
+        assert result.off_topic is None
+        assert best_of[result.fact.id] >= matcher.thresholds.suggest
+        return
+    assert len(result.suggestions) <= 3
+    offers = {}
+    for reading in (alone, joined_reading):
+        made = [*reading.suggestions,
+                *([Suggestion(reading.fact, reading.confidence)] if reading.fact else [])]
+        for offer in made:
+            offers[offer.fact.id] = max(offer.score, offers.get(offer.fact.id, 0.0))
+    assert {s.fact.id: s.score for s in result.suggestions}.items() <= offers.items()
