@@ -203,6 +203,13 @@ MISSED_ATTACH = "2a. Attach it to this fact as a new phrasing"
 MISSED_NEW_FACT = "2b. Or start a new fact from it, in topic…"
 MISSED_DISMISS = "2c. Dismiss it"
 MISSED_TITLE = "Questions the bot missed, most frequent first"
+MISSED_OFF_TOPIC = {
+    "role": "declined, about another job: {what}",
+    "qualifier": "declined, no figures for {what}",
+    "year": "declined, no figures for {what}",
+}
+"""How the queue names a decline whose question is about something the sources are not (a
+moderator need not attach it to a fact: the bot would still decline it)."""
 MISSED_FOOTER = "{groups} group(s) of alike questions"
 HISTORY_TITLE_FACT = "Changes to `{fact}`"
 HISTORY_TITLE = "Latest changes"
@@ -287,3 +294,13 @@ SHARED_ADMIN_ONLY = ("The shared knowledge base is changed only from the bot's a
                      "(CAREERBOT_ADMIN_GUILDS). Here you can add facts of this server's own: "
                      "they answer in this server only.")
 NO_SUCH_LAYER = "There is no such knowledge to change."
+
+
+def missed_reason(why: str) -> str:
+    """A missed question's reason as the moderators' queue shows it: "declined", "not
+    helpful", or "declined, about another job: nurse" for "off topic role nurse"
+    (`Database.missed_questions`)."""
+    kind, _, what = why.removeprefix("off topic ").partition(" ")
+    if why.startswith("off topic ") and kind in MISSED_OFF_TOPIC and what:
+        return MISSED_OFF_TOPIC[kind].format(what=what)
+    return why

@@ -70,3 +70,12 @@ def test_a_decline_off_the_subject_says_why(shipped_kb):
     assert text.splitlines() == ["My sources give no figures for london. The closest I can answer:",
                                  "  - How much does an ML engineer earn?"]
     assert declined(place).to_json()["off_topic"] == {"kind": "qualifier", "what": "london"}
+
+
+def test_the_moderators_queue_names_why_a_question_was_declined():
+    assert texts.missed_reason("off topic role nurse") == "declined, about another job: nurse"
+    assert texts.missed_reason("off topic qualifier uk") == "declined, no figures for uk"
+    assert texts.missed_reason("off topic role data analyst") == (
+        "declined, about another job: data analyst")
+    for plain in ("declined", "not helpful", "off topic", "off topic weird thing"):
+        assert texts.missed_reason(plain) == plain

@@ -305,6 +305,20 @@ async def test_unanswered_then_attach_in_one_click(h):
     assert fact_of(await ask(h, missed)) == PAY
 
 
+async def test_the_queue_says_which_declines_are_about_something_else(h):
+    """A question about another job is queued as such: the moderator sees why the bot declined
+    it, beside a plain miss (which attaching to a fact would fix)."""
+    assert fact_of(await ask(h, "how much does a nurse make")) is None
+    assert fact_of(await ask(h, "what do ml people take home each month")) is None
+    await h.bot.database.flush()
+    listing = await h.slash(h.user("mod"), h.channel("general"), "kb unanswered")
+    lines = listing.message.embeds[0]["description"].splitlines()
+    nurse = next(line for line in lines if "nurse" in line)
+    assert nurse.endswith("1 declined, about another job: nurse")
+    plain = next(line for line in lines if "take home" in line)
+    assert plain.endswith("1 declined")
+
+
 async def test_not_helpful_queues_what_was_asked_then_attach(h):
     """The vote queues the asker's words (not the fact's own question); attached in one click,
     those words then reach the fact the moderator chose."""

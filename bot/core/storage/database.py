@@ -59,6 +59,9 @@ class QuestionRecord:
     confidence: float
     answered: bool
     guild_id: int | None = None
+    off_topic: str | None = None
+    """Why a declined question is about something the sources are not, as "kind what"
+    ("role nurse", "qualifier uk", "year 2031"; `bot.core.matching.OffTopic`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,12 +213,13 @@ class Database:
             record.fact_id,
             float(record.confidence),
             int(record.answered),
+            record.off_topic,
         )
 
         def write(conn: Connection) -> None:
             conn.execute(
                 "INSERT INTO questions (asked_at, guild_id, via, question, fact_id, confidence,"
-                " answered) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                " answered, off_topic) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 row,
             )
             conn.commit()
@@ -303,15 +307,18 @@ class Database:
     async def missed_questions(self, server: int | None = EVERY_SERVER, limit: int = 2000
                                ) -> list[tuple[str, str, float]]:
         """The most recent questions the bot declined or that got "not helpful" in `server`
-        (EVERY_SERVER: everywhere, direct messages included): (question, why: "declined" or
-        "not helpful", time), newest first, not dismissed there."""
+        (EVERY_SERVER: everywhere, direct messages included): (question, why: "declined",
+        "off topic KIND WHAT" (declined as about something the sources are not, see
+        `QuestionRecord.off_topic`) or "not helpful", time), newest first, not dismissed
+        there."""
         where, params = _in_server(server)
         scope = "" if server is EVERY_SERVER else str(server)
 
         def read(conn: Connection) -> list[tuple[str, str, float]]:
             return conn.execute(
                 "SELECT question, why, at FROM ("
-                "  SELECT question, 'declined' AS why, asked_at AS at FROM questions"
+                "  SELECT question, COALESCE('off topic ' || off_topic, 'declined') AS why,"
+                "  asked_at AS at FROM questions"
                 f"  WHERE answered = 0 AND trim(question) != '' AND {where}"
                 "  UNION ALL"
                 "  SELECT question, 'not helpful' AS why, voted_at AS at FROM feedback"

@@ -75,6 +75,11 @@ MIGRATIONS: tuple[str, ...] = (
         used INTEGER NOT NULL
     )
     """,
+    # 4: why a declined question is about something the sources are not ("role nurse",
+    # "qualifier uk", "year 2031"; NULL otherwise): the moderators' queue says so.
+    """
+    ALTER TABLE questions ADD COLUMN off_topic TEXT
+    """,
 )
 
 
@@ -197,6 +202,10 @@ POSTGRES_MIGRATIONS: tuple[str, ...] = (
         token TEXT UNIQUE
     );
     CREATE INDEX knowledge_changes_fact ON knowledge_changes (scope, fact_id, id)
+    """,
+    # 4: as SQLite's 4, why a declined question is about something the sources are not.
+    """
+    ALTER TABLE questions ADD COLUMN off_topic TEXT
     """,
 )
 MIGRATION_LOCK = 7_245_117

@@ -47,6 +47,18 @@ async def test_questions_and_stats(database):
     assert {q for q, _, _ in missed} == {"how much does a nurse make", "x" * 500}
 
 
+async def test_a_decline_about_something_else_is_queued_with_why(database):
+    """A moderator sees that the bot declined "how much does a nurse make" because it is about
+    another job (attaching it to a fact would not make the bot answer it)."""
+    database.record_question(QuestionRecord("how much does a nurse make", "slash", None, 0.3,
+                                            False, 42, off_topic="role nurse"))
+    database.record_question(record("weather on mars", False))
+    await database.flush()
+    missed = await database.missed_questions(42)
+    assert sorted((q, why) for q, why, _ in missed) == [
+        ("how much does a nurse make", "off topic role nurse"), ("weather on mars", "declined")]
+
+
 async def test_one_vote_per_person_per_answer(database):
     assert await database.record_vote(answer_key="m1", user_id=7, fact_id="f", helpful=True)
     assert not await database.record_vote(answer_key="m1", user_id=7, fact_id="f",
@@ -189,6 +201,9 @@ async def test_an_old_database_is_migrated_in_place(tmp_path):
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
         assert conn.execute("SELECT question FROM answers").fetchall() == [("q",)]
+        # the questions asked before keep their rows, with no reason to be off topic
+        assert conn.execute("SELECT question, off_topic FROM questions ORDER BY id").fetchall(
+            ) == [("kept question", None), ("hidden everywhere", None)]
 
 
 async def test_a_database_from_a_newer_release_is_refused(tmp_path, caplog):
@@ -239,6 +254,39 @@ async def test_processes_sharing_postgresql_share_votes_and_settings():
         assert await first.votes("f") == (0, 1)
         await ServerSettingsTable(first).put(10, {"ask_private": True})
         assert await ServerSettingsTable(second).load() == {10: {"ask_private": True}}
+
+
+async def test_a_postgresql_database_of_the_previous_release_is_migrated_in_place():
+    """A database at schema 3 (before the off-topic reason) keeps its questions and gains the
+    column; the questions asked since carry their reason."""
+    import psycopg
+
+    from bot.core.storage.schema import POSTGRES_MIGRATIONS
+
+    with fresh_database() as url:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+            for number, script in enumerate(POSTGRES_MIGRATIONS[:3], start=1):
+                for statement in filter(str.strip, script.split(";")):
+                    conn.execute(statement)
+                conn.execute("INSERT INTO schema_version VALUES (%s)", (number,))
+            conn.execute("INSERT INTO questions (asked_at, guild_id, via, question, fact_id,"
+                         " confidence, answered) VALUES (1e9, '42', 'slash', 'old miss', NULL,"
+                         " 0.1, 0)")
+        db = Database(url)
+        db.start()
+        try:
+            db.record_question(QuestionRecord("how much does a nurse make", "slash", None, 0.3,
+                                              False, 42, off_topic="role nurse"))
+            await db.flush()
+            missed = await db.missed_questions(42)
+        finally:
+            db.close()
+        assert sorted((q, why) for q, why, _ in missed) == [
+            ("how much does a nurse make", "off topic role nurse"), ("old miss", "declined")]
+        with psycopg.connect(url) as conn:
+            assert conn.execute("SELECT max(version) FROM schema_version").fetchone()[0] == len(
+                POSTGRES_MIGRATIONS)
 
 
 async def test_a_postgresql_database_from_a_newer_release_is_refused(caplog):

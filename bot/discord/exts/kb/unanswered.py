@@ -40,8 +40,8 @@ class UnansweredCommands(EditCommands):
         if not groups:
             await self._say(interaction, texts.NOTHING_MISSED)
             return
-        lines = [f"**{g.count}×** {clip(g.question, 150)}"
-                 f" — {', '.join(f'{n} {why}' for why, n in g.reasons.items())}"
+        lines = [f"**{g.count}×** {clip(g.question, 150)} — "
+                 + ", ".join(f"{n} {texts.missed_reason(why)}" for why, n in g.reasons.items())
                  for g in groups[:15]]
         embed = discord.Embed(title=texts.MISSED_TITLE,
                               description=clip("\n".join(lines), limits.EMBED_DESCRIPTION),
