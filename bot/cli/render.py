@@ -8,6 +8,7 @@ from bot import texts
 from bot.core.answers import Answer, CitedSource
 from bot.core.knowledge.models import KnowledgeBase
 from bot.core.matching.overlaps import OverlapReport
+from bot.core.smalltalk import SmallTalk
 
 WIDTH = 88
 
@@ -19,6 +20,13 @@ def source_line(cited: CitedSource) -> str:
     if cited.url:
         line += f" <{cited.url}>"
     return line
+
+
+def render_small_talk(talk: SmallTalk) -> str:
+    """The reply to small talk, for the terminal (no markdown; "who are you" tells how the
+    console is used, not Discord)."""
+    text = texts.CONSOLE_WHO if talk is SmallTalk.WHO else texts.SMALL_TALK[talk.value]
+    return text.replace("*", "")
 
 
 def render_answer(answer: Answer, knowledge: KnowledgeBase) -> str:
@@ -35,7 +43,7 @@ def render_answer(answer: Answer, knowledge: KnowledgeBase) -> str:
             lines.append(f"{texts.WHAT_I_CAN_ANSWER}: {texts.topics_sentence(knowledge)}.")
         return "\n".join(lines)
     lines = [f"Q: {answer.matched_question}  (confidence {answer.confidence:.0%})", ""]
-    for paragraph in (answer.answer or "").splitlines():
+    for paragraph in (answer.answer or "").replace("**", "").splitlines():  # no markdown here
         lines.extend(textwrap.wrap(paragraph, WIDTH) or [""])
     lines += ["", f"{texts.SOURCES}:"]
     for n, cited in enumerate(answer.citations, 1):

@@ -59,6 +59,13 @@ def joined(context: Context, question: str) -> Context:
     return Context(f"{context.question} {question}"[-MAX_CONTEXT_CHARS:], context.fact_id)
 
 
+def left_by(context: Context | None, question: str, fact_id: str) -> Context:
+    """The context an answer leaves for the asker's next question: what was asked (joined to
+    the context it was read in, if any) and the fact that answered it."""
+    said = joined(context, question).question if context else question
+    return Context(said, fact_id)
+
+
 def follow_up(matcher: Matcher, question: str, context: Context,
               thresholds: Thresholds | None = None) -> MatchResult:
     """`question` matched as a follow-up of `context` (see the module's docstring)."""

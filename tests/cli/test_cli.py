@@ -138,3 +138,20 @@ def test_fingerprint_builds_from_documents_then_validate_checks_against_them(tmp
     missing = run("fingerprint", "--knowledge", str(knowledge), "--documents", str(tmp_path / "x"))
     assert missing.returncode == 2 and "documents folder not found" in missing.stderr
 
+
+
+def test_chat_keeps_the_conversation_and_answers_small_talk():
+    """The console is a direct message to the bot: "hi" gets the greeting, a follow-up is read
+    in the context of the last answer, and its answers are the same as the bot's."""
+    result = run("chat", stdin="hi\nhow much do ml engineers make\nand in 2022?\n"
+                               "who are you\nthanks\n")
+    assert result.returncode == 0, result.stderr
+    replies = result.stdout.strip().split("\n\n")
+    assert replies[0].startswith("Hi! I answer questions about becoming a machine learning")
+    assert "*" not in replies[0]  # no markdown in a terminal
+    assert "$125,672" in result.stdout and "June 2022" in result.stdout
+    follow = next(r for r in replies if r.startswith("Q: ") and r is not replies[1])
+    assert follow.startswith("Q: How much does a machine learning engineer earn in the US?")
+    assert "I'm CareerBot" in result.stdout and "/ask" not in result.stdout
+    assert "You're welcome!" in result.stdout
+    assert "I don't know that one" not in result.stdout

@@ -18,7 +18,7 @@ from discord.ext import commands
 
 from bot import texts
 from bot.core.answers import Answer
-from bot.core.conversation import Context, Conversations, joined
+from bot.core.conversation import Context, Conversations, left_by
 from bot.core.knowledge.errors import FactNotFound
 from bot.core.matching import MAX_QUESTION_CHARS
 from bot.core.modes import Mode, worth_answering
@@ -259,9 +259,9 @@ class Questions(commands.Cog):
         """What an answer answered: the context of the asker's next question there (and of
         replies to it), and the words a "not helpful" vote on it queues."""
         if asked.channel_id is not None:
-            said = joined(context, asked.question).question if context else asked.question
             self.conversations.remember(asked.asker.id, asked.channel_id,
-                                        Context(said, fact_id), answer_message=sent)
+                                        left_by(context, asked.question, fact_id),
+                                        answer_message=sent)
         if sent is not None and self.bot.database is not None:
             self.bot.database.record_answer(str(sent), asked.question, asked.guild_id)
 
