@@ -235,7 +235,8 @@ STATS_BUSIEST = "Busiest facts"
 STATS_FEEDBACK = "Feedback per fact"
 CONSOLE_BANNER = ("CareerBot offline console: {facts} facts loaded. Ask about becoming a machine "
                   "learning engineer; a follow-up (\"and in 2022?\") is read in the context of "
-                  "the last answer; Ctrl-D or 'quit' to leave.")
+                  "the last answer, and a number picks one of the questions a reply offers; "
+                  "Ctrl-D or 'quit' to leave.")
 CONSOLE_WHO = ("I'm CareerBot. I answer questions about becoming a machine learning engineer, "
                "each answer with the source it comes from, and I say so when I don't know. "
                "Type a question; a follow-up is read in the context of my last answer.")

@@ -68,7 +68,7 @@ def test_a_decline_off_the_subject_says_why(shipped_kb):
     # the terminal: the reason, then the closest facts, no markdown
     text = render_answer(declined(place, closest), shipped_kb)
     assert text.splitlines() == ["My sources give no figures for london. The closest I can answer:",
-                                 "  - How much does an ML engineer earn?"]
+                                 "  1. How much does an ML engineer earn?"]
     assert declined(place).to_json()["off_topic"] == {"kind": "qualifier", "what": "london"}
 
 

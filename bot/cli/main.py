@@ -13,13 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from bot import texts
-from bot.cli.render import render_answer, render_overlaps, render_small_talk
-from bot.core.conversation import Conversations, left_by
+from bot.cli.console import VIA, Console
+from bot.cli.render import render_answer, render_overlaps
 from bot.core.knowledge.fingerprint_build import build_fingerprints
 from bot.core.knowledge.loader import load_report
 from bot.core.knowledge.quotes import check_quotes, stale_fingerprints, unverified_sources
 from bot.core.matching.overlaps import find_overlaps
-from bot.core.smalltalk import small_talk
 from bot.startup import (
     EXIT_INVALID,
     EXIT_OK,
@@ -29,10 +28,6 @@ from bot.startup import (
     settings_or_exit,
     with_knowledge,
 )
-
-VIA = "cli"
-CONSOLE = 0
-"""The console's one person in its one channel (the key of its conversation memory)."""
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -52,13 +47,11 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    """The offline console: each line a question, as a direct message to the bot is (small
-    talk gets its reply; a follow-up is read in the context of the last answer)."""
-    service = open_service(knowledge_or_exit(args.knowledge))
-    memory = Conversations()
+    """The offline console (`bot.cli.console`): each line a question."""
+    console = Console(open_service(knowledge_or_exit(args.knowledge)))
     interactive = sys.stdin.isatty()
     if interactive:
-        print(texts.CONSOLE_BANNER.format(facts=len(service.knowledge.facts)))
+        print(texts.CONSOLE_BANNER.format(facts=len(console.service.knowledge.facts)))
     while True:
         try:
             question = input("you> " if interactive else "")
@@ -71,17 +64,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
             break
         if not question.strip():
             continue
-        talk = small_talk(question)
-        if talk is not None:
-            print(render_small_talk(talk))
-            print()
-            continue
-        context = memory.recall(CONSOLE, CONSOLE)
-        answer = service.ask(question, via=VIA, record=False, context=context)
-        print(render_answer(answer, service.knowledge))
+        print(console.reply(question))
         print()
-        if answer.answered and answer.fact_id is not None:
-            memory.remember(CONSOLE, CONSOLE, left_by(context, question, answer.fact_id))
     return EXIT_OK
 
 

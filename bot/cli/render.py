@@ -38,7 +38,7 @@ def render_answer(answer: Answer, knowledge: KnowledgeBase) -> str:
             if answer.suggestions:
                 lines.append(f"{texts.DID_YOU_MEAN}:")
         if answer.suggestions:
-            lines += [f"  - {s.question}" for s in answer.suggestions]
+            lines += [f"  {n}. {s.question}" for n, s in enumerate(answer.suggestions, 1)]
         else:
             lines.append(f"{texts.WHAT_I_CAN_ANSWER}: {texts.topics_sentence(knowledge)}.")
         return "\n".join(lines)
@@ -50,7 +50,8 @@ def render_answer(answer: Answer, knowledge: KnowledgeBase) -> str:
         lines.append(f"  [{n}] {source_line(cited)}")
         lines.append(f'      "{cited.quote}"')
     if answer.related:
-        lines += ["", f"{texts.RELATED}: " + " | ".join(r.question for r in answer.related)]
+        lines += ["", f"{texts.RELATED}: " + " | ".join(
+            f"{n}. {r.question}" for n, r in enumerate(answer.related, 1))]
     return "\n".join(lines)
 
 

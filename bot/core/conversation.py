@@ -11,7 +11,9 @@ question about pay because its words lean that way and the course's context lift
 score). When neither reading answers, the "chatty question" rule is read across the two: a
 fact the follow-up's own words single out (`sure_lead`) that scores `floor` in context
 answers, unless a reading was declined as off the knowledge base's subject (`off_topic`: "and
-in the uk?" after a US salary). Otherwise the follow-up is declined, offering what either
+in the uk?" after a US salary). A follow-up with no word the knowledge base knows ("hmm") is
+not read in context at all: joined to the question it follows, any text reads like that
+question. Otherwise the follow-up is declined, offering what either
 reading would suggest, the likeliest by the blend first (the joined reading alone would offer
 the earlier answer's neighbours first). A follow-up the matcher
 answers alone with a clear lead (no close call) is a question complete in itself: it is
@@ -72,6 +74,8 @@ def follow_up(matcher: Matcher, question: str, context: Context,
     alone, ranked_alone = matcher.match_ranked(question, thresholds=thresholds)
     if alone.answered and not alone.suggestions:
         return alone  # a question complete in itself, with no close call: no context needed
+    if not ranked_alone:
+        return alone  # no word the knowledge base knows ("hmm", "9"): nothing to follow up
     joined, ranked_joined = matcher.match_ranked(f"{context.question} {question}",
                                                  thresholds=thresholds)
     by_alone = {fact.id: score for fact, score in ranked_alone}

@@ -105,6 +105,15 @@ def test_a_follow_up_off_the_subject_in_context_stays_declined(shipped_semantic_
     assert result.off_topic is not None and result.off_topic.what == named
 
 
+@pytest.mark.parametrize("noise", ["hmm", "asdfgh", "zzz qqq", "🤔"])
+def test_a_follow_up_with_no_word_the_knowledge_base_knows_is_not_read_in_context(
+        shipped_semantic_matcher, noise):
+    """Joined to the question it follows, any text reads like that question: "hmm" after a
+    salary answer was answered with the salary again. With no word of its own the knowledge
+    base knows, there is nothing to follow up: declined, as alone."""
+    assert follow_up(shipped_semantic_matcher, noise, PAY).fact is None
+
+
 def test_a_declined_follow_up_offers_only_what_a_reading_offers(shipped_semantic_matcher):
     """Declined in context, the offers are those of the two readings (answers or
     suggestions), each with its reading's score, the likeliest by the blend first."""

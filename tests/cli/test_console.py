@@ -1,0 +1,46 @@
+"""The offline console's conversation (`bot.cli.console`): as a direct message to the bot."""
+
+from __future__ import annotations
+
+from bot import texts
+from bot.cli.console import Console
+
+
+def test_a_number_picks_what_the_last_reply_offered(shipped_semantic_service):
+    console = Console(shipped_semantic_service)
+    declined = console.reply("ml engineer salary in the uk")
+    assert declined.startswith("My sources give no figures for uk.")
+    assert "  1. How much does a machine learning engineer earn in the US?" in declined
+    picked = console.reply("1")
+    assert picked.startswith("Q: How much does a machine learning engineer earn in the US?")
+    assert "Related: 1. " in picked
+    related = console.offers
+    second = console.reply("2")
+    assert second.startswith(f"Q: {shipped_semantic_service.fact(related[1]).question}")
+
+
+def test_a_number_with_nothing_offered_is_asked_as_a_question(shipped_semantic_service):
+    console = Console(shipped_semantic_service)
+    assert console.offers == []
+    assert console.reply("1").startswith(texts.DECLINE)
+
+
+def test_a_follow_up_is_read_in_the_context_of_the_last_answer(shipped_semantic_service):
+    console = Console(shipped_semantic_service)
+    assert console.reply("and in 2022?").startswith(texts.DECLINE)  # nothing to follow yet
+    console.reply("how much do ml engineers make")
+    assert console.reply("and in 2022?").startswith(
+        "Q: How much does a machine learning engineer earn in the US?")
+    # a picked offer is the context too, as the bot's buttons are
+    console.reply("do i need a degree")
+    first_related = console.offers[0]
+    console.reply("1")
+    assert console.memory.recall(0, 0).fact_id == first_related
+
+
+def test_small_talk_gets_its_reply_without_markdown(shipped_semantic_service):
+    console = Console(shipped_semantic_service)
+    hello = console.reply("hi there")
+    assert hello.startswith("Hi! I answer questions") and "*" not in hello
+    who = console.reply("who are you")
+    assert who == texts.CONSOLE_WHO and "/ask" not in who
