@@ -3,22 +3,21 @@
 A follow-up is matched twice: alone, and after the question it follows ("how much do ML
 engineers make and in 2022?"). Alone, a short follow-up has too few words to find its fact;
 joined, the earlier question's words drown the follow-up's. Each fact's score is a blend of the
-two (the follow-up weighing more), so the follow-up's own words pick among the facts the earlier
-question made likely. The matcher's decision rules run on both readings: the follow-up is
-answered when either reading is, with the best fact of the blend, provided a reading would at
-least offer that fact (`Thresholds.suggest`: "how much does it cost" after a course is not a
-question about pay because its words lean that way and the course's context lifts every
-score). When neither reading answers, the "chatty question" rule is read across the two: a
-fact the follow-up's own words single out (`sure_lead`) that scores `floor` in context
-answers, unless a reading was declined as off the knowledge base's subject (`off_topic`: "and
-in the uk?" after a US salary). A follow-up with no word the knowledge base knows ("hmm") is
-not read in context at all: joined to the question it follows, any text reads like that
-question. Otherwise the follow-up is declined, offering what either
-reading would suggest, the likeliest by the blend first (the joined reading alone would offer
-the earlier answer's neighbours first). A follow-up the matcher
-answers alone with a clear lead (no close call) is a question complete in itself: it is
-answered as such, without the joined reading (most of a person's next questions are new ones,
-and each reading costs a full match).
+two (the follow-up weighing more), so the follow-up's own words pick among the facts the
+earlier question made likely. The matcher's decision rules run on both readings: the follow-up
+is answered when either reading is, with the best fact of the blend, provided a reading would
+at least offer that fact (`Thresholds.suggest`: "how much does it cost" after a course is not a
+question about pay because its words lean that way and the course's context lifts every score).
+When neither reading answers, the "chatty question" rule is read across the two: a fact the
+follow-up's own words single out (`sure_lead`) that scores `floor` in context answers, unless a
+reading was declined as off the knowledge base's subject (`off_topic`: "and in the uk?" after a
+US salary). A follow-up with no word the knowledge base knows ("hmm") is not read in context at
+all: joined to the question it follows, any text reads like that question. Otherwise the
+follow-up is declined, offering what either reading would suggest, the likeliest by the blend
+first (the joined reading alone would offer the earlier answer's neighbours first). A follow-up
+the matcher answers alone with a clear lead (no close call) is a question complete in itself:
+it is answered as such, without the joined reading (most of a person's next questions are new
+ones, and each reading costs a full match).
 
 `Conversations` remembers, per person and channel, the last answer and when it was given; a
 context older than `CONTEXT_SECONDS` is forgotten, and one person's context is never used for
