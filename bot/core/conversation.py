@@ -74,7 +74,7 @@ def follow_up(matcher: Matcher, question: str, context: Context,
     if alone.answered and not alone.suggestions:
         return alone  # a question complete in itself, with no close call: no context needed
     if not ranked_alone:
-        return alone  # no word the knowledge base knows ("hmm", "9"): nothing to follow up
+        return alone  # no word the knowledge base knows ("hmm"): nothing to follow up
     joined, ranked_joined = matcher.match_ranked(f"{context.question} {question}",
                                                  thresholds=thresholds)
     by_alone = {fact.id: score for fact, score in ranked_alone}
