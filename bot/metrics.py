@@ -15,6 +15,15 @@ class MetricsUnavailable(RuntimeError):
     pass
 
 
+def outcome(answer: Answer) -> str:
+    """A question's outcome as the metrics count it: "answered"; "off_topic", declined as
+    about something the sources are not (another job, a place, a year); "declined", the
+    knowledge base does not cover it (the questions to look at to grow it)."""
+    if answer.answered:
+        return "answered"
+    return "off_topic" if answer.off_topic is not None else "declined"
+
+
 class Metrics:
     """Registers CareerBot's metrics in their own registry (served by `bot.discord.health`)."""
 
@@ -40,7 +49,7 @@ class Metrics:
         service.observers.append(self.observe)
 
     def observe(self, answer: Answer, latency: float) -> None:
-        self.questions.labels("answered" if answer.answered else "declined").inc()
+        self.questions.labels(outcome(answer)).inc()
         self.latency.observe(latency)
 
     def render(self) -> bytes:

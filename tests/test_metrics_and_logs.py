@@ -15,10 +15,12 @@ def test_metrics_count_outcomes_and_latency(shipped_kb):
     metrics = Metrics(service)
     service.ask("how much do ml engineers earn", via="test")
     service.ask("what is the capital of france", via="test")
+    service.ask("how much does a nurse make", via="test")
     text = metrics.render().decode()
     assert 'careerbot_questions_total{outcome="answered"} 1.0' in text
     assert 'careerbot_questions_total{outcome="declined"} 1.0' in text
-    assert "careerbot_answer_latency_seconds_count 2.0" in text
+    assert 'careerbot_questions_total{outcome="off_topic"} 1.0' in text  # another job
+    assert "careerbot_answer_latency_seconds_count 3.0" in text
     assert f"careerbot_knowledge_facts {float(len(shipped_kb.facts))}" in text
 
 
