@@ -187,7 +187,10 @@ class EmbeddingCache:
     def missing(self, keys: Sequence[bytes]) -> list[int]:
         """The places in `keys` (see `text_key`) with no vector yet."""
         self._read_once()
-        rows = self._file.rows(key_rows(keys)).tolist()
+        wanted = key_rows(keys)
+        if self._file.is_exactly(wanted):
+            return []  # a restart on the same knowledge base: one comparison, no lookup
+        rows = self._file.rows(wanted).tolist()
         shared = self._vectors
         return [i for i, (key, row) in enumerate(zip(keys, rows, strict=True))
                 if row < 0 and key not in shared]
