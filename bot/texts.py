@@ -305,7 +305,7 @@ def missed_reason(why: str) -> str:
     """A missed question's reason as the moderators' queue shows it: "declined", "not
     helpful", or "declined, about another job: nurse" for "off topic role nurse"
     (`Database.missed_questions`)."""
-    kind, _, what = why.removeprefix("off topic ").partition(" ")
-    if why.startswith("off topic ") and kind in MISSED_OFF_TOPIC and what:
-        return MISSED_OFF_TOPIC[kind].format(what=what)
-    return why
+    off_topic = OffTopic.decoded(why.removeprefix("off topic ")) if why.startswith(
+        "off topic ") else None
+    return why if off_topic is None else MISSED_OFF_TOPIC[off_topic.kind].format(
+        what=off_topic.what)

@@ -189,8 +189,7 @@ class AnswerService:
             self._record(QuestionRecord(
                 question=result.question, via=via, fact_id=answer.fact_id,
                 confidence=answer.confidence, answered=answer.answered, guild_id=guild_id,
-                off_topic=(f"{answer.off_topic.kind} {answer.off_topic.what}"
-                           if answer.off_topic else None),
+                off_topic=answer.off_topic.encoded() if answer.off_topic else None,
             ))
         return answer
 

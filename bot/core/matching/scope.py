@@ -69,6 +69,18 @@ class OffTopic:
     what: str
     """The role, word or year, as read (lower case, after synonyms)."""
 
+    def encoded(self) -> str:
+        """As one string ("role nurse", "qualifier uk"), the way the store keeps it."""
+        return f"{self.kind} {self.what}"
+
+    @classmethod
+    def decoded(cls, text: str) -> OffTopic | None:
+        """`encoded`'s reverse (None for text it did not write)."""
+        kind, _, what = text.partition(" ")
+        if kind not in ("role", "qualifier", "year") or not what:
+            return None
+        return cls(kind, what)  # type: ignore[arg-type]
+
     def __str__(self) -> str:
         if self.kind == "role":
             return f"it asks about {self.what!r}, not the knowledge base's subject"

@@ -60,8 +60,8 @@ class QuestionRecord:
     answered: bool
     guild_id: int | None = None
     off_topic: str | None = None
-    """Why a declined question is about something the sources are not, as "kind what"
-    ("role nurse", "qualifier uk", "year 2031"; `bot.core.matching.OffTopic`)."""
+    """Why a declined question is about something the sources are not, as
+    `bot.core.matching.OffTopic.encoded` writes it ("role nurse", "qualifier uk")."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -115,3 +115,14 @@ def test_a_year_no_pay_question_names_asks_for_a_figure_the_sources_do_not_give(
     assert DOMAIN_SCOPE.outside("what is the average pay in 2024".split(), named) is None
     assert DOMAIN_SCOPE.outside("what skills do i need in 2026".split(), named) is None  # no topic
     assert DOMAIN_SCOPE.outside("average pay 12345".split(), named) is None  # not a year
+
+
+@given(st.sampled_from(["role", "qualifier", "year"]), st.text(min_size=1, max_size=30))
+def test_an_off_topic_reason_reads_back_as_stored(kind, what):
+    reason = OffTopic(kind, what)
+    assert OffTopic.decoded(reason.encoded()) == reason
+
+
+def test_text_the_store_did_not_write_is_no_reason():
+    for text in ("", "role", "role ", "weird thing", "declined"):
+        assert OffTopic.decoded(text) is None
