@@ -86,7 +86,7 @@ def follow_up(matcher: Matcher, question: str, context: Context,
 
     t = thresholds or matcher.thresholds
     facts = {fact.id: fact for fact, _ in ranked_alone + ranked_joined}
-    best = max(facts, key=lambda fact_id: (blended(fact_id), fact_id)) if facts else None
+    best: str | None = max(facts, key=lambda fact_id: (blended(fact_id), fact_id))
     if not (alone.answered or joined.answered):
         singled = _singled_out(ranked_alone, by_joined, t)
         if singled is not None and alone.off_topic is None and joined.off_topic is None:
