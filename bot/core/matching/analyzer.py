@@ -55,6 +55,11 @@ class Analyzer:
         self._look_up_table = None
         self._correct.cache_clear()
 
+    @property
+    def known_words(self) -> list[str]:
+        """The words it knows, sorted (an analyzer made with them knows the same)."""
+        return self._sorted
+
     @staticmethod
     def raw_words(text: str) -> list[str]:
         return words(clean(text))

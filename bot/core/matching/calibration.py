@@ -39,9 +39,7 @@ import hashlib
 import json
 import logging
 import math
-import os
 import random
-import tempfile
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -51,6 +49,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from bot.core.cache_files import replace_whole
 from bot.core.matching.thresholds import Thresholds
 
 if TYPE_CHECKING:
@@ -191,10 +190,12 @@ back and forth, or several bots sharing a data directory, find theirs."""
 
 @cache
 def _code_fingerprint() -> bytes:
-    """The source of the matching package: a calibration learned by other code (another
-    weight, another rule) is not this code's."""
+    """The source of the matching package and its word lists: a calibration (or an index
+    snapshot) made by other code (another weight, another rule, another word) is not this
+    code's."""
     digest = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")):
+    package = Path(__file__).parent
+    for path in sorted([*package.glob("*.py"), *package.glob("*.txt")]):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.digest()
@@ -249,21 +250,12 @@ class CalibrationStore:
         path = self._path(key)
         if path is None:
             return
-        data = {"key": key, **_to_json(calibration)}
-        tmp = None
+        text = json.dumps({"key": key, **_to_json(calibration)})
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".calibration-", suffix=".tmp", dir=path.parent)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(data, handle)
-            os.replace(tmp, path)
-            tmp = None
+            replace_whole(path, lambda handle: handle.write(text.encode("utf-8")))
             self._prune()
         except OSError as exc:
             log.warning("calibration not saved to %s: %s", path, exc.strerror or exc)
-        finally:
-            if tmp is not None:
-                Path(tmp).unlink(missing_ok=True)
 
     def _prune(self) -> None:
         assert self.directory is not None

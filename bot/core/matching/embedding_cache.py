@@ -22,13 +22,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import tempfile
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+
+from bot.core.cache_files import replace_whole
 
 log = logging.getLogger(__name__)
 
@@ -267,16 +267,9 @@ class EmbeddingCache:
         vectors = (self.vectors(present) if present
                    else np.zeros((0, self.dimension), dtype=np.float16))
         meta = np.array([str(FORMAT), self.model_sha256, _checksum(keys, vectors)])
-        tmp = None
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".embeddings-", suffix=".tmp", dir=self.path.parent)
-            with os.fdopen(fd, "wb") as handle:
-                np.savez(handle, meta=meta, keys=keys, vectors=vectors)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.path)
-            tmp = None
+            replace_whole(self.path, lambda handle: np.savez(handle, meta=meta, keys=keys,
+                                                             vectors=vectors))
             replaced = self._file.vectors
             self._file = FileBlock(keys, vectors)
             shared = self._vectors
@@ -288,6 +281,3 @@ class EmbeddingCache:
                 self._forget_rows_of(replaced)
         except OSError as exc:
             log.warning("embedding cache not saved to %s: %s", self.path, exc.strerror or exc)
-        finally:
-            if tmp is not None:
-                Path(tmp).unlink(missing_ok=True)

@@ -273,6 +273,47 @@ class Index:
             self.phrasings, self.phrasing_fact_array, (xt, xr, x_values), n_terms, n_facts
         )
 
+    def state(self) -> tuple[dict[str, np.ndarray], dict[str, list[str]]]:
+        """What the index holds, as arrays and lists of text (`restored` reads them back)."""
+        arrays = {"first_phrasing": self.first_phrasing, "idf": self.idf}
+        for name, postings in (("phrasings", self.phrasings), ("centroids", self.centroids)):
+            for part, array in zip(("rows", "weights", "indptr"), postings.parts(), strict=True):
+                arrays[f"{name}_{part}"] = array
+        return arrays, {"phrasing_text": self.phrasing_text, "terms": list(self.terms)}
+
+    @classmethod
+    def restored(cls, arrays: Mapping[str, np.ndarray], texts: Mapping[str, list[str]],
+                 n_facts: int, n_phrasings: int) -> Index:
+        """The index whose `state` this was, for `n_facts` facts of `n_phrasings` phrasings
+        in all; a ValueError if the parts do not fit together or those counts."""
+        first_phrasing = arrays["first_phrasing"].astype(np.int64, copy=False)
+        phrasing_text, terms = texts["phrasing_text"], texts["terms"]
+        idf = arrays["idf"].astype(np.float64, copy=False)
+        if (len(first_phrasing) != n_facts or len(phrasing_text) != n_phrasings
+                or len(idf) != len(terms) or len(set(terms)) != len(terms)
+                or (n_facts and (int(first_phrasing[0]) != 0
+                                 or np.any(np.diff(first_phrasing) < 0)
+                                 or int(first_phrasing[-1]) > n_phrasings))):
+            raise ValueError("the index's parts do not fit its knowledge base")
+        index = cls.__new__(cls)
+        index.first_phrasing = first_phrasing
+        bounds = [*first_phrasing.tolist(), n_phrasings]
+        index.phrasings_of = list(map(range, bounds[:-1], bounds[1:]))
+        index.phrasing_fact_array = np.repeat(
+            np.arange(n_facts, dtype=np.int32), np.diff(np.asarray(bounds, dtype=np.int64)))
+        index.phrasing_text = phrasing_text
+        index.terms = dict(zip(terms, range(len(terms)), strict=True))
+        index.idf = idf
+        index.idf_unknown = math.log1p((n_phrasings + 0.5) / 0.5)
+        index.phrasings, index.centroids = (
+            Postings.of_parts(arrays[f"{name}_rows"], arrays[f"{name}_weights"],
+                              arrays[f"{name}_indptr"], rows)
+            for name, rows in (("phrasings", n_phrasings), ("centroids", n_facts)))
+        if len(index.phrasings.indptr) != len(terms) + 1 or (
+                len(index.centroids.indptr) != len(terms) + 1):
+            raise ValueError("the index's postings do not fit its terms")
+        return index
+
     def phrasings_with(self, term: str) -> np.ndarray:
         """The rows of the phrasings that have the term `term` (none for an unknown term)."""
         return self._rows_with(self.phrasings, term)

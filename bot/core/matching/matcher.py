@@ -29,6 +29,7 @@ from rapidfuzz import fuzz, process
 
 from bot.core.gc_pause import collector_paused
 from bot.core.knowledge.models import Fact, KnowledgeBase
+from bot.core.matching import snapshot
 from bot.core.matching.analyzer import Analyzer
 from bot.core.matching.calibration import (
     Calibration,
@@ -44,6 +45,7 @@ from bot.core.matching.corpus import (
     words_of,
 )
 from bot.core.matching.decisions import Decisions
+from bot.core.matching.embedding import DIMENSION
 from bot.core.matching.form_fit import FormFit
 from bot.core.matching.index import Index
 from bot.core.matching.normalize import MAX_QUESTION_CHARS, clean, stem
@@ -52,6 +54,7 @@ from bot.core.matching.results import MatchResult, Suggestion
 from bot.core.matching.rules import ALL_RULES, Rules
 from bot.core.matching.scope import Scope
 from bot.core.matching.semantic import SemanticIndex, SemanticModel, semantic_model
+from bot.core.matching.snapshot import Snapshot, SnapshotStore
 from bot.core.matching.synonyms import CHAT_SYNONYMS, STOP_WORDS, SynonymTable
 from bot.core.matching.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from bot.core.memory import release_free_memory
@@ -120,34 +123,53 @@ class Matcher(Decisions):
             scope = scope_of(knowledge)
         self.scope: Scope | None = scope  # type: ignore[assignment]
         self.facts: tuple[Fact, ...] = tuple(knowledge.facts.values())
-        with collector_paused():
-            self.analyzer, self.index = self._build(synonyms)
-        if len(self.index.phrasing_text) >= RELEASE_AFTER_PHRASINGS:
-            release_free_memory()  # before the meaning index's arrays come (see there)
-        self.fit = FormFit(self.facts, self.index, self.analyzer)
         model = semantic_model() if semantic is DEFAULT_MODEL else semantic
-        self.semantic: SemanticIndex | None = (
-            SemanticIndex(model, self.facts) if isinstance(model, SemanticModel) else None
-        )
+        model = model if isinstance(model, SemanticModel) else None
+        self._key = "" if model is None else self._key_of(model, synonyms)
+        directory = None if model is None or model.cache.path is None else model.cache.path.parent
+        phrasings = sum(len(fact.phrasings) for fact in self.facts)
+        snapshots = (SnapshotStore(directory) if directory is not None
+                     and phrasings >= snapshot.MIN_PHRASINGS else None)
+        kept = snapshots.get(self._key, len(self.facts), phrasings, dimension=DIMENSION) \
+            if snapshots is not None else None
+        if kept is not None:
+            self.analyzer = Analyzer(SynonymTable(synonyms), kept.known_words)
+            self.index = kept.index
+        else:
+            with collector_paused():
+                self.analyzer, self.index = self._build(synonyms)
+            if len(self.index.phrasing_text) >= RELEASE_AFTER_PHRASINGS:
+                release_free_memory()  # before the meaning index's arrays come (see there)
+        self.fit = FormFit(self.facts, self.index, self.analyzer)
+        self.semantic: SemanticIndex | None = None if model is None else SemanticIndex(
+            model, self.facts, centroids=kept.centroids if kept is not None else None)
+        if snapshots is not None and kept is None:
+            snapshots.put(self._key, Snapshot(
+                self.index, self.analyzer.known_words,
+                self.semantic.centroids if self.semantic is not None else None))
         self.thresholds = thresholds or DEFAULT_THRESHOLDS
         self.calibration: Calibration | None = None
         if thresholds is None and self.semantic is not None:
             fits = calibrated is not None and calibrated.fits(self.facts)
-            self.calibration = calibrated if fits else self._calibrated(synonyms)
+            self.calibration = calibrated if fits else self._calibrated()
             self.thresholds = self.calibration.thresholds
 
-    def _calibrated(self, synonyms: Mapping[str, str]) -> Calibration:
+    def _key_of(self, model: SemanticModel, synonyms: Mapping[str, str]) -> str:
+        """What this matcher's calibration and indexes depend on (`calibration_key`)."""
+        scope = self.scope
+        return calibration_key(
+            model.embedder.info.model_sha256, self.facts, synonyms,
+            (f"scope {scope.subject} {sorted(scope.topic_words)}" if scope else "no scope",
+             f"rules off {sorted(self.rules.off)}"),
+        )
+
+    def _calibrated(self) -> Calibration:
         """The calibration of this knowledge base. The matcher is deterministic: one with the
         same facts, vocabulary, rules, model and code gets the same, so it is remembered per
         process and on disk beside the embedding cache (a restart reads it back)."""
         semantic = self.semantic
         assert semantic is not None
-        scope = self.scope
-        key = calibration_key(
-            semantic.model.embedder.info.model_sha256, self.facts, synonyms,
-            (f"scope {scope.subject} {sorted(scope.topic_words)}" if scope else "no scope",
-             f"rules off {sorted(self.rules.off)}"),
-        )
+        key = self._key
         calibration = _CALIBRATIONS.get(key)
         if calibration is None:
             cache_file = semantic.model.cache.path

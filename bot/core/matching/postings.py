@@ -37,13 +37,40 @@ class Postings:
         self.indptr = np.zeros(n_terms + 1, dtype=np.int64)
         np.cumsum(counts, out=self.indptr[1:])
         self.n_rows = n_rows
-        self._dense: dict[int, np.ndarray] = {}
+        self._dense = self._dense_columns()
+
+    @classmethod
+    def of_parts(cls, rows: np.ndarray, weights: np.ndarray, indptr: np.ndarray,
+                 n_rows: int) -> Postings:
+        """From its own arrays (`parts`), as a snapshot kept them."""
+        n_terms = len(indptr) - 1
+        if (n_terms < 0 or len(rows) != len(weights) or int(indptr[0]) != 0
+                or int(indptr[-1]) != len(rows) or np.any(np.diff(indptr) < 0)
+                or (len(rows) and (int(rows.min()) < 0 or int(rows.max()) >= n_rows))):
+            raise ValueError("the postings' arrays do not fit together")
+        postings = cls.__new__(cls)
+        postings.rows = rows.astype(np.int32, copy=False)
+        postings.weights = weights.astype(np.float64, copy=False)
+        postings.indptr = indptr.astype(np.int64, copy=False)
+        postings.n_rows = n_rows
+        postings._dense = postings._dense_columns()
+        return postings
+
+    def parts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """rows, weights, indptr: all `of_parts` needs beside the number of rows."""
+        return self.rows, self.weights, self.indptr
+
+    def _dense_columns(self) -> dict[int, np.ndarray]:
+        n_rows = self.n_rows
+        counts = np.diff(self.indptr)
+        dense: dict[int, np.ndarray] = {}
         common = np.flatnonzero(counts * self.DENSE_SHARE >= max(n_rows, 1))
         for term in common[np.argsort(-counts[common], kind="stable")][: self.MAX_DENSE]:
             column = np.zeros(n_rows)
             a, b = self.indptr[term], self.indptr[term + 1]
             column[self.rows[a:b]] = self.weights[a:b]
-            self._dense[int(term)] = column
+            dense[int(term)] = column
+        return dense
 
     @classmethod
     def of_sorted(cls, terms: np.ndarray, rows: np.ndarray, weights: np.ndarray,

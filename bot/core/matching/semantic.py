@@ -170,7 +170,10 @@ class SemanticIndex:
     """One knowledge base's vectors: its phrasings' (in the matcher's fact order) and each
     fact's centroid. Immutable once built."""
 
-    def __init__(self, model: SemanticModel, facts: Sequence[Fact], *, save: bool = True) -> None:
+    def __init__(self, model: SemanticModel, facts: Sequence[Fact], *, save: bool = True,
+                 centroids: np.ndarray | None = None) -> None:
+        """`centroids`: those an index of the same phrasings and model summed (a snapshot's),
+        instead of summing them again."""
         self.model = model
         texts = [p for fact in facts for p in fact.phrasings]
         counts = np.fromiter((len(f.phrasings) for f in facts), dtype=np.int64, count=len(facts))
@@ -180,7 +183,8 @@ class SemanticIndex:
         self.phrasings = model.vectors(texts, save=save)  # float16 rows
         self.embedded = model.embedded - before
         """Phrasings the model had to embed for this index (the rest came from the cache)."""
-        self.centroids = _centroids(self.phrasings, self.first_phrasing)
+        self.centroids = (
+            _centroids(self.phrasings, self.first_phrasing) if centroids is None else centroids)
 
     def question(self, text: str) -> np.ndarray:
         return self.model.embed_question(text)
