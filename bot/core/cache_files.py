@@ -26,3 +26,17 @@ def replace_whole(path: Path, write: Callable[[BinaryIO], object]) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def keep_newest(directory: Path, pattern: str, keep: int) -> None:
+    """Remove all but the `keep` most recently written (or touched) files matching `pattern`."""
+
+    def written(path: Path) -> float:
+        try:
+            return path.stat().st_mtime
+        except OSError:  # removed by another process meanwhile
+            return 0.0
+
+    files = sorted(directory.glob(pattern), key=written, reverse=True)
+    for old in files[keep:]:
+        old.unlink(missing_ok=True)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from bot.core.gc_pause import collector_paused
 from bot.core.knowledge.errors import Issue, KnowledgeBaseError
 from bot.core.knowledge.fingerprint import BUILD_COMMAND, FingerprintError, read_fingerprint
 from bot.core.knowledge.models import Fact, KnowledgeBase, MatchingVocabulary, Source, Topic
+from bot.core.knowledge.parsed_files import ParsedFiles
 from bot.core.knowledge.schema import (
     MAX_SHORT_TEXT,
     SLUG,
@@ -22,6 +24,9 @@ from bot.core.knowledge.schema import (
     parse_source,
 )
 from bot.core.knowledge.yaml_io import YamlError, read_yaml_file
+
+Read = Callable[..., Any]
+"""`read_yaml_file`, or `ParsedFiles.read` (which parses only what changed)."""
 
 SOURCES_FILE = "sources.yaml"
 MATCHING_FILE = "matching.yaml"
@@ -117,7 +122,7 @@ def load_sources(
 
 
 def _load_sources(
-    root: Path, issues: list[Issue], *, fingerprints: bool = True
+    root: Path, issues: list[Issue], *, fingerprints: bool = True, read: Read = read_yaml_file
 ) -> dict[str, Source]:
     path = root / SOURCES_FILE
     loc = Located(_display(path, root))
@@ -125,7 +130,7 @@ def _load_sources(
         issues.append(Issue(loc.file, "missing: the list of sources (sources: [...])"))
         return {}
     try:
-        data = read_yaml_file(path, loc.file)
+        data = read(path, loc.file)
     except YamlError as exc:
         issues.append(exc.issue)
         return {}
@@ -162,14 +167,14 @@ def _with_fingerprint(root: Path, source: Source, loc: Located, node: object) ->
     return replace(source, fingerprint=fingerprint)
 
 
-def _load_vocabulary(root: Path, issues: list[Issue]) -> MatchingVocabulary:
+def _load_vocabulary(root: Path, issues: list[Issue], read: Read) -> MatchingVocabulary:
     """`matching.yaml`, if there is one: the subject, topic words and synonyms."""
     path = root / MATCHING_FILE
     if not path.exists():
         return MatchingVocabulary()
     name = _display(path, root)
     try:
-        data = read_yaml_file(path)
+        data = read(path)
     except YamlError as exc:
         issues.append(exc.issue)
         return MatchingVocabulary()
@@ -218,13 +223,14 @@ def _load_vocabulary(root: Path, issues: list[Issue]) -> MatchingVocabulary:
     return MatchingVocabulary(tuple((subject or "").split()), frozenset(topics), synonyms)
 
 
-def _load_topic(path: Path, root: Path, issues: list[Issue]) -> tuple[Topic, list, Located]:
+def _load_topic(path: Path, root: Path, issues: list[Issue], read: Read
+                ) -> tuple[Topic, list, Located]:
     loc = Located(_display(path, root))
     topic_id = path.stem
     facts: list[tuple[Fact, object]] = []
     title = topic_id
     try:
-        data = read_yaml_file(path, loc.file)
+        data = read(path, loc.file)
     except YamlError as exc:
         loc.issues.append(exc.issue)
         data = None
@@ -242,30 +248,37 @@ def _load_topic(path: Path, root: Path, issues: list[Issue]) -> tuple[Topic, lis
     return Topic(topic_id, title, tuple(f.id for f, _ in facts)), facts, loc
 
 
-def load_report(root: Path, *, shared_sources: Mapping[str, Source] | None = None
-                ) -> LoadReport:
+def load_report(root: Path, *, shared_sources: Mapping[str, Source] | None = None,
+                parsed: Path | None = None) -> LoadReport:
     """Read and check every file; collect every problem rather than stopping at the first.
 
     `shared_sources`: the folder is a server's layer (`bot.core.layers`) and these are the
     sources of the knowledge base it is layered on: its facts may cite them too (quotes checked
     from their fingerprints), its own sources need a URL and an id of their own, and it may
-    hold no fact yet."""
+    hold no fact yet. `parsed`: the folder that keeps the files' parsed YAML
+    (`bot.core.knowledge.parsed_files`; None: every file is parsed)."""
     # The collector paused for the whole load, not file by file: a knowledge base of the speed
     # bench's size is a quarter of a million YAML nodes and tens of thousands of mappings,
     # lists and facts, none in a reference cycle, and each resumption would scan them anew.
+    root = Path(root)
+    kept = ParsedFiles(parsed, root) if parsed is not None and root.is_dir() else None
     with collector_paused():
-        return _load_report(Path(root), shared_sources)
+        report = _load_report(root, shared_sources, kept.read if kept else read_yaml_file)
+    if kept is not None:
+        kept.save()
+    return report
 
 
-def _load_report(root: Path, shared_sources: Mapping[str, Source] | None) -> LoadReport:
+def _load_report(root: Path, shared_sources: Mapping[str, Source] | None, read: Read
+                 ) -> LoadReport:
     issues: list[Issue] = []
     if not root.is_dir():
         return LoadReport(None, (Issue(str(root), "knowledge directory not found"),))
-    sources = _load_sources(root, issues)
+    sources = _load_sources(root, issues, read=read)
     if shared_sources is not None:
         sources = _with_shared(sources, shared_sources, _display(root / SOURCES_FILE, root),
                                issues)
-    vocabulary = _load_vocabulary(root, issues)
+    vocabulary = _load_vocabulary(root, issues, read)
     topic_dir = root / TOPICS_DIR
     paths = sorted(topic_dir.glob("*.yaml")) if topic_dir.is_dir() else []
     if not paths:
@@ -281,7 +294,7 @@ def _load_report(root: Path, shared_sources: Mapping[str, Source] | None) -> Loa
         if not SLUG.match(path.stem):
             issues.append(Issue(_display(path, root), "topic file names must be lowercase slugs"))
             continue
-        topic, topic_facts, loc = _load_topic(path, root, issues)
+        topic, topic_facts, loc = _load_topic(path, root, issues, read)
         topics.append(topic)
         for fact, node in topic_facts:
             located.append((fact, node, loc))
@@ -339,9 +352,10 @@ def _with_shared(own: dict[str, Source], shared: Mapping[str, Source], shown: st
     return {**shared, **own}
 
 
-def load_knowledge_base(root: Path) -> KnowledgeBase:
-    """The knowledge base in `root`, or KnowledgeBaseError listing every problem."""
-    report = load_report(root)
+def load_knowledge_base(root: Path, *, parsed: Path | None = None) -> KnowledgeBase:
+    """The knowledge base in `root`, or KnowledgeBaseError listing every problem (`parsed`:
+    as `load_report`'s)."""
+    report = load_report(root, parsed=parsed)
     if report.knowledge is None:
         raise KnowledgeBaseError(list(report.issues))
     return report.knowledge

@@ -91,6 +91,10 @@ def _text_list(loc: Located, node: dict, key: str, *, limit: int, fact: str) -> 
         return ()
     if len(value) > MAX_ITEMS:
         loc.add(f"'{key}' has {len(value)} items; the limit is {MAX_ITEMS}", node, key, fact)
+    elif all(type(item) is str for item in value):  # the usual case, checked in bulk
+        stripped = tuple(item.strip() for item in value)
+        if all(stripped) and max(map(len, stripped), default=0) <= limit:
+            return stripped
     items = []
     for n, item in enumerate(value[:MAX_ITEMS], 1):
         if not isinstance(item, str) or not item.strip():

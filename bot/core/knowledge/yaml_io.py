@@ -251,15 +251,24 @@ def parse_yaml(text: str, name: str) -> Any:
 def read_yaml_file(path: Path, name: str | None = None) -> Any:
     """Read and parse a YAML file, refusing huge, non-UTF-8 or unreadable files clearly."""
     name = name or str(path)
+    return parse_yaml_bytes(read_yaml_bytes(path, name), name)
+
+
+def read_yaml_bytes(path: Path, name: str) -> bytes:
+    """A YAML file's bytes, refusing huge or unreadable files clearly."""
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise YamlError(
                 Issue(name, f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}")
             )
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise YamlError(Issue(name, f"cannot read file: {exc.strerror or exc}")) from None
+
+
+def parse_yaml_bytes(data: bytes, name: str) -> Any:
+    """Parse a YAML file's bytes, refusing non-UTF-8 text clearly."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

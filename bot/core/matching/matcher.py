@@ -132,6 +132,8 @@ class Matcher(Decisions):
                      and phrasings >= snapshot.MIN_PHRASINGS else None)
         kept = snapshots.get(self._key, len(self.facts), phrasings, dimension=DIMENSION) \
             if snapshots is not None else None
+        self.restored = kept is not None
+        """Its indexes were read from a snapshot (`bot.core.matching.snapshot`), not built."""
         if kept is not None:
             self.analyzer = Analyzer(SynonymTable(synonyms), kept.known_words)
             self.index = kept.index

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.core.cache_files import replace_whole
+from bot.core.cache_files import keep_newest, replace_whole
 from bot.core.matching.index import Index
 
 log = logging.getLogger(__name__)
@@ -122,17 +122,6 @@ class SnapshotStore:
             named["meaning_centroids"] = snapshot.centroids
         try:
             replace_whole(path, lambda handle: np.savez(handle, **named))  # type: ignore[arg-type]
-            self._prune()
+            keep_newest(self.directory, "index-*.npz", KEEP_ON_DISK)
         except OSError as exc:
             log.warning("index snapshot not saved to %s: %s", path, exc.strerror or exc)
-
-    def _prune(self) -> None:
-        def written(path: Path) -> float:
-            try:
-                return path.stat().st_mtime
-            except OSError:  # removed by another process meanwhile
-                return 0.0
-
-        files = sorted(self.directory.glob("index-*.npz"), key=written, reverse=True)
-        for old in files[KEEP_ON_DISK:]:
-            old.unlink(missing_ok=True)

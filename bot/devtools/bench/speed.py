@@ -14,6 +14,7 @@ from typing import Any
 from rapidfuzz import fuzz, process, utils
 
 from bot.core.knowledge.models import KnowledgeBase
+from bot.core.knowledge.parsed_files import PARSED_DIR
 from bot.core.memory import release_free_memory
 from bot.devtools.bench.synthetic import (
     generate_facts,
@@ -78,8 +79,11 @@ class SpeedReport:
         return data
 
 
-def _yaml_round_trip(knowledge: KnowledgeBase) -> tuple[float | None, float | None, str | None]:
-    """Seconds to write the KB as YAML and to load it with the project's loader, if it has one."""
+def _yaml_round_trip(knowledge: KnowledgeBase, cache: Path | None, name: str
+                     ) -> tuple[float | None, float | None, str | None]:
+    """Seconds to write the KB as YAML and to load it with the project's loader, if it has one.
+    `cache`: the data directory; the files are written in its folder `name` (the same bytes
+    on every run) and their parsed YAML kept, as the bot keeps its knowledge folder's."""
     try:
         loader = importlib.import_module("bot.core.knowledge.loader")
     except ImportError:
@@ -87,13 +91,14 @@ def _yaml_round_trip(knowledge: KnowledgeBase) -> tuple[float | None, float | No
     if not hasattr(loader, "load_knowledge_base"):
         return None, None, "no bot.core.knowledge.loader.load_knowledge_base: YAML load not timed"
     with tempfile.TemporaryDirectory(prefix="careerbot-speed-") as tmp:
-        root = Path(tmp) / "knowledge"
+        root = Path(tmp) / "knowledge" if cache is None else cache / name
         start = time.perf_counter()
         write_yaml(knowledge, root)
         written = time.perf_counter() - start
+        parsed = {} if cache is None else {"parsed": cache / PARSED_DIR}
         start = time.perf_counter()
         try:
-            loaded = loader.load_knowledge_base(root)
+            loaded = loader.load_knowledge_base(root, **parsed)
         except Exception as exc:  # the loader's own error type is not ours to know
             return written, None, f"the loader refused the generated files: {exc}"
         seconds = time.perf_counter() - start
@@ -122,13 +127,13 @@ def run_speed(
             return Matcher(knowledge, semantic=model)
     cores, undo = one_core()
     try:
-        return _run(facts, seed, queries, matcher_factory, cores, model_load)
+        return _run(facts, seed, queries, matcher_factory, cores, model_load, cache)
     finally:
         undo()
 
 
 def _run(n: int, seed: int, count: int, factory: Callable, cores: str,
-         model_load: float | None) -> SpeedReport:
+         model_load: float | None, cache: Path | None) -> SpeedReport:
     fact_list = generate_facts(n, seed)
     knowledge = KnowledgeBase.from_facts(fact_list)
     asked = generate_queries(fact_list, count, seed)
@@ -138,7 +143,7 @@ def _run(n: int, seed: int, count: int, factory: Callable, cores: str,
     notes: list[str] = []
     gc.collect()
     rss_before = rss_now_mb()
-    yaml_write, yaml_load, note = _yaml_round_trip(knowledge)
+    yaml_write, yaml_load, note = _yaml_round_trip(knowledge, cache, f"knowledge-{n}-{seed}")
     peak_yaml = rss_peak_mb()
     notes += [note] if note else []
     gc.collect()
@@ -149,6 +154,8 @@ def _run(n: int, seed: int, count: int, factory: Callable, cores: str,
     rss_after, peak = rss_now_mb(), rss_peak_mb()
     rss_released = rss_now_mb() if release_free_memory() else None  # as the bot does
 
+    if getattr(matcher, "restored", False):
+        notes.append("the word index and the centroids read from a snapshot, not built")
     semantic = getattr(matcher, "semantic", None)
     if semantic is not None:
         calibration = matcher.calibration
