@@ -125,6 +125,8 @@ class EmbeddingCache:
         on the same knowledge base), `vectors` returns its array instead of a copy, so the
         vectors are in memory once, not twice."""
         self._rejected: str | None = None
+        self._checksum: str | None = None
+        """The file's checksum (of its keys and vectors), once it is read or written."""
 
     def __len__(self) -> int:
         """Vectors held (the file's and those embedded since)."""
@@ -178,6 +180,7 @@ class EmbeddingCache:
             self._reject("its checksum does not match (corrupt or truncated)")
             return
         self._file = FileBlock(keys, vectors)
+        self._checksum = checksum
         self._loaded_from_disk = len(keys)
 
     def _reject(self, why: str) -> None:
@@ -211,6 +214,16 @@ class EmbeddingCache:
         if (self._file.rows(wanted) < 0).any():
             return True
         return 2 * len(set(keys)) >= len(self._file)
+
+    def checksum_of(self, vectors: np.ndarray) -> str | None:
+        """The file's checksum if `vectors` is the file's own array (`vectors` gave it)."""
+        return self._checksum if vectors is self._file.vectors else None
+
+    def file_vectors(self, checksum: str) -> np.ndarray | None:
+        """The file's array, if the file is the one of that checksum (`checksum_of`): who
+        recorded it then knows which texts its rows are, without hashing them again."""
+        self._read_once()
+        return self._file.vectors if checksum == self._checksum else None
 
     def holds_in_order(self, keys: Sequence[bytes]) -> bool:
         """Whether the file holds exactly `keys`, in that order (its array can be shared)."""
@@ -272,6 +285,7 @@ class EmbeddingCache:
                                                              vectors=vectors))
             replaced = self._file.vectors
             self._file = FileBlock(keys, vectors)
+            self._checksum = meta[2]
             shared = self._vectors
             # the shared vectors this file now holds: rows of its array (held once)
             for row, key in enumerate(present):

@@ -144,11 +144,15 @@ class Matcher(Decisions):
                 release_free_memory()  # before the meaning index's arrays come (see there)
         self.fit = FormFit(self.facts, self.index, self.analyzer)
         self.semantic: SemanticIndex | None = None if model is None else SemanticIndex(
-            model, self.facts, centroids=kept.centroids if kept is not None else None)
-        if snapshots is not None and kept is None:
+            model, self.facts, centroids=kept.centroids if kept is not None else None,
+            file=kept.vectors_file if kept is not None else None)
+        semantic_index = self.semantic
+        if snapshots is not None and (kept is None or (
+                semantic_index is not None and kept.vectors_file != semantic_index.file)):
             snapshots.put(self._key, Snapshot(
                 self.index, self.analyzer.known_words,
-                self.semantic.centroids if self.semantic is not None else None))
+                semantic_index.centroids if semantic_index is not None else None,
+                semantic_index.file if semantic_index is not None else None))
         self.thresholds = thresholds or DEFAULT_THRESHOLDS
         self.calibration: Calibration | None = None
         if thresholds is None and self.semantic is not None:

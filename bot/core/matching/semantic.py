@@ -55,8 +55,16 @@ class SemanticModel:
         self.embedded = 0
         """Texts this model has embedded (not found in its cache)."""
 
-    def vectors(self, texts: Sequence[str], *, save: bool = True) -> np.ndarray:
-        """The vectors of `texts` (float16 rows), embedding only those not cached yet."""
+    def vectors(self, texts: Sequence[str], *, save: bool = True, file: str | None = None
+                ) -> np.ndarray:
+        """The vectors of `texts` (float16 rows), embedding only those not cached yet.
+        `file`: the checksum of the cache file that held exactly `texts`, in order, when a
+        snapshot was taken (`EmbeddingCache.checksum_of`): if it still does, its array."""
+        if file is not None:
+            with self._lock:
+                vectors = self.cache.file_vectors(file)
+            if vectors is not None and len(vectors) == len(texts):
+                return vectors
         keys = [text_key(t) for t in texts]
         with self._lock:
             missing = list(dict.fromkeys(texts[i] for i in self.cache.missing(keys)))
@@ -171,16 +179,18 @@ class SemanticIndex:
     fact's centroid. Immutable once built."""
 
     def __init__(self, model: SemanticModel, facts: Sequence[Fact], *, save: bool = True,
-                 centroids: np.ndarray | None = None) -> None:
+                 centroids: np.ndarray | None = None, file: str | None = None) -> None:
         """`centroids`: those an index of the same phrasings and model summed (a snapshot's),
-        instead of summing them again."""
+        instead of summing them again; `file`: as `SemanticModel.vectors`'s (a snapshot's)."""
         self.model = model
         texts = [p for fact in facts for p in fact.phrasings]
         counts = np.fromiter((len(f.phrasings) for f in facts), dtype=np.int64, count=len(facts))
         self.first_phrasing = np.zeros(len(facts) + 1, dtype=np.int64)
         np.cumsum(counts, out=self.first_phrasing[1:])
         before = model.embedded
-        self.phrasings = model.vectors(texts, save=save)  # float16 rows
+        self.phrasings = model.vectors(texts, save=save, file=file)  # float16 rows
+        self.file = model.cache.checksum_of(self.phrasings)
+        """The checksum of the cache file whose array the phrasings are, if they are."""
         self.embedded = model.embedded - before
         """Phrasings the model had to embed for this index (the rest came from the cache)."""
         self.centroids = (

@@ -51,6 +51,9 @@ class Snapshot:
     """The words the analyzer knows (typos are corrected towards them)."""
     centroids: np.ndarray | None
     """The meaning index's centroid of each fact (float32 rows), if the meaning signal is on."""
+    vectors_file: str | None = None
+    """The checksum of the embedding cache's file, if its array was the phrasings' vectors
+    (then a start that finds the same file uses its array without hashing every text)."""
 
 
 def _encoded(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -88,6 +91,9 @@ class SnapshotStore:
                 meta = json.loads(data["meta"].tobytes().decode("utf-8"))
                 if meta.get("format") != FORMAT or meta.get("key") != key:
                     raise ValueError("written for another knowledge base or version")
+                vectors_file = meta.get("vectors_file")
+                if vectors_file is not None and not isinstance(vectors_file, str):
+                    raise ValueError("its vectors' file is not named by a checksum")
                 texts = {name: _decoded(data[f"{name}_blob"], data[f"{name}_lengths"])
                          for name in _TEXTS}
                 arrays = {name: data[name] for name in data.files
@@ -104,7 +110,8 @@ class SnapshotStore:
         if centroids is not None:
             centroids = centroids.astype(np.float32, copy=False)
             centroids.flags.writeable = False
-        return Snapshot(index, texts["known_words"], centroids)
+        return Snapshot(index, texts["known_words"], centroids,
+                        vectors_file if dimension is not None else None)
 
     def put(self, key: str, snapshot: Snapshot) -> None:
         """Write it (a full disk or a read-only directory: logged; the next start builds)."""
@@ -112,7 +119,8 @@ class SnapshotStore:
         arrays, texts = snapshot.index.state()
         texts = {**texts, "known_words": snapshot.known_words}
         named: dict[str, np.ndarray] = {
-            "meta": np.frombuffer(json.dumps({"format": FORMAT, "key": key}).encode(),
+            "meta": np.frombuffer(json.dumps({"format": FORMAT, "key": key,
+                                              "vectors_file": snapshot.vectors_file}).encode(),
                                   dtype=np.uint8),
             **arrays,
         }

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from bot.core.matching import Matcher, snapshot
 from bot.core.matching import matcher as matcher_module
+from bot.core.matching import semantic as semantic_module
 from bot.core.matching.index import Index
 from bot.core.matching.semantic import SemanticModel
 from bot.devtools.evaluation import DEFAULT_GOLD, load_gold
@@ -182,3 +183,45 @@ def test_restored_refuses_parts_of_another_size(embedder, tmp_path, shipped_kb,
     with pytest.raises(ValueError, match="do not fit"):
         Index.restored({**arrays, "phrasings_indptr": arrays["phrasings_indptr"][:-1]},
                        texts, n_facts, n_phrasings)
+
+
+def test_a_restart_uses_the_vectors_file_without_hashing_every_text(
+        embedder, tmp_path, shipped_kb, snapshots_for_any_size, monkeypatch):
+    built = restart(embedder, tmp_path, shipped_kb, monkeypatch)
+    assert built.semantic.file is not None  # the file holds the knowledge base, in order
+
+    def no_hashing(_text):
+        raise AssertionError("hashed the texts again")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(semantic_module, "text_key", no_hashing)
+        read = restart(embedder, tmp_path, shipped_kb, monkeypatch)
+    assert read.semantic.phrasings is read.semantic.model.cache.file_vectors(built.semantic.file)
+    assert np.array_equal(read.semantic.phrasings, built.semantic.phrasings)
+    for question in GOLD[:20]:
+        assert outcome(read, question) == outcome(built, question)
+
+
+def test_another_vectors_file_is_read_by_its_keys_and_the_snapshot_updated(
+        embedder, tmp_path, shipped_kb, snapshots_for_any_size, monkeypatch):
+    built = restart(embedder, tmp_path, shipped_kb, monkeypatch)
+    (snapshot_file,) = tmp_path.glob("index-*.npz")
+    # Another process on the same data directory keeps a much larger knowledge base's vectors
+    # in the file, ours among them: the file is no longer ours alone, nor in our order.
+    model = SemanticModel(embedder, tmp_path, {})
+    ours = [p for fact in built.facts for p in fact.phrasings]
+    others = [f"another knowledge base's phrasing {n}" for n in range(3 * len(ours))]
+    model.cache.put(others, np.random.default_rng(0).standard_normal((len(others), 384)))
+    model.cache.save(keep=[semantic_module.text_key(t) for t in [*others, *ours]])
+    before = snapshot_file.stat().st_mtime_ns
+    read = restart(embedder, tmp_path, shipped_kb, monkeypatch)
+    assert np.array_equal(read.semantic.phrasings, built.semantic.phrasings)
+    for question in GOLD[:20]:
+        assert outcome(read, question) == outcome(built, question)
+    # The file was left as it is (ours is a small part of it), and the snapshot no longer
+    # names it: the next start finds the vectors by their keys, without writing again.
+    assert read.semantic.file is None and snapshot_file.stat().st_mtime_ns != before
+    before = snapshot_file.stat().st_mtime_ns
+    again = restart(embedder, tmp_path, shipped_kb, monkeypatch)
+    assert again.semantic.file is None and snapshot_file.stat().st_mtime_ns == before
+    assert np.array_equal(again.semantic.phrasings, built.semantic.phrasings)
