@@ -14,7 +14,6 @@ import yarl
 from bot.core.editing import EDIT_ERRORS
 from bot.core.knowledge.errors import KnowledgeBaseError
 from bot.core.knowledge.loader import load_knowledge_base
-from bot.core.knowledge.parsed_files import PARSED_DIR
 from bot.core.layers import SERVERS_DIR
 from bot.core.matching.semantic import EMBEDDINGS_DIR, semantic_model
 from bot.core.memory import release_free_memory
@@ -46,7 +45,7 @@ def build_bot(settings: Settings, **options) -> CareerBot:
         if recovered:
             log.warning("knowledge files: %s", recovered)
     join_database(store)
-    knowledge = load_knowledge_base(settings.knowledge_dir, parsed=settings.data_dir / PARSED_DIR)
+    knowledge = load_knowledge_base(settings.knowledge_dir, parsed=store.parsed)
     database = Database(settings.database_url.get() or settings.data_dir / DATABASE_FILE)
     database.start()
     semantic = semantic_model(settings.data_dir / EMBEDDINGS_DIR, settings.embedding_model)

@@ -13,6 +13,7 @@ from bot.core.editing import EDIT_ERRORS, ChangeHistory, KnowledgeStore
 from bot.core.editing.postgres import PostgresHistory
 from bot.core.knowledge.loader import load_report
 from bot.core.knowledge.models import KnowledgeBase
+from bot.core.knowledge.parsed_files import PARSED_DIR
 from bot.core.matching.rules import ALL_RULES, Rules
 from bot.core.matching.semantic import EMBEDDINGS_DIR, SemanticModel, semantic_model
 from bot.core.service import AnswerService
@@ -32,7 +33,8 @@ def knowledge_history(settings: Settings) -> ChangeHistory | PostgresHistory:
 def knowledge_store(settings: Settings) -> KnowledgeStore:
     """The store of the configured knowledge folder: with `CAREERBOT_DATABASE_URL` a working
     copy of the knowledge base in the database (see `join_database`)."""
-    return KnowledgeStore(settings.knowledge_dir, knowledge_history(settings))
+    return KnowledgeStore(settings.knowledge_dir, knowledge_history(settings),
+                          parsed=settings.data_dir / PARSED_DIR)
 
 
 def join_database(store: KnowledgeStore) -> None:

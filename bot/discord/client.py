@@ -82,6 +82,7 @@ class CareerBot(commands.Bot):
             self.watcher = KnowledgeWatcher(
                 self.settings.knowledge_dir, self._knowledge_changed, self._knowledge_broken,
                 self.settings.watch_interval, knowledge=self.service.knowledge,
+                parsed=self.store.parsed,
             ).start()  # callbacks on the watcher's thread: a rebuild never blocks the loop
         url = self.settings.database_url.get()
         if url and self.store.replica is not None:

@@ -27,6 +27,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -104,8 +105,12 @@ class KnowledgeStore(SharedCopyMixin):
         documents: Path | None = None,
         lock_timeout: float = 30.0,
         base: Callable[[], KnowledgeBase] | None = None,
+        parsed: Path | None = None,
     ) -> None:
         self.root = Path(root)
+        self.parsed = parsed
+        """Where the folder's parsed YAML is kept (`bot.core.knowledge.parsed_files`): a load
+        after an edit parses only the files that changed."""
         if history is None or isinstance(history, (str, Path)):
             history = ChangeHistory(Path(history) if history is not None else DEFAULT_HISTORY)
         self.history = history
@@ -332,7 +337,9 @@ class KnowledgeStore(SharedCopyMixin):
 
     def _reader(self) -> tuple[Callable[[Path], LoadReport], object]:
         """How the files are read, and what else a load depends on (a layer: the base)."""
-        return self.shared.reader() if self.shared is not None else (load_report, None)
+        if self.shared is not None:
+            return self.shared.reader()
+        return partial(load_report, parsed=self.parsed), None
 
     def _check(self, kb: KnowledgeBase, fact_ids: tuple[str, ...] | list[str]) -> None:
         """What the loader does not check of the facts an edit writes: their quotes, and in a

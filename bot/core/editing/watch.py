@@ -26,10 +26,11 @@ log = logging.getLogger(__name__)
 Signature = tuple[tuple[str, int, int, int, int], ...]
 
 
-def reload(root: Path) -> LoadReport:
-    """Re-read the knowledge files now (for `/kb reload`), waiting for a write in progress."""
+def reload(root: Path, parsed: Path | None = None) -> LoadReport:
+    """Re-read the knowledge files now, waiting for a write in progress (`parsed`: where the
+    folder's parsed YAML is kept, so that only the files that changed are parsed)."""
     with shared_lock(Path(root)):
-        return load_report(Path(root))
+        return load_report(Path(root), parsed=parsed)
 
 
 def signature(root: Path) -> Signature:
@@ -62,8 +63,10 @@ class KnowledgeWatcher(BackgroundThread):
         *,
         knowledge: KnowledgeBase | None = None,
         loop: asyncio.AbstractEventLoop | None = None,
+        parsed: Path | None = None,
     ) -> None:
         self.root = Path(root)
+        self.parsed = parsed
         self.on_change = on_change
         self.on_error = on_error
         self.interval = interval
@@ -91,7 +94,7 @@ class KnowledgeWatcher(BackgroundThread):
         self._seen = now
         if now == self._loaded or not settled:
             return None
-        report = reload(self.root)
+        report = reload(self.root, self.parsed)
         self._loaded = now  # a write during the reload shows up at the next poll
         if report.knowledge is not None:
             recovered = self._reported is not None

@@ -111,3 +111,28 @@ def test_reload_reports_problems(kb_dir: Path):
     report = reload(kb_dir)
     assert not report.ok and report.knowledge is None
     assert any("role.yaml" in str(i) for i in report.issues)
+
+
+def test_a_reload_parses_only_the_file_that_changed(kb_dir: Path, tmp_path: Path, monkeypatch):
+    from bot.core.knowledge import parsed_files
+
+    parsed_dir = tmp_path / "data" / "parsed"
+    store = KnowledgeStore(kb_dir, tmp_path / "history.sqlite3", parsed=parsed_dir)
+    good = store.load().knowledge  # the bot's start: every file parsed, and kept
+    parsed: list[str] = []
+    real = parsed_files.parse_yaml_bytes
+    monkeypatch.setattr(parsed_files, "parse_yaml_bytes",
+                        lambda data, name: parsed.append(name) or real(data, name))
+    seen = Recorder()
+    watcher = KnowledgeWatcher(kb_dir, seen.on_change, seen.on_error, interval=0.02,
+                               knowledge=good, parsed=store.parsed).start()
+    try:
+        edit_pay_title(kb_dir, "Pay now")
+        seen.wait()
+    finally:
+        watcher.stop()
+    assert seen.changes[-1].topic("pay").title == "Pay now"
+    assert parsed == ["knowledge/topics/pay.yaml"]
+    parsed.clear()
+    assert store.load().knowledge == seen.changes[-1]  # the store's next load: nothing parsed
+    assert parsed == []
