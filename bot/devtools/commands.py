@@ -200,6 +200,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         TARGET_OUT_OF_SCOPE_DECLINED,
         TARGET_WRONG,
         evaluate,
+        frontier,
         load_gold,
         questions_only,
     )
@@ -215,6 +216,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     except (YamlError, KnowledgeBaseError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    if args.frontier:
+        return _print_frontier(file, service.matcher.thresholds.answer,
+                               frontier(service.matcher, questions))
     report = evaluate(service, questions)
     if args.verbose:
         for miss in report.misses:
@@ -237,6 +241,17 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _print_frontier(file: Path, answer: float, rows: list) -> int:
+    print(f"gold set: {file}; the thresholds an answer must clear (answer, floor, strong) "
+          "moved together")
+    print("   shift   answer   correct   wrongly   out of scope declined")
+    for shift, report in rows:
+        mark = "   <- the bot's own" if shift == 0 else ""
+        print(f"  {shift:+.2f}    {answer + shift:5.2f}    {report.correct_share:6.1%}    "
+              f"{report.wrong_share:6.1%}    {report.out_of_scope_declined_share:6.1%}{mark}")
+    return EXIT_OK
+
+
 def register_eval(subparsers: Any) -> None:
     """Add `eval` to the main parser's sub-commands."""
     from bot.startup import with_knowledge
@@ -249,6 +264,9 @@ def register_eval(subparsers: Any) -> None:
                     help="the knowledge base cut to each fact's canonical question")
     ev.add_argument("--lexical", action="store_true",
                     help="without the meaning signal (as when the model can not be loaded)")
+    ev.add_argument("--frontier", action="store_true",
+                    help="the same set with stricter and looser decisions (a diagnostic: "
+                         "what moving the calibrated thresholds would trade)")
     ev.set_defaults(func=cmd_eval)
 
 

@@ -1,17 +1,21 @@
 """The gold set: questions as people type them, each with the facts that should answer it.
 
 `evaluate` scores the bot against it (the application service, as every front asks it);
-`python -m bot eval` prints the figures.
+`frontier` scores it with stricter and looser decisions; `python -m bot eval` prints the
+figures.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bot.core.knowledge.errors import Issue, KnowledgeBaseError
 from bot.core.knowledge.models import KnowledgeBase
 from bot.core.knowledge.yaml_io import read_yaml_file
+from bot.core.matching import Matcher
+from bot.core.matching.thresholds import Thresholds
 from bot.core.service import AnswerService
 
 DEFAULT_GOLD = Path(__file__).resolve().parents[2] / "tests" / "data" / "gold.yaml"
@@ -107,10 +111,22 @@ def load_gold(path: Path) -> list[GoldQuestion]:
 
 
 def evaluate(service: AnswerService, questions: list[GoldQuestion]) -> EvalReport:
+    def outcome(text: str) -> Outcome:
+        answer = service.ask(text, via=VIA, record=False)
+        return (answer.fact_id if answer.answered else None,
+                {s.fact_id for s in answer.suggestions}, answer.confidence)
+
+    return _scored(questions, outcome)
+
+
+Outcome = tuple[str | None, set[str], float]
+"""What a question got: the fact answered (None: declined), the facts offered, the confidence."""
+
+
+def _scored(questions: list[GoldQuestion], outcome: Callable[[str], Outcome]) -> EvalReport:
     report = EvalReport()
     for question in questions:
-        answer = service.ask(question.text, via=VIA, record=False)
-        got = answer.fact_id if answer.answered else None
+        got, suggested, confidence = outcome(question.text)
         if question.expect:
             report.answerable += 1
             if got in question.expect:
@@ -118,7 +134,6 @@ def evaluate(service: AnswerService, questions: list[GoldQuestion]) -> EvalRepor
                 continue
             if got is None:
                 report.declined += 1
-                suggested = {s.fact_id for s in answer.suggestions}
                 report.declined_suggested += not suggested.isdisjoint(question.expect)
             else:
                 report.wrong += 1
@@ -127,5 +142,29 @@ def evaluate(service: AnswerService, questions: list[GoldQuestion]) -> EvalRepor
             if got is None:
                 report.out_of_scope_declined += 1
                 continue
-        report.misses.append(Miss(question, got, answer.confidence))
+        report.misses.append(Miss(question, got, confidence))
     return report
+
+
+FRONTIER_SHIFTS = (-0.06, -0.04, -0.02, 0.0, 0.02, 0.04, 0.06, 0.08, 0.10, 0.12)
+"""How far `frontier` moves the thresholds an answer must clear, from the calibrated ones."""
+
+
+def frontier(matcher: Matcher, questions: list[GoldQuestion],
+             shifts: Sequence[float] = FRONTIER_SHIFTS) -> list[tuple[float, EvalReport]]:
+    """The set scored with the thresholds an answer must clear (`answer`, `floor`, `strong`)
+    all moved by each shift: the trade between right answers and declines that stricter or
+    looser decisions would make on these scores (shift 0: the bot's own)."""
+    reports = []
+    for shift in shifts:
+        limits = matcher.thresholds
+        moved = replace(limits, answer=limits.answer + shift, floor=limits.floor + shift,
+                        strong=limits.strong + shift)
+
+        def outcome(text: str, moved: Thresholds = moved) -> Outcome:
+            result = matcher.match(text, thresholds=moved)
+            return (result.fact.id if result.fact else None,
+                    {s.fact.id for s in result.suggestions}, result.confidence)
+
+        reports.append((shift, _scored(questions, outcome)))
+    return reports

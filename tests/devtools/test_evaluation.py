@@ -37,3 +37,17 @@ def test_a_decline_that_suggests_an_expected_fact_is_counted_apart():
     assert [m.question.text for m in report.misses] == [
         "what is gradient descent", "what is gradient descent",
         "does the ml course cover gradient descent"]
+
+
+def test_the_frontier_is_the_bots_own_decisions_at_shift_zero_and_stricter_above(
+        shipped_semantic_service):
+    from bot.devtools.evaluation import DEFAULT_GOLD, frontier, load_gold
+
+    questions = load_gold(DEFAULT_GOLD)[::5]
+    rows = frontier(shipped_semantic_service.matcher, questions, (-0.04, 0.0, 0.04, 0.12))
+    own = evaluate(shipped_semantic_service, questions)
+    (_, at_zero), = [(shift, report) for shift, report in rows if shift == 0]
+    assert (at_zero.correct, at_zero.wrong, at_zero.declined, at_zero.out_of_scope_declined) == (
+        own.correct, own.wrong, own.declined, own.out_of_scope_declined)
+    answered = [r.correct + r.wrong + r.out_of_scope - r.out_of_scope_declined for _, r in rows]
+    assert answered == sorted(answered, reverse=True) and answered[0] > answered[-1]
