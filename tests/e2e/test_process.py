@@ -89,6 +89,8 @@ async def test_runs_from_its_environment_and_stops_on_sigterm(secret_server, tmp
     assert "shutting down" in log
     assert "question via=dm answered=True" in log  # one INFO line per question
     assert SECRET_TOKEN not in log  # not even at DEBUG, where discord.py logs its HTTP calls
+    # its start kept the knowledge folder's parsed YAML for the next one
+    assert len(list((tmp_path / "data" / "parsed").glob("yaml-*.json"))) == 1
 
 
 async def test_invalid_token_exits_with_a_clear_message(secret_server, tmp_path):
