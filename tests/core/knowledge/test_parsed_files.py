@@ -217,3 +217,36 @@ def test_dates_in_sources_survive(folder, tmp_path):
     load_report(folder, parsed=cache)
     kept = load_report(folder, parsed=cache).knowledge
     assert kept.sources["article"].published == dt.date(2024, 4, 26).isoformat()
+
+
+WRITER = """
+import logging, sys
+from pathlib import Path
+from bot.core.knowledge.loader import load_report
+logging.basicConfig(level=logging.WARNING, stream=sys.stdout)
+root, cache, toggle = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3] == "toggle"
+pay = root / "topics" / "pay.yaml"
+text = pay.read_text(encoding="utf-8")
+for n in range(40):
+    if toggle:  # every other load parses a changed file, and writes the cache again
+        pay.write_text(text.replace("ml engineer salary", f"ml engineer salary {n % 2}"),
+                       encoding="utf-8")
+    report = load_report(root, parsed=cache)
+    assert report.knowledge is not None, report.issues
+print("done")
+"""
+
+
+def test_two_processes_writing_at_once_never_read_half_a_file(folder, tmp_path):
+    import subprocess
+    import sys
+
+    cache = tmp_path / PARSED_DIR
+    runs = [subprocess.Popen([sys.executable, "-c", WRITER, str(folder), str(cache), mode],
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            for mode in ("toggle", "read")]
+    outputs = [run.communicate(timeout=120)[0] for run in runs]
+    for run, output in zip(runs, outputs, strict=True):
+        assert run.returncode == 0 and output.strip().endswith("done"), output
+        assert "ignored and rebuilt" not in output, output
+    assert list(cache.glob(".*")) == []  # no temporary file left behind
