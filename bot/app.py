@@ -54,8 +54,10 @@ def build_bot(settings: Settings, **options) -> CareerBot:
                             layer_database=store.history if store.replica else None)
     calibration = service.matcher.calibration
     if calibration is not None:  # the matcher calibrated itself: the meaning signal is on
-        log.info("semantic index ready: %d phrasings; %s",
-                 len(service.matcher.index.phrasing_text), calibration.describe())
+        log.info("semantic index ready: %d phrasings (%s); %s",
+                 len(service.matcher.index.phrasing_text),
+                 "read from a snapshot" if service.matcher.restored else "built",
+                 calibration.describe())
     metrics = Metrics(service) if settings.metrics_port is not None else None
     if settings.shard_count is not None:
         options.setdefault("shard_count", settings.shard_count)

@@ -89,6 +89,7 @@ async def test_runs_from_its_environment_and_stops_on_sigterm(secret_server, tmp
     assert "shutting down" in log
     assert "question via=dm answered=True" in log  # one INFO line per question
     assert SECRET_TOKEN not in log  # not even at DEBUG, where discord.py logs its HTTP calls
+    assert "semantic index ready: " in log and "phrasings (built)" in log  # below snapshot size
     # its start kept the knowledge folder's parsed YAML for the next one
     assert len(list((tmp_path / "data" / "parsed").glob("yaml-*.json"))) == 1
 
