@@ -126,12 +126,9 @@ class Matcher(Decisions):
         model = semantic_model() if semantic is DEFAULT_MODEL else semantic
         model = model if isinstance(model, SemanticModel) else None
         self._key = "" if model is None else self._key_of(model, synonyms)
-        directory = None if model is None or model.cache.path is None else model.cache.path.parent
-        phrasings = sum(len(fact.phrasings) for fact in self.facts)
-        snapshots = (SnapshotStore(directory) if directory is not None
-                     and phrasings >= snapshot.MIN_PHRASINGS else None)
-        kept = snapshots.get(self._key, len(self.facts), phrasings, dimension=DIMENSION) \
-            if snapshots is not None else None
+        snapshots = self._snapshots(model)
+        kept = None if snapshots is None else snapshots.get(
+            self._key, len(self.facts), sum(len(f.phrasings) for f in self.facts), DIMENSION)
         self.restored = kept is not None
         """Its indexes were read from a snapshot (`bot.core.matching.snapshot`), not built."""
         if kept is not None:
@@ -146,19 +143,25 @@ class Matcher(Decisions):
         self.semantic: SemanticIndex | None = None if model is None else SemanticIndex(
             model, self.facts, centroids=kept.centroids if kept is not None else None,
             file=kept.vectors_file if kept is not None else None)
-        semantic_index = self.semantic
-        if snapshots is not None and (kept is None or (
-                semantic_index is not None and kept.vectors_file != semantic_index.file)):
-            snapshots.put(self._key, Snapshot(
-                self.index, self.analyzer.known_words,
-                semantic_index.centroids if semantic_index is not None else None,
-                semantic_index.file if semantic_index is not None else None))
+        if snapshots is not None and self.semantic is not None and (
+                kept is None or kept.vectors_file != self.semantic.file):
+            snapshots.put(self._key, Snapshot(self.index, self.analyzer.known_words,
+                                              self.semantic.centroids, self.semantic.file))
         self.thresholds = thresholds or DEFAULT_THRESHOLDS
         self.calibration: Calibration | None = None
         if thresholds is None and self.semantic is not None:
             fits = calibrated is not None and calibrated.fits(self.facts)
             self.calibration = calibrated if fits else self._calibrated()
             self.thresholds = self.calibration.thresholds
+
+    def _snapshots(self, model: SemanticModel | None) -> SnapshotStore | None:
+        """Where this matcher's indexes are kept: beside the model's cache of vectors, for a
+        knowledge base large enough to be worth it (`bot.core.matching.snapshot`)."""
+        cache_file = model.cache.path if model is not None else None
+        if cache_file is None:
+            return None
+        phrasings = sum(len(fact.phrasings) for fact in self.facts)
+        return SnapshotStore(cache_file.parent) if phrasings >= snapshot.MIN_PHRASINGS else None
 
     def _key_of(self, model: SemanticModel, synonyms: Mapping[str, str]) -> str:
         """What this matcher's calibration and indexes depend on (`calibration_key`)."""

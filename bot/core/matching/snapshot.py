@@ -5,10 +5,10 @@ Building the word index reads every text of the knowledge base (1.8 s at 10,000 
 100,000 phrasings, on one core), and the meaning index sums every fact's phrasing vectors into
 its centroid (0.4 s more). Both are functions of what `calibration_key` covers: the facts'
 texts, the synonyms, the matching code and the model. A snapshot is written beside the
-calibration under that key (`index-<key>.npz` in the embedding cache's directory) and read
-back by the next matcher whose key is the same: a restart, or another process on the same data
-directory. A knowledge base of fewer than `MIN_PHRASINGS` phrasings builds faster than it
-reads a file, and keeps none.
+calibration under that key (`index-<key>.npz` in the embedding cache's directory: so only
+with the meaning signal on) and read back by the next matcher whose key is the same: a
+restart, or another process on the same data directory. A knowledge base of fewer than
+`MIN_PHRASINGS` phrasings builds faster than it reads a file, and keeps none.
 
 The file is a plain `.npz` (numpy arrays in a zip, read without pickle): the index's arrays,
 its texts as UTF-8 with their lengths, the words the analyzer knows, and the meaning index's
@@ -49,8 +49,8 @@ class Snapshot:
     index: Index
     known_words: list[str]
     """The words the analyzer knows (typos are corrected towards them)."""
-    centroids: np.ndarray | None
-    """The meaning index's centroid of each fact (float32 rows), if the meaning signal is on."""
+    centroids: np.ndarray
+    """The meaning index's centroid of each fact (float32 rows)."""
     vectors_file: str | None = None
     """The checksum of the embedding cache's file, if its array was the phrasings' vectors
     (then a start that finds the same file uses its array without hashing every text)."""
@@ -79,10 +79,9 @@ class SnapshotStore:
     def _path(self, key: str) -> Path:
         return self.directory / f"index-{key[:32]}.npz"
 
-    def get(self, key: str, n_facts: int, n_phrasings: int, *, dimension: int | None
-            ) -> Snapshot | None:
+    def get(self, key: str, n_facts: int, n_phrasings: int, dimension: int) -> Snapshot | None:
         """The snapshot kept under `key`, for a knowledge base of `n_facts` facts and
-        `n_phrasings` phrasings (and centroids of `dimension`, None: without them)."""
+        `n_phrasings` phrasings, with centroids of `dimension`."""
         path = self._path(key)
         if not path.exists():
             return None
@@ -98,20 +97,16 @@ class SnapshotStore:
                          for name in _TEXTS}
                 arrays = {name: data[name] for name in data.files
                           if name != "meta" and not name.endswith(("_blob", "_lengths"))}
-            centroids = arrays.pop("meaning_centroids", None)
-            if dimension is None:
-                centroids = None
-            elif centroids is None or centroids.shape != (n_facts, dimension):
+            centroids = arrays.pop("meaning_centroids")
+            if centroids.shape != (n_facts, dimension):
                 raise ValueError("its centroids do not fit the model")
             index = Index.restored(arrays, texts, n_facts, n_phrasings)
         except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as exc:
             log.warning("index snapshot %s ignored and built anew: %s", path, exc)
             return None
-        if centroids is not None:
-            centroids = centroids.astype(np.float32, copy=False)
-            centroids.flags.writeable = False
-        return Snapshot(index, texts["known_words"], centroids,
-                        vectors_file if dimension is not None else None)
+        centroids = centroids.astype(np.float32, copy=False)
+        centroids.flags.writeable = False
+        return Snapshot(index, texts["known_words"], centroids, vectors_file)
 
     def put(self, key: str, snapshot: Snapshot) -> None:
         """Write it (a full disk or a read-only directory: logged; the next start builds)."""
@@ -126,8 +121,7 @@ class SnapshotStore:
         }
         for name in _TEXTS:
             named[f"{name}_blob"], named[f"{name}_lengths"] = _encoded(texts[name])
-        if snapshot.centroids is not None:
-            named["meaning_centroids"] = snapshot.centroids
+        named["meaning_centroids"] = snapshot.centroids
         try:
             replace_whole(path, lambda handle: np.savez(handle, **named))  # type: ignore[arg-type]
             keep_newest(self.directory, "index-*.npz", KEEP_ON_DISK)
