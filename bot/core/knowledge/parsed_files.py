@@ -3,18 +3,20 @@ parsing them again.
 
 Parsing is most of loading a large knowledge base (10,000 facts in 100 files: ~1.2 of 1.8 s,
 though libyaml does the scanning), and a restart mostly finds the very same bytes. The data
-directory keeps, per knowledge folder, one JSON file (`parsed/yaml-<folder digest>.json`) with
-each file's name, the SHA-256 of its bytes and what parsing them gave, line numbers included
-(`LineDict`). A file whose bytes hash the same is not parsed again; any other is, and the
-cache written anew after the load. Everything else of a load (validation, fingerprints,
-duplicates) runs as before on the data, so a kept file gives the very same knowledge base and
-the very same issues.
+directory keeps, per knowledge folder, one file (`parsed/yaml-<folder digest>.json`: a JSON
+header line with the format, the parsing code's digest and the body's SHA-256, then a JSON
+body) with each file's name, the SHA-256 of its bytes and what parsing them gave, line
+numbers included (`LineDict`). A file whose bytes hash the same is not parsed again; any
+other is, and the cache written anew after the load. Everything else of a load (validation,
+fingerprints, duplicates) runs as before on the data, so a kept file gives the very same
+knowledge base and the very same issues.
 
 JSON cannot hold every value YAML can (sets, bytes, tuples from `!!omap`): a file with one is
 simply parsed every time. A cache file that does not parse, holds something this code does
-not write, or was written by other parsing code (another version of this module, `yaml_io`
-or PyYAML) is logged and rebuilt, never trusted, never a crash; a full disk leaves the load
-as it is. Two processes writing at once each leave a whole file (`replace_whole`).
+not write, fails its checksum (a flipped bit in a string would still be JSON), or was written
+by other parsing code (another version of this module, `yaml_io` or PyYAML) is logged and
+rebuilt, never trusted, never a crash; a full disk leaves the load as it is. Two processes
+writing at once each leave a whole file (`replace_whole`).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import math
 import os
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import yaml
 
@@ -123,14 +125,17 @@ class ParsedFiles:
             self._kept = {}
             if self.path.exists():
                 try:
-                    fmt, parser, files = decoded(self.path.read_text(encoding="ascii"))
+                    header, _, body = self.path.read_bytes().partition(b"\n")
+                    fmt, parser, checksum = json.loads(header)
                     if fmt != FORMAT or parser != _parser_fingerprint():
                         raise ValueError("written by other parsing code")
-                    for name, digest, value in files:
+                    if hashlib.sha256(body).hexdigest() != checksum:
+                        raise ValueError("its checksum does not match (corrupt or cut short)")
+                    for name, digest, value in decoded(body.decode("ascii")):
                         if type(name) is not str or type(digest) is not str:
                             raise ValueError("an entry without a name or digest")
                         self._kept[name] = (digest, value)
-                except (OSError, ValueError, TypeError, KeyError) as exc:
+                except (OSError, ValueError, TypeError, KeyError, RecursionError) as exc:
                     log.warning("parsed YAML cache %s ignored and rebuilt: %s", self.path, exc)
                     self._kept = {}
         return self._kept
@@ -161,9 +166,15 @@ class ParsedFiles:
                 os.utime(self.path)  # used: not among the oldest, which are pruned
             return
         files = [[name, digest, encoded(value)] for name, (digest, value) in self._read.items()]
-        text = json.dumps([FORMAT, _parser_fingerprint(), files], separators=(",", ":"))
+        body = json.dumps(files, separators=(",", ":")).encode("ascii")
+        header = json.dumps([FORMAT, _parser_fingerprint(), hashlib.sha256(body).hexdigest()])
+
+        def write(handle: BinaryIO) -> None:
+            handle.write(header.encode("ascii") + b"\n")
+            handle.write(body)
+
         try:
-            replace_whole(self.path, lambda handle: handle.write(text.encode("ascii")))
+            replace_whole(self.path, write)
             keep_newest(self.path.parent, "yaml-*.json", KEEP_ON_DISK)
         except OSError as exc:
             log.warning("parsed YAML cache not saved to %s: %s", self.path, exc.strerror or exc)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+import hashlib
 import json
 import logging
 import shutil
@@ -164,21 +165,32 @@ def test_a_file_json_can_not_hold_is_parsed_every_time(folder, tmp_path, monkeyp
     assert again.issues == load_report(folder).issues
 
 
-@pytest.mark.parametrize("damage", ["garbage", "cut short", "other parsing code", "wrong shape",
-                                    "a foreign object"])
+def with_header(fmt, parser, body: bytes) -> bytes:
+    """A cache file: its header line (with the body's checksum), then the body."""
+    return json.dumps([fmt, parser, hashlib.sha256(body).hexdigest()]).encode() + b"\n" + body
+
+
+@pytest.mark.parametrize("damage", ["garbage", "cut short", "a flipped letter",
+                                    "other parsing code", "wrong shape", "a foreign object",
+                                    "nested too deeply"])
 def test_a_damaged_cache_is_logged_and_rebuilt(folder, tmp_path, monkeypatch, caplog, damage):
     cache = tmp_path / PARSED_DIR
     expected = load_report(folder, parsed=cache).knowledge
     (path,) = cache.glob("yaml-*.json")
-    text = path.read_text(encoding="ascii")
-    fmt, parser, files = json.loads(text)
-    path.write_text({
-        "garbage": "\x00\x01 not json",
-        "cut short": text[: len(text) // 2],
-        "other parsing code": json.dumps([fmt, "0" * 64, files]),
-        "wrong shape": json.dumps([fmt, parser, [["a"]]]),
-        "a foreign object": json.dumps([fmt, parser, [["x", "y", {"evil": 1}]]]),
-    }[damage], encoding="ascii")
+    data = path.read_bytes()
+    header, _, body = data.partition(b"\n")
+    fmt, parser, _checksum = json.loads(header)
+    assert b"ml engineer salary" in body
+    path.write_bytes({
+        "garbage": b"\x00\x01 not json",
+        "cut short": data[: len(data) // 2],
+        # still JSON, still a knowledge base: only the checksum tells
+        "a flipped letter": data.replace(b"ml engineer salary", b"ml engineer salarx"),
+        "other parsing code": with_header(fmt, "0" * 64, body),
+        "wrong shape": with_header(fmt, parser, b'[["a"]]'),
+        "a foreign object": with_header(fmt, parser, b'[["x", "y", {"evil": 1}]]'),
+        "nested too deeply": with_header(fmt, parser, b"[" * 200_000),
+    }[damage])
     with caplog.at_level(logging.WARNING, logger="bot.core.knowledge.parsed_files"):
         assert load_report(folder, parsed=cache).knowledge == expected
     assert "ignored and rebuilt" in caplog.text
