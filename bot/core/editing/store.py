@@ -109,8 +109,8 @@ class KnowledgeStore(SharedCopyMixin):
     ) -> None:
         self.root = Path(root)
         self.parsed = parsed
-        """Where the folder's parsed YAML is kept (`bot.core.knowledge.parsed_files`): a load
-        after an edit parses only the files that changed."""
+        """Where the folder's parsed YAML is kept (`bot.core.knowledge.parsed_files`): an
+        edit's check and a load parse only the files that changed."""
         if history is None or isinstance(history, (str, Path)):
             history = ChangeHistory(Path(history) if history is not None else DEFAULT_HISTORY)
         self.history = history
@@ -339,7 +339,8 @@ class KnowledgeStore(SharedCopyMixin):
         """How the files are read, and what else a load depends on (a layer: the base)."""
         if self.shared is not None:
             return self.shared.reader()
-        return partial(load_report, parsed=self.parsed), None
+        # (an edit checks a private copy of the folder: it uses the folder's parsed files)
+        return partial(load_report, parsed=self.parsed, parsed_as=self.root), None
 
     def _check(self, kb: KnowledgeBase, fact_ids: tuple[str, ...] | list[str]) -> None:
         """What the loader does not check of the facts an edit writes: their quotes, and in a

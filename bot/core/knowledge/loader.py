@@ -249,19 +249,21 @@ def _load_topic(path: Path, root: Path, issues: list[Issue], read: Read
 
 
 def load_report(root: Path, *, shared_sources: Mapping[str, Source] | None = None,
-                parsed: Path | None = None) -> LoadReport:
+                parsed: Path | None = None, parsed_as: Path | None = None) -> LoadReport:
     """Read and check every file; collect every problem rather than stopping at the first.
 
     `shared_sources`: the folder is a server's layer (`bot.core.layers`) and these are the
     sources of the knowledge base it is layered on: its facts may cite them too (quotes checked
     from their fingerprints), its own sources need a URL and an id of their own, and it may
     hold no fact yet. `parsed`: the folder that keeps the files' parsed YAML
-    (`bot.core.knowledge.parsed_files`; None: every file is parsed)."""
+    (`bot.core.knowledge.parsed_files`; None: every file is parsed); `parsed_as`: the
+    knowledge folder whose parsed files to use, when `root` is a private copy of it (an
+    edit's check)."""
     # The collector paused for the whole load, not file by file: a knowledge base of the speed
     # bench's size is a quarter of a million YAML nodes and tens of thousands of mappings,
     # lists and facts, none in a reference cycle, and each resumption would scan them anew.
     root = Path(root)
-    kept = ParsedFiles(parsed, root) if parsed is not None and root.is_dir() else None
+    kept = ParsedFiles(parsed, root, parsed_as) if parsed is not None and root.is_dir() else None
     with collector_paused():
         report = _load_report(root, shared_sources, kept.read if kept else read_yaml_file)
     if kept is not None:

@@ -4,9 +4,9 @@ parsing them again.
 Parsing is most of loading a large knowledge base (10,000 facts in 100 files: ~1.2 of 1.8 s,
 though libyaml does the scanning), and a restart mostly finds the very same bytes. The data
 directory keeps, per knowledge folder, one file (`parsed/yaml-<folder digest>.json`: a JSON
-header line with the format, the parsing code's digest and the body's SHA-256, then a JSON
-body) with each file's name, the SHA-256 of its bytes and what parsing them gave, line
-numbers included (`LineDict`). A file whose bytes hash the same is not parsed again; any
+header line with the format, the parsing code's digest and the body's SHA-256, then a line
+per knowledge file) with each file's name, the SHA-256 of its bytes and what parsing them
+gave, line numbers included (`LineDict`). A file whose bytes hash the same is not parsed again; any
 other is, and the cache written anew after the load. Everything else of a load (validation,
 fingerprints, duplicates) runs as before on the data, so a kept file gives the very same
 knowledge base and the very same issues.
@@ -109,36 +109,50 @@ def _parser_fingerprint() -> str:
 
 class ParsedFiles:
     """The parsed files of one knowledge folder (`root`), kept in `directory`. `read` is
-    `read_yaml_file` that parses only what changed; `save` writes what the load read."""
+    `read_yaml_file` that parses only what changed; `save` writes what the load read.
+    `folder`: the folder whose cache this is, when `root` is a private copy of it (an edit's
+    workspace: the same files under the same names, one or two of them changed).
 
-    def __init__(self, directory: Path, root: Path) -> None:
+    One line per file: its name and digest as a JSON list, a tab, the parsed value as JSON. A
+    value is decoded when its file is read; a save writes the lines of unchanged files back
+    as they were read, so after an edit only the edited file is encoded again."""
+
+    def __init__(self, directory: Path, root: Path, folder: Path | None = None) -> None:
         self.root = root
-        folder = hashlib.sha256(str(root.resolve()).encode("utf-8", "surrogatepass"))
-        self.path = directory / f"yaml-{folder.hexdigest()[:16]}.json"
-        self._kept: dict[str, tuple[str, Any]] | None = None
-        self._read: dict[str, tuple[str, Any]] = {}
+        where = str((folder or root).resolve()).encode("utf-8", "surrogatepass")
+        self.path = directory / f"yaml-{hashlib.sha256(where).hexdigest()[:16]}.json"
+        self._kept: dict[str, tuple[str, bytes]] | None = None
+        self._read: dict[str, tuple[str, bytes]] = {}
         self._parsed = 0
         """Files this load had to parse (not kept, or changed)."""
 
-    def _entries(self) -> dict[str, tuple[str, Any]]:
+    def _entries(self) -> dict[str, tuple[str, bytes]]:
+        """name -> (digest of the file's bytes, its value as JSON), as the file keeps them."""
         if self._kept is None:
             self._kept = {}
             if self.path.exists():
                 try:
-                    header, _, body = self.path.read_bytes().partition(b"\n")
-                    fmt, parser, checksum = json.loads(header)
-                    if fmt != FORMAT or parser != _parser_fingerprint():
-                        raise ValueError("written by other parsing code")
-                    if hashlib.sha256(body).hexdigest() != checksum:
-                        raise ValueError("its checksum does not match (corrupt or cut short)")
-                    for name, digest, value in decoded(body.decode("ascii")):
-                        if type(name) is not str or type(digest) is not str:
-                            raise ValueError("an entry without a name or digest")
-                        self._kept[name] = (digest, value)
-                except (OSError, ValueError, TypeError, KeyError, RecursionError) as exc:
+                    self._kept = self._lines(self.path.read_bytes())
+                except (OSError, ValueError, TypeError, RecursionError) as exc:
                     log.warning("parsed YAML cache %s ignored and rebuilt: %s", self.path, exc)
-                    self._kept = {}
         return self._kept
+
+    @staticmethod
+    def _lines(data: bytes) -> dict[str, tuple[str, bytes]]:
+        header, _, body = data.partition(b"\n")
+        fmt, parser, checksum = json.loads(header)
+        if fmt != FORMAT or parser != _parser_fingerprint():
+            raise ValueError("written by other parsing code")
+        if hashlib.sha256(body).hexdigest() != checksum:
+            raise ValueError("its checksum does not match (corrupt or cut short)")
+        entries: dict[str, tuple[str, bytes]] = {}
+        for line in body.splitlines():
+            head, tab, value = line.partition(b"\t")
+            name, digest = json.loads(head)
+            if not tab or type(name) is not str or type(digest) is not str:
+                raise ValueError("an entry without a name, digest or value")
+            entries[name] = (digest, value)
+        return entries
 
     def read(self, path: Path, name: str | None = None) -> Any:
         name = name or str(path)
@@ -148,14 +162,20 @@ class ParsedFiles:
             else str(path)
         kept = self._entries().get(key)
         if kept is not None and kept[0] == digest:
-            self._read[key] = kept
-            return kept[1]
+            try:
+                value = decoded(kept[1].decode("ascii"))
+            except (ValueError, TypeError, RecursionError) as exc:
+                log.warning("parsed YAML cache %s: %s ignored and parsed again: %s",
+                            self.path, key, exc)
+            else:
+                self._read[key] = kept
+                return value
         value = parse_yaml_bytes(data, name)  # a YamlError is the load's, as without a cache
         try:
-            encoded(value)
+            text = json.dumps(encoded(value), separators=(",", ":"))
         except _NotKept:
             return value  # parsed every time
-        self._read[key] = (digest, value)
+        self._read[key] = (digest, text.encode("ascii"))
         self._parsed += 1
         return value
 
@@ -165,8 +185,8 @@ class ParsedFiles:
             with contextlib.suppress(OSError):
                 os.utime(self.path)  # used: not among the oldest, which are pruned
             return
-        files = [[name, digest, encoded(value)] for name, (digest, value) in self._read.items()]
-        body = json.dumps(files, separators=(",", ":")).encode("ascii")
+        body = b"\n".join(json.dumps([name, digest]).encode("ascii") + b"\t" + value
+                          for name, (digest, value) in self._read.items())
         header = json.dumps([FORMAT, _parser_fingerprint(), hashlib.sha256(body).hexdigest()])
 
         def write(handle: BinaryIO) -> None:

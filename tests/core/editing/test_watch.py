@@ -136,3 +136,21 @@ def test_a_reload_parses_only_the_file_that_changed(kb_dir: Path, tmp_path: Path
     parsed.clear()
     assert store.load().knowledge == seen.changes[-1]  # the store's next load: nothing parsed
     assert parsed == []
+
+
+def test_an_edits_check_parses_only_the_file_it_changes(kb_dir: Path, tmp_path: Path,
+                                                       monkeypatch):
+    from bot.core.knowledge import parsed_files
+
+    store = KnowledgeStore(kb_dir, tmp_path / "history.sqlite3", parsed=tmp_path / "parsed")
+    store.load()
+    parsed: list[str] = []
+    real = parsed_files.parse_yaml_bytes
+    monkeypatch.setattr(parsed_files, "parse_yaml_bytes",
+                        lambda data, name: parsed.append(name) or real(data, name))
+    kb, _ = store.add_alias("average-salary", "what do ml engineers earn per annum", actor="mod")
+    assert "what do ml engineers earn per annum" in kb.facts["average-salary"].alternates
+    assert parsed == ["knowledge/topics/pay.yaml"]  # the private copy's, under the same name
+    assert len(list((tmp_path / "parsed").iterdir())) == 1  # the folder's own: no other
+    parsed.clear()
+    assert store.load().knowledge == kb and parsed == []

@@ -171,8 +171,8 @@ def with_header(fmt, parser, body: bytes) -> bytes:
 
 
 @pytest.mark.parametrize("damage", ["garbage", "cut short", "a flipped letter",
-                                    "other parsing code", "wrong shape", "a foreign object",
-                                    "nested too deeply"])
+                                    "other parsing code", "a line without a value",
+                                    "a foreign object", "nested too deeply"])
 def test_a_damaged_cache_is_logged_and_rebuilt(folder, tmp_path, monkeypatch, caplog, damage):
     cache = tmp_path / PARSED_DIR
     expected = load_report(folder, parsed=cache).knowledge
@@ -180,20 +180,28 @@ def test_a_damaged_cache_is_logged_and_rebuilt(folder, tmp_path, monkeypatch, ca
     data = path.read_bytes()
     header, _, body = data.partition(b"\n")
     fmt, parser, _checksum = json.loads(header)
-    assert b"ml engineer salary" in body
+    lines = body.splitlines()
+    (pay,) = [line for line in lines if line.startswith(b'["topics/pay.yaml"')]
+    others = [line for line in lines if line is not pay]
+
+    def pay_as(value: bytes) -> bytes:  # pay.yaml's name and (right) digest, another value
+        return with_header(fmt, parser, b"\n".join([*others, pay.partition(b"\t")[0]
+                                                     + b"\t" + value]))
+
+    assert b"ml engineer salary" in pay
     path.write_bytes({
         "garbage": b"\x00\x01 not json",
         "cut short": data[: len(data) // 2],
         # still JSON, still a knowledge base: only the checksum tells
         "a flipped letter": data.replace(b"ml engineer salary", b"ml engineer salarx"),
         "other parsing code": with_header(fmt, "0" * 64, body),
-        "wrong shape": with_header(fmt, parser, b'[["a"]]'),
-        "a foreign object": with_header(fmt, parser, b'[["x", "y", {"evil": 1}]]'),
-        "nested too deeply": with_header(fmt, parser, b"[" * 200_000),
+        "a line without a value": with_header(fmt, parser, b'["a", "b"]'),
+        "a foreign object": pay_as(b'{"evil": 1}'),
+        "nested too deeply": pay_as(b"[" * 200_000),
     }[damage])
     with caplog.at_level(logging.WARNING, logger="bot.core.knowledge.parsed_files"):
         assert load_report(folder, parsed=cache).knowledge == expected
-    assert "ignored and rebuilt" in caplog.text
+    assert "ignored and" in caplog.text
     parsed = count_parses(monkeypatch)
     assert load_report(folder, parsed=cache).knowledge == expected
     assert parsed == []  # written again, whole
