@@ -104,8 +104,10 @@ def follow_up(matcher: Matcher, question: str, context: Context,
                 offered[offer.fact.id] = offer
         ranked = sorted(offered, key=lambda fact_id: (-blended(fact_id), fact_id))
         suggestions = tuple(offered[fact_id] for fact_id in ranked[:MAX_SUGGESTIONS])
+        # Why, in the follow-up's own words if they say it ("what does a nurse earn": another
+        # job, though joined to a question about ML pay it reads as pay "for nurse").
         return MatchResult(question, None, max(alone.confidence, joined.confidence),
-                           suggestions, off_topic=joined.off_topic or alone.off_topic)
+                           suggestions, off_topic=alone.off_topic or joined.off_topic)
     same = [r for r in (alone, joined) if r.answered and r.fact.id == best]
     runner_up = same[0].suggestions if same else ()
     confidence = max(r.confidence for r in (alone, joined) if r.answered)

@@ -105,6 +105,17 @@ def test_a_follow_up_off_the_subject_in_context_stays_declined(shipped_semantic_
     assert result.off_topic is not None and result.off_topic.what == named
 
 
+def test_a_declined_follow_up_says_why_in_its_own_words(shipped_semantic_matcher):
+    """After a pay answer, "what does a nurse earn" is about another job (its own reading),
+    not pay "for nurse" (how it reads joined to the question about ML pay)."""
+    question = "what does a nurse earn"
+    joined = shipped_semantic_matcher.match(f"{PAY.question} {question}")
+    assert joined.off_topic is not None and joined.off_topic.kind == "qualifier"
+    result = follow_up(shipped_semantic_matcher, question, PAY)
+    assert result.fact is None
+    assert (result.off_topic.kind, result.off_topic.what) == ("role", "nurse")
+
+
 @pytest.mark.parametrize("noise", ["hmm", "asdfgh", "zzz qqq", "🤔"])
 def test_a_follow_up_with_no_word_the_knowledge_base_knows_is_not_read_in_context(
         shipped_semantic_matcher, noise):
