@@ -156,8 +156,8 @@ def frontier(matcher: Matcher, questions: list[GoldQuestion],
     all moved by each shift: the trade between right answers and declines that stricter or
     looser decisions would make on these scores (shift 0: the bot's own)."""
     reports = []
+    limits = matcher.thresholds
     for shift in shifts:
-        limits = matcher.thresholds
         moved = replace(limits, answer=limits.answer + shift, floor=limits.floor + shift,
                         strong=limits.strong + shift)
 

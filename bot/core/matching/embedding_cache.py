@@ -279,13 +279,14 @@ class EmbeddingCache:
         keys = key_rows(present) if present else np.zeros((0, KEY_BYTES), dtype=np.uint8)
         vectors = (self.vectors(present) if present
                    else np.zeros((0, self.dimension), dtype=np.float16))
-        meta = np.array([str(FORMAT), self.model_sha256, _checksum(keys, vectors)])
+        checksum = _checksum(keys, vectors)
+        meta = np.array([str(FORMAT), self.model_sha256, checksum])
         try:
             replace_whole(self.path, lambda handle: np.savez(handle, meta=meta, keys=keys,
                                                              vectors=vectors))
             replaced = self._file.vectors
             self._file = FileBlock(keys, vectors)
-            self._checksum = meta[2]
+            self._checksum = checksum
             shared = self._vectors
             # the shared vectors this file now holds: rows of its array (held once)
             for row, key in enumerate(present):

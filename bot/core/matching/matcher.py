@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from functools import cache
 from itertools import chain
 
 import numpy as np
@@ -125,10 +126,19 @@ class Matcher(Decisions):
         self.facts: tuple[Fact, ...] = tuple(knowledge.facts.values())
         model = semantic_model() if semantic is DEFAULT_MODEL else semantic
         model = model if isinstance(model, SemanticModel) else None
-        self._key = "" if model is None else self._key_of(model, synonyms)
-        snapshots = self._snapshots(model)
+
+        @cache
+        def key() -> str:
+            """What the calibration and the snapshot depend on: digested once, if either
+            needs it (a layer's matcher, given thresholds and too small for a snapshot, needs
+            neither). Both need the model."""
+            assert model is not None
+            return self._key_of(model, synonyms)
+
+        phrasings = sum(len(fact.phrasings) for fact in self.facts)
+        snapshots = self._snapshots(model, phrasings)
         kept = None if snapshots is None else snapshots.get(
-            self._key, len(self.facts), sum(len(f.phrasings) for f in self.facts), DIMENSION)
+            key(), len(self.facts), phrasings, DIMENSION)
         self.restored = kept is not None
         """Its indexes were read from a snapshot (`bot.core.matching.snapshot`), not built."""
         if kept is not None:
@@ -145,22 +155,21 @@ class Matcher(Decisions):
             file=kept.vectors_file if kept is not None else None)
         if snapshots is not None and self.semantic is not None and (
                 kept is None or kept.vectors_file != self.semantic.file):
-            snapshots.put(self._key, Snapshot(self.index, self.analyzer.known_words,
+            snapshots.put(key(), Snapshot(self.index, self.analyzer.known_words,
                                               self.semantic.centroids, self.semantic.file))
         self.thresholds = thresholds or DEFAULT_THRESHOLDS
         self.calibration: Calibration | None = None
         if thresholds is None and self.semantic is not None:
             fits = calibrated is not None and calibrated.fits(self.facts)
-            self.calibration = calibrated if fits else self._calibrated()
+            self.calibration = calibrated if fits else self._calibrated(key())
             self.thresholds = self.calibration.thresholds
 
-    def _snapshots(self, model: SemanticModel | None) -> SnapshotStore | None:
+    def _snapshots(self, model: SemanticModel | None, phrasings: int) -> SnapshotStore | None:
         """Where this matcher's indexes are kept: beside the model's cache of vectors, for a
-        knowledge base large enough to be worth it (`bot.core.matching.snapshot`)."""
+        knowledge base of enough `phrasings` to be worth it (`bot.core.matching.snapshot`)."""
         cache_file = model.cache.path if model is not None else None
         if cache_file is None:
             return None
-        phrasings = sum(len(fact.phrasings) for fact in self.facts)
         return SnapshotStore(cache_file.parent) if phrasings >= snapshot.MIN_PHRASINGS else None
 
     def _key_of(self, model: SemanticModel, synonyms: Mapping[str, str]) -> str:
@@ -172,13 +181,13 @@ class Matcher(Decisions):
              f"rules off {sorted(self.rules.off)}"),
         )
 
-    def _calibrated(self) -> Calibration:
-        """The calibration of this knowledge base. The matcher is deterministic: one with the
-        same facts, vocabulary, rules, model and code gets the same, so it is remembered per
-        process and on disk beside the embedding cache (a restart reads it back)."""
+    def _calibrated(self, key: str) -> Calibration:
+        """The calibration of this knowledge base (`key`: `_key_of`'s). The matcher is
+        deterministic: one with the same facts, vocabulary, rules, model and code gets the same,
+        so it is remembered per process and on disk beside the embedding cache (a restart reads
+        it back)."""
         semantic = self.semantic
         assert semantic is not None
-        key = self._key
         calibration = _CALIBRATIONS.get(key)
         if calibration is None:
             cache_file = semantic.model.cache.path
