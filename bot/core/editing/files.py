@@ -15,13 +15,13 @@ import json
 import logging
 import os
 import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from bot.core.editing.errors import EditNotSaved, KnowledgeBusy
 from bot.core.knowledge.loader import MATCHING_FILE, SOURCES_FILE, TOPICS_DIR
+from bot.core.whole_files import replace_whole
 
 log = logging.getLogger(__name__)
 
@@ -58,20 +58,13 @@ def fsync_dir(path: Path) -> None:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` all at once; on any failure the old file is untouched."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    """Replace `path` with `data` all at once, keeping its permissions; on any failure the old
+    file is untouched."""
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        with contextlib.suppress(FileNotFoundError):
-            os.chmod(tmp, path.stat().st_mode & 0o777)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+        mode: int | None = path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        mode = None
+    replace_whole(path, lambda handle: handle.write(data), mode=mode, make_folder=False)
 
 
 @contextlib.contextmanager

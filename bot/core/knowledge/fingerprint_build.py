@@ -10,14 +10,13 @@ The output is deterministic, and a file whose content would not change is left u
 from __future__ import annotations
 
 import contextlib
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.core.knowledge.errors import Issue
 from bot.core.knowledge.fingerprint import FINGERPRINTS_DIR, Fingerprint
 from bot.core.knowledge.loader import load_sources
+from bot.core.whole_files import replace_whole
 
 _NEW_FILE_MODE = 0o644
 """A new fingerprint file is readable by all, like the files git checks out (mkstemp's
@@ -71,16 +70,6 @@ def _write_if_changed(path: Path, text: str) -> bool:
     with contextlib.suppress(OSError):
         if path.read_bytes() == data:
             return False
-    path.parent.mkdir(parents=True, exist_ok=True)
     mode = path.stat().st_mode & 0o777 if path.exists() else _NEW_FILE_MODE
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    replace_whole(path, lambda handle: handle.write(data), mode=mode)
     return True

@@ -34,9 +34,9 @@ from typing import Any, BinaryIO
 
 import yaml
 
-from bot.core.cache_files import keep_newest, replace_whole
 from bot.core.knowledge import yaml_io
 from bot.core.knowledge.yaml_io import LineDict, parse_yaml_bytes, read_yaml_bytes
+from bot.core.whole_files import keep_newest, replace_whole
 
 log = logging.getLogger(__name__)
 

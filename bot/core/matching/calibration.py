@@ -49,8 +49,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from bot.core.cache_files import keep_newest, replace_whole
 from bot.core.matching.thresholds import Thresholds
+from bot.core.whole_files import keep_newest, replace_whole
 
 if TYPE_CHECKING:
     from bot.core.knowledge.models import Fact

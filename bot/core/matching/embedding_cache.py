@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.core.cache_files import replace_whole
+from bot.core.whole_files import replace_whole
 
 log = logging.getLogger(__name__)
 

@@ -29,8 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.core.cache_files import keep_newest, replace_whole
 from bot.core.matching.index import Index
+from bot.core.whole_files import keep_newest, replace_whole
 
 log = logging.getLogger(__name__)
 
