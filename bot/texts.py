@@ -5,8 +5,10 @@ and the way a source is cited are these.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.core.answers import Answer, CitedSource
-from bot.core.knowledge.models import KnowledgeBase, Source
+from bot.core.knowledge.models import KnowledgeBase, Source, Topic
 from bot.core.matching import OffTopic
 
 # -- answers and declines ----------------------------------------------------------------------
@@ -49,9 +51,10 @@ def via(cited: CitedSource) -> str:
     return f" (via {cited.via})" if cited.via else ""
 
 
-def topics_sentence(knowledge: KnowledgeBase) -> str:
-    """What the knowledge base can answer, from its topics: "Pay and salary, Skills, ..."."""
-    return ", ".join(t.title for t in knowledge.topics)
+def topics_sentence(knowledge: KnowledgeBase | Sequence[Topic]) -> str:
+    """What the knowledge base (or these topics) can answer: "Pay and salary, Skills, ..."."""
+    topics = knowledge.topics if isinstance(knowledge, KnowledgeBase) else knowledge
+    return ", ".join(t.title for t in topics)
 
 
 def off_topic_sentence(off_topic: OffTopic, knowledge: KnowledgeBase) -> str:
@@ -175,6 +178,16 @@ HELP_WAYS = (
 )
 HELP_UNPROMPTED = "• in the Q&A channels I answer questions unprompted when I'm sure"
 HELP_KNOWS = "I know {facts} answers in {topics} topics. If I don't know, I say so: I never guess."
+
+
+def help_lines(topics: Sequence[Topic], facts: int, *, unprompted: bool) -> list[str]:
+    """The help (`/help`, or "help" asked by mention): how to ask, and what can be asked
+    there (`topics`, holding `facts` answers). `unprompted`: the server has Q&A channels."""
+    lines = [HELP_ABOUT, "", HELP_HOW, *HELP_WAYS]
+    if unprompted:
+        lines.append(HELP_UNPROMPTED)
+    return [*lines, "", f"**{WHAT_I_CAN_ANSWER}:** {topics_sentence(topics)}.",
+            HELP_KNOWS.format(facts=facts, topics=len(topics))]
 SOURCES_TITLE = "Where my answers come from"
 SOURCES_ABOUT = "Every answer quotes one of these, with the original source it credits."
 SOURCE_FIELD = "Source {n}: {heading}"

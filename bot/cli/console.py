@@ -30,7 +30,7 @@ class Console:
         """The console's reply to one line (not empty)."""
         talk = small_talk(line)
         if talk is not None:
-            return render_small_talk(talk)
+            return render_small_talk(talk, self.service.knowledge)
         picked = self._picked(line)
         if picked is not None:
             context = None

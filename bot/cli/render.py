@@ -22,9 +22,12 @@ def source_line(cited: CitedSource) -> str:
     return line
 
 
-def render_small_talk(talk: SmallTalk) -> str:
-    """The reply to small talk, for the terminal (no markdown; "who are you" tells how the
-    console is used, not Discord)."""
+def render_small_talk(talk: SmallTalk, knowledge: KnowledgeBase) -> str:
+    """The reply to small talk, for the terminal (no markdown; "who are you" and "help" tell
+    how the console is used, not Discord; "help" lists what can be asked)."""
+    if talk is SmallTalk.HELP:
+        return (f"{texts.CONSOLE_WHO}\n{texts.WHAT_I_CAN_ANSWER}: "
+                f"{texts.topics_sentence(knowledge)}.")
     text = texts.CONSOLE_WHO if talk is SmallTalk.WHO else texts.SMALL_TALK[talk.value]
     return text.replace("*", "")
 

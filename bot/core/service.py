@@ -12,7 +12,7 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
@@ -39,6 +39,14 @@ class Loaded:
     knowledge: KnowledgeBase
     matcher: Matcher
     loaded_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class Known:
+    """What a server's questions can be answered from (`AnswerService.known`)."""
+
+    topics: tuple[Topic, ...]
+    facts: Mapping[str, Fact]
 
 
 class AnswerService:
@@ -235,9 +243,17 @@ class AnswerService:
             raise RuntimeError("this service has no server layers (AnswerService(layers=...))")
         return self.layers
 
-    @property
-    def topics(self) -> tuple[Topic, ...]:
-        return self.knowledge.topics
+    def known(self, guild_id: int | None = None) -> Known:
+        """What a question asked in `guild_id` can be answered from: the server's own topics
+        that hold facts first, then the base's (a DM, or a server with none of its own: the
+        base's)."""
+        knowledge = self.knowledge
+        layer = self.layer(guild_id)
+        own = layer.knowledge if layer is not None else None
+        if own is None or not own.facts:
+            return Known(knowledge.topics, knowledge.facts)
+        return Known(tuple(t for t in own.topics if t.fact_ids) + knowledge.topics,
+                     {**knowledge.facts, **own.facts})
 
     def _record(self, record: QuestionRecord) -> None:
         if self.database is None:

@@ -1,5 +1,6 @@
-"""Small talk: a greeting, thanks, a goodbye or "who are you" is not a question for the
-knowledge base. It gets a short, friendly reply and is never counted as unanswered.
+"""Small talk: a greeting, thanks, a goodbye, "who are you" or "help" is not a question for
+the knowledge base. It gets a short, friendly reply ("help": how to ask, and what the bot can
+answer) and is never counted as unanswered.
 
 Only a message that is small talk from end to end counts ("hi, how much do ML engineers
 make?" is a question with a greeting in front: it is answered as a question).
@@ -16,6 +17,7 @@ class SmallTalk(enum.Enum):
     THANKS = "thanks"
     GOODBYE = "goodbye"
     WHO = "who"
+    HELP = "help"
 
 
 _POLITE = (r"(?:\s+(?:there|all|everyone|guys|folks|bot|careerbot|mate|friend|again|so much"
@@ -30,6 +32,16 @@ _FORMS = {
     SmallTalk.GOODBYE: rf"(?:bye+|goodbye|see (?:you|ya)|cya|later|good night|gn){_POLITE}",
     SmallTalk.WHO: r"(?:who|what) (?:are|r) (?:you|u)|what (?:can|do) (?:you|u) do|"
                    r"what (?:are|r) (?:you|u) for|are (?:you|u) a bot|introduce yourself",
+    # What may be asked, and how: a request for the help, not a question for the facts.
+    SmallTalk.HELP: r"(?:help|commands|usage)(?: (?:me|pls|please|plz))?|"
+                    r"what (?:do|can) (?:you|u) (?:know|cover|answer|tell me)(?: about)?|"
+                    r"what (?:can|should|do) (?:i|we) ask(?: (?:you|u))?(?: about)?|"
+                    r"what (?:topics|questions|things|stuff|subjects|(?:kind|sort|type)s? of "
+                    r"(?:questions|things)) (?:do|can) (?:you|u) "
+                    r"(?:know|cover|answer|help with)(?: about)?|"
+                    r"what (?:can|do) (?:you|u) help (?:me )?with|"
+                    r"how (?:do|can|should) (?:i|we) (?:use|ask) (?:you|u|this|this bot|the bot|"
+                    r"careerbot)|how (?:does|do) (?:you|u|this|this bot|the bot|careerbot) work",
 }
 _MATCHERS = {
     # "hey, who are you?", "hi thanks": a greeting may lead the others.

@@ -11,6 +11,7 @@ from pathlib import Path
 import discord
 from discord.ext import commands
 
+from bot import texts
 from bot.core.editing import EDIT_ERRORS, KnowledgeStore, KnowledgeWatcher
 from bot.core.editing.follower import KnowledgeFollower
 from bot.core.editing.postgres import guild_of
@@ -88,6 +89,16 @@ class CareerBot(commands.Bot):
         if url and self.store.replica is not None:
             self.follower = KnowledgeFollower(url, self._knowledge_moved,
                                               recheck=self.settings.knowledge_recheck).start()
+
+    def help_lines(self, guild: discord.Guild | None) -> list[str]:
+        """The help as `guild` sees it (a DM: `None`): what can be asked there (the server's
+        own topics too) and whether it has Q&A channels (the operator's defaults name
+        channels of every server: only this server's count)."""
+        known = self.service.known(guild.id if guild else None)
+        unprompted = guild is not None and any(
+            guild.get_channel_or_thread(channel) is not None
+            for channel in self.servers.of(guild.id).qa_channels)
+        return texts.help_lines(known.topics, len(known.facts), unprompted=unprompted)
 
     async def _load_server_settings(self) -> None:
         """The servers' own settings from the database; without it, every server has the

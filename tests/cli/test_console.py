@@ -44,3 +44,12 @@ def test_small_talk_gets_its_reply_without_markdown(shipped_semantic_service):
     assert hello.startswith("Hi! I answer questions") and "*" not in hello
     who = console.reply("who are you")
     assert who == texts.CONSOLE_WHO and "/ask" not in who
+
+
+def test_asking_what_it_knows_lists_the_topics_not_a_decline(shipped_semantic_service):
+    console = Console(shipped_semantic_service)
+    reply = console.reply("what do you know about?")
+    assert not reply.startswith(texts.DECLINE)
+    topics = shipped_semantic_service.knowledge.topics
+    assert texts.topics_sentence(topics) in reply and topics[0].title in reply
+    assert "/ask" not in reply  # the console's own way of asking, not Discord's

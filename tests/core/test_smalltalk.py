@@ -16,7 +16,11 @@ from bot.core.smalltalk import SmallTalk, small_talk
     ("ok thanks", SmallTalk.THANKS), ("ty", SmallTalk.THANKS),
     ("Thanks, that helped", SmallTalk.THANKS), ("bye", SmallTalk.GOODBYE),
     ("hey, who are you?", SmallTalk.WHO), ("what can you do?", SmallTalk.WHO),
-    ("who r u", SmallTalk.WHO),
+    ("who r u", SmallTalk.WHO), ("help", SmallTalk.HELP), ("help pls", SmallTalk.HELP),
+    ("what do you know about?", SmallTalk.HELP), ("What can I ask you?", SmallTalk.HELP),
+    ("hey, what topics do you cover?", SmallTalk.HELP),
+    ("what kind of questions can u answer", SmallTalk.HELP),
+    ("how do I use this bot", SmallTalk.HELP), ("what can you help me with?", SmallTalk.HELP),
 ])
 def test_small_talk_is_recognised(text, kind):
     assert small_talk(text) is kind
@@ -25,6 +29,9 @@ def test_small_talk_is_recognised(text, kind):
 @pytest.mark.parametrize("text", [
     "hi how much do ml engineers make", "who are ml engineers", "thanks but what about a phd",
     "what is machine learning", "", "   ", "?!", "hello world program in python",
+    # A question that starts like a request for help is a question.
+    "help me find an ml course", "what do you know about ml salaries",
+    "what can you tell me about the job outlook", "how do i use python for ml",
 ])
 def test_a_question_is_not_small_talk(text):
     assert small_talk(text) is None

@@ -54,6 +54,17 @@ async def add_own_fact(h) -> str:
     return fact_id
 
 
+async def test_help_counts_a_servers_own_facts_there_only(h):
+    base = len(h.bot.service.knowledge.facts)
+    await add_own_fact(h)
+    there = await h.slash(h.user("member-2"), h.channel("general-2"), "help")
+    assert f"I know {base + 1} answers" in there.message.text
+    said = await h.say(h.user("member-2"), h.channel("general-2"), "help", mention_bot=True)
+    assert f"I know {base + 1} answers" in said.text
+    elsewhere = await h.slash(h.user("alice"), h.channel("general"), "help")
+    assert f"I know {base} answers" in elsewhere.message.text
+
+
 async def test_a_servers_own_fact_answers_there_only(h):
     fact_id = await add_own_fact(h)
     there = await h.say(h.user("member-2"), h.channel("general-2"), ASKED, mention_bot=True)

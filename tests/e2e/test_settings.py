@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot import texts
 from tests.discord_harness import Perm, World
 from tests.discord_harness.world import FakeRole, new_id
 from tests.e2e.careerbot import make_bot, make_settings
@@ -61,6 +62,20 @@ async def test_a_qa_channel_set_from_discord_answers_in_that_server_only(h, fake
     assert "(this server)" in str(shown.data["embeds"][0]["fields"])
     shown_2 = await h.slash(h.user("mod-2"), h.channel("general-2"), "settings show")
     assert f"<#{careers.id}>" not in str(shown_2.data)
+
+
+async def test_help_says_the_bot_answers_unprompted_only_where_a_qa_channel_is_set(h):
+    before = await h.slash(h.user("alice"), h.channel("general"), "help")
+    assert texts.HELP_UNPROMPTED not in before.message.text
+    await h.slash(h.user("mod"), h.channel("general"), "settings qa-channel", change="add",
+                  channel=h.channel("careers"))
+    after = await h.slash(h.user("alice"), h.channel("general"), "help")
+    assert texts.HELP_UNPROMPTED in after.message.text
+    other = await h.slash(h.user("member-2"), h.channel("general-2"), "help")
+    assert texts.HELP_UNPROMPTED not in other.message.text
+    # Said by mention, "help" is the same help.
+    said = await h.say(h.user("alice"), h.channel("general"), "help", mention_bot=True)
+    assert texts.HELP_UNPROMPTED in said.text
 
 
 async def test_a_channel_of_another_server_is_refused(h):

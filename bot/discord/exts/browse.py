@@ -17,14 +17,8 @@ class Browse(commands.Cog):
 
     @app_commands.command(name="topics", description="Browse the topics and questions I can answer")
     async def topics(self, interaction: discord.Interaction) -> None:
-        knowledge = self.bot.service.knowledge
-        topics, facts = knowledge.topics, dict(knowledge.facts)
-        own = self.bot.service.layer(interaction.guild_id)
-        if own is not None and own.knowledge is not None and own.knowledge.facts:
-            # This server's own facts first (the topics of its that hold some).
-            topics = tuple(t for t in own.knowledge.topics if t.fact_ids) + topics
-            facts = {**facts, **own.knowledge.facts}
-        view = TopicsView(topics, facts, interaction.user.id)
+        known = self.bot.service.known(interaction.guild_id)  # this server's own first
+        view = TopicsView(known.topics, known.facts, interaction.user.id)
         await interaction.response.send_message(embed=view.embed(), view=view, ephemeral=True)
 
     @app_commands.command(name="sources", description="The documents my answers come from")
@@ -35,9 +29,8 @@ class Browse(commands.Cog):
 
     @app_commands.command(name="help", description="How to ask me questions")
     async def help(self, interaction: discord.Interaction) -> None:
-        embed = help_embed(self.bot.service.knowledge,
-                           passive_channels=bool(self.bot.settings.qa_channels))
-        await interaction.response.send_message(embed=embed, ephemeral=True)
+        await interaction.response.send_message(
+            embed=help_embed(self.bot.help_lines(interaction.guild)), ephemeral=True)
 
 
 async def setup(bot: CareerBot) -> None:

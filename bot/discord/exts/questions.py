@@ -23,13 +23,14 @@ from bot.core.knowledge.errors import FactNotFound
 from bot.core.matching import MAX_QUESTION_CHARS
 from bot.core.modes import Mode, worth_answering
 from bot.core.ratelimit import Cooldown
-from bot.core.smalltalk import small_talk
+from bot.core.smalltalk import SmallTalk, small_talk
 from bot.core.storage.cooldowns import SharedCooldowns
 from bot.core.storage.database import StorageUnavailable
 from bot.discord import limits
 from bot.discord.client import CareerBot
 from bot.discord.delivery import NO_MENTIONS, answer_message, reply_with_answer
 from bot.discord.errors import UnusableInput
+from bot.discord.limits import clip
 from bot.discord.ui.views import DYNAMIC_ITEMS
 from bot.texts import ATTACHMENT_ONLY_REPLY, EMPTY_MENTION_REPLY
 
@@ -234,7 +235,7 @@ class Questions(commands.Cog):
         talk = small_talk(asked.question)
         if talk is not None:
             if addressed:  # a "thanks" in a busy Q&A channel is not for the bot
-                await asked.say(texts.SMALL_TALK[talk.value])
+                await asked.say(self._small_talk_reply(talk, asked.guild_id))
             return
         if not worth_answering(asked.question, asked.mode):
             return
@@ -253,6 +254,13 @@ class Questions(commands.Cog):
         sent = await asked.deliver(answer)
         if answer.answered and answer.fact_id is not None:
             self._remember(asked, context, answer.fact_id, sent)
+
+    def _small_talk_reply(self, talk: SmallTalk, guild_id: int | None) -> str:
+        """A short reply; "help" gets the help as this server sees it (`/help`'s)."""
+        if talk is not SmallTalk.HELP:
+            return texts.SMALL_TALK[talk.value]
+        guild = self.bot.get_guild(guild_id) if guild_id is not None else None
+        return clip("\n".join(self.bot.help_lines(guild)), limits.MESSAGE)
 
     def _remember(self, asked: Asked, context: Context | None, fact_id: str,
                   sent: int | None) -> None:

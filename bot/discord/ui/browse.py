@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import discord
@@ -24,7 +25,7 @@ BROWSE_TIMEOUT = 600.0
 class TopicsView(ReportingView):
     """A topic menu, the current topic's questions (one page), and previous / next."""
 
-    def __init__(self, topics: tuple[Topic, ...], facts: dict[str, Fact], owner_id: int):
+    def __init__(self, topics: tuple[Topic, ...], facts: Mapping[str, Fact], owner_id: int):
         super().__init__(timeout=BROWSE_TIMEOUT)
         self.topics = topics[:limits.SELECT_OPTIONS]
         self.facts = facts

@@ -80,13 +80,10 @@ def sources_embed(knowledge: KnowledgeBase) -> discord.Embed:
     return _fit(embed)
 
 
-def help_embed(knowledge: KnowledgeBase, *, passive_channels: bool) -> discord.Embed:
-    lines = [texts.HELP_ABOUT, "", texts.HELP_HOW, *texts.HELP_WAYS]
-    if passive_channels:
-        lines.append(texts.HELP_UNPROMPTED)
-    lines += ["", texts.HELP_KNOWS.format(facts=len(knowledge.facts),
-                                          topics=len(knowledge.topics))]
-    return discord.Embed(title=texts.HELP_TITLE, description="\n".join(lines),
+def help_embed(lines: list[str]) -> discord.Embed:
+    """The help (`texts.help_lines`) as an embed."""
+    return discord.Embed(title=texts.HELP_TITLE,
+                         description=clip("\n".join(lines), limits.EMBED_DESCRIPTION),
                          colour=ANSWER_COLOUR)
 
 

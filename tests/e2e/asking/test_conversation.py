@@ -63,6 +63,10 @@ async def test_small_talk_gets_a_short_reply_and_is_not_a_missed_question(career
     assert "welcome" in thanks.text
     who = await h.say(alice, general, "who are you?", mention_bot=True)
     assert "CareerBot" in who.text
+    # "help" by mention gets /help's text: how to ask, and what can be asked.
+    help_ = await h.say(alice, general, "what can I ask you?", mention_bot=True)
+    assert "/ask" in help_.text and not help_.embeds
+    assert all(topic.title in help_.text for topic in h.bot.service.knowledge.topics)
     # Where the bot speaks unprompted, a "thanks" is not for it.
     careers = h.channel("careers")
     since = fake_discord.mark()
