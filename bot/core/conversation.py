@@ -19,6 +19,11 @@ the matcher answers alone with a clear lead (no close call) is a question comple
 it is answered as such, without the joined reading (most of a person's next questions are new
 ones, and each reading costs a full match).
 
+A follow-up that only doubts the answer or asks where it comes from ("really?", "source?",
+"are you sure?", "where's that number from") is not a question about anything else: it gets
+the same answer again, with its sources and quotes (`doubts_the_answer`). It names nothing, so
+matching it would pick whatever its question word ("is that...") reads most like.
+
 `Conversations` remembers, per person and channel, the last answer and when it was given; a
 context older than `CONTEXT_SECONDS` is forgotten, and one person's context is never used for
 another's question (a reply to an answer carries that answer's context explicitly).
@@ -26,6 +31,7 @@ another's question (a reply to an answer carries that answer's context explicitl
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -54,6 +60,32 @@ class Context:
     fact_id: str
 
 
+_THAT = r"(?:that|this|it)"
+_DOUBT = re.compile(
+    r"(?:(?:wait|hmm+|huh|wow|ok|okay|so|but|lol|damn)\s+)*(?:"
+    r"really|seriously|for real|fr|no way|(?:are )?(?:you|u) sure|is that so"
+    rf"|is {_THAT} (?:really )?(?:true|right|correct|accurate|legit|real)"
+    r"|how do (?:you|u) know|(?:says|said) who|who says(?: so| that)?"
+    r"|(?:any )?proof|(?:can (?:you|u) )?prove (?:it|that)"
+    r"|(?:any |got a |a )?(?:sources?|citation)(?: needed)?"
+    r"|(?:whats|what is|what was|what are|which is|what|which) (?:your|the|ur) sources?"
+    rf"|where(?:s| is| was| does| did) {_THAT}(?: (?:number|figure|info|stat|data|claim))?"
+    r"(?: come)? from"
+    rf"|where (?:did|do) (?:you|u) get {_THAT}(?: from)?"
+    r")(?:\s+(?:about (?:that|this|it)|though|tho|then|lol|bro|man|really|pls|please"
+    r"|plz))*")
+_NOISE = re.compile(r"[^\w\s]+|_")
+
+
+def doubts_the_answer(question: str) -> bool:
+    """Whether a follow-up only doubts the answer it follows or asks for its source, end to
+    end ("really?", "source?", "are you sure about that", "where's that number from"): the
+    answer again, with its sources, is the reply."""
+    words = " ".join(_NOISE.sub("", question.lower().replace("\u2019", "'")
+                                .replace("'s", "s")).split())
+    return len(words) <= 60 and _DOUBT.fullmatch(words) is not None
+
+
 def joined(context: Context, question: str) -> Context:
     """The context a follow-up leaves: the earlier question and the follow-up, as one (its
     last MAX_CONTEXT_CHARS characters)."""
@@ -70,6 +102,10 @@ def left_by(context: Context | None, question: str, fact_id: str) -> Context:
 def follow_up(matcher: Matcher, question: str, context: Context,
               thresholds: Thresholds | None = None) -> MatchResult:
     """`question` matched as a follow-up of `context` (see the module's docstring)."""
+    if doubts_the_answer(question):
+        fact = matcher.knowledge.facts.get(context.fact_id)
+        if fact is not None:
+            return MatchResult(question, fact, 1.0)  # the answer again, as a picked offer is
     alone, ranked_alone = matcher.match_ranked(question, thresholds=thresholds)
     if alone.answered and not alone.suggestions:
         return alone  # a question complete in itself, with no close call: no context needed

@@ -10,6 +10,7 @@ from bot.core.conversation import (
     MAX_CONTEXT_CHARS,
     Context,
     Conversations,
+    doubts_the_answer,
     follow_up,
     joined,
 )
@@ -57,6 +58,39 @@ def test_a_complete_question_is_scored_once_not_joined_to_the_context(shipped_se
 def test_a_follow_up_the_knowledge_base_does_not_cover_is_declined(shipped_semantic_matcher):
     result = follow_up(shipped_semantic_matcher, "and in the uk?", PAY)
     assert result.fact is None
+
+
+ROLE = Context("what does an ml engineer do", "what-does-an-ml-engineer-do")
+
+
+@pytest.mark.parametrize("question", [
+    "really?", "are you sure about that", "source?", "wheres that number from",
+    "is that true tho", "where did you get that", "says who", "wait really??",
+])
+@pytest.mark.parametrize("context", [PAY, DEGREE, ROLE])
+def test_doubting_the_answer_gets_it_again(shipped_semantic_matcher, context, question):
+    """"really?" or "source?" names nothing: read in context, its question word picked some
+    fact near the context ("really?" after the role got the best-job-of-2019 answer)."""
+    result = follow_up(shipped_semantic_matcher, question, context)
+    assert result.fact is not None and result.fact.id == context.fact_id
+    assert result.question == question
+
+
+@pytest.mark.parametrize("question", [
+    "really hard?", "is that true for europe", "source for the bls figure",
+    "is it true that ml engineers need a phd", "why?", "tell me more", "sources of ml data",
+])
+def test_a_question_is_not_a_doubt(question):
+    assert not doubts_the_answer(question)
+
+
+@given(st.sampled_from(["really", "source?", "are you sure", "is that true", "says who"]),
+       st.lists(st.sampled_from("salary degree python europe phd course bonus 2020".split()),
+                min_size=1, max_size=4).map(" ".join))
+def test_a_doubt_with_a_subject_of_its_own_is_a_question(doubt, words):
+    """Only a message that doubts end to end gets the answer again: "really, even in
+    europe?" says what it doubts, and is read like any follow-up."""
+    assert not doubts_the_answer(f"{doubt} {words}")
 
 
 def test_a_fact_the_follow_up_alone_singles_out_answers_when_it_fits_the_context(
@@ -194,9 +228,12 @@ def test_any_follow_up_is_answered_by_a_fact_a_reading_supports_or_declined(
         shipped_semantic_matcher, question, context):
     """Whatever the follow-up: an answer is a fact one of the two readings would at least
     offer (`suggest`), and a decline offers only what a reading answered or offered, at most
-    three, with that reading's score."""
+    three, with that reading's score (a doubt, "really source", gets the answer again)."""
     matcher = shipped_semantic_matcher
     result = follow_up(matcher, question, context)
+    if doubts_the_answer(question):
+        assert result.fact is not None and result.fact.id == context.fact_id
+        return
     alone, ranked_alone = matcher.match_ranked(question)
     joined_reading, ranked_joined = matcher.match_ranked(f"{context.question} {question}")
     best_of = {}

@@ -44,6 +44,21 @@ async def test_a_reply_to_an_answer_carries_its_context(careerbot):
     assert fact_of(phd) == "masters-or-phd"
 
 
+async def test_doubting_an_answer_gets_it_again_with_its_sources(careerbot):
+    h = careerbot
+    alice, general = h.user("alice"), h.channel("general")
+    role = await h.say(alice, general, "what does an ml engineer do", mention_bot=True)
+    assert fact_of(role) == "what-does-an-ml-engineer-do"
+    doubt = await h.say(alice, general, "really?", mention_bot=True)
+    assert fact_of(doubt) == "what-does-an-ml-engineer-do"
+    source = await h.say(h.user("bob"), general, "source?", reply_to=role)
+    assert fact_of(source) == "what-does-an-ml-engineer-do"
+    assert "Coursera" in str(source.embeds)
+    # With no answer to doubt, it is not a question about anything.
+    alone = await h.say(alice, h.channel("careers"), "really?", mention_bot=True)
+    assert fact_of(alone) is None
+
+
 async def test_the_context_expires(careerbot):
     h = careerbot
     alice, general = h.user("alice"), h.channel("general")
