@@ -202,10 +202,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
         evaluate,
         frontier,
         load_gold,
+        new_fact,
         questions_only,
     )
     from bot.startup import knowledge_or_exit, open_service
 
+    if args.own and args.new_fact is None:
+        print("error: --own goes with --new-fact N", file=sys.stderr)
+        return EXIT_USAGE
     knowledge = knowledge_or_exit(args.knowledge)
     if args.questions_only:
         knowledge = questions_only(knowledge)
@@ -219,6 +223,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.frontier:
         return _print_frontier(file, service.matcher.thresholds.answer,
                                frontier(service.matcher, questions))
+    if args.new_fact is not None:
+        return _print_new_fact(file, args.new_fact, args.own,
+                               new_fact(service.matcher, questions, args.new_fact, own=args.own))
     report = evaluate(service, questions)
     if args.verbose:
         for miss in report.misses:
@@ -252,6 +259,25 @@ def _print_frontier(file: Path, answer: float, rows: list) -> int:
     return EXIT_OK
 
 
+def _phrasings(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"a fact has at least 1 phrasing, not {value}")
+    return value
+
+
+def _print_new_fact(file: Path, phrasings: int, own: bool, report: Any) -> int:
+    where = ("a server's own, beside the shared base without it" if own
+             else "in the knowledge base, the other facts as they are")
+    print(f"gold set: {file}; each fact it asks about in turn cut to {phrasings} "
+          f"phrasing{'s' if phrasings != 1 else ''}, {where} ({report.answerable} questions)")
+    print(f"  answered correctly      {report.correct_share:6.1%}")
+    print(f"  answered wrongly        {report.wrong_share:6.1%}")
+    print(f"  declined                {report.declined_share:6.1%}")
+    print(f"    right fact suggested  {report.declined_suggested_share:6.1%}")
+    return EXIT_OK
+
+
 def register_eval(subparsers: Any) -> None:
     """Add `eval` to the main parser's sub-commands."""
     from bot.startup import with_knowledge
@@ -264,6 +290,11 @@ def register_eval(subparsers: Any) -> None:
                     help="the knowledge base cut to each fact's canonical question")
     ev.add_argument("--lexical", action="store_true",
                     help="without the meaning signal (as when the model can not be loaded)")
+    ev.add_argument("--new-fact", type=_phrasings, metavar="N", default=None,
+                    help="how a just-added fact fares: each fact the set asks about in turn "
+                         "cut to N phrasings, the rest as they are (answerable questions only)")
+    ev.add_argument("--own", action="store_true",
+                    help="with --new-fact: the fact is a server's own (a layer beside the base)")
     ev.add_argument("--frontier", action="store_true",
                     help="the same set with stricter and looser decisions (a diagnostic: "
                          "what moving the calibrated thresholds would trade)")

@@ -14,7 +14,9 @@ from pathlib import Path
 from bot.core.knowledge.errors import Issue, KnowledgeBaseError
 from bot.core.knowledge.models import KnowledgeBase
 from bot.core.knowledge.yaml_io import read_yaml_file
-from bot.core.matching import Matcher
+from bot.core.layers.layer import layer_matcher, without
+from bot.core.layers.matching import combined
+from bot.core.matching import Matcher, MatchResult
 from bot.core.matching.thresholds import Thresholds
 from bot.core.service import AnswerService
 
@@ -90,6 +92,52 @@ def questions_only(knowledge: KnowledgeBase) -> KnowledgeBase:
         fid: replace(fact, alternates=(), keywords=()) for fid, fact in knowledge.facts.items()
     }
     return replace(knowledge, facts=facts)
+
+
+def new_fact(matcher: Matcher, questions: list[GoldQuestion], phrasings: int, *,
+             own: bool = False) -> EvalReport:
+    """How a fact a moderator has just added fares: each fact the set asks about (its
+    questions' first expected fact) in turn cut to `phrasings` phrasings (its question and its
+    first alternates; no keywords), the other facts as they are, and its questions asked (the
+    answerable ones only). The matcher is rebuilt as an edit rebuilds it (reusing
+    `matcher`'s calibration). `own`: the fact is a server's own, in a layer beside the base
+    without it, as `/kb add` in a server puts it (`bot.core.layers`)."""
+    knowledge = matcher.knowledge
+    semantic = matcher.semantic.model if matcher.semantic is not None else None
+    asked: dict[str, list[GoldQuestion]] = {}
+    for question in questions:
+        if question.expect and question.expect[0] in knowledge.facts:
+            asked.setdefault(question.expect[0], []).append(question)
+    outcomes: dict[str, Outcome] = {}
+    for fact_id, its_questions in asked.items():
+        fact = knowledge.facts[fact_id]
+        cut = replace(fact, alternates=fact.alternates[: max(phrasings - 1, 0)], keywords=())
+        if own:
+            base = Matcher(without(knowledge, (fact_id,)), semantic=semantic,
+                           calibrated=matcher.calibration, thresholds=_given(matcher))
+            topic = next(t for t in knowledge.topics if fact_id in t.fact_ids)
+            layer = layer_matcher(
+                replace(knowledge, facts={fact_id: cut},
+                        topics=(replace(topic, fact_ids=(fact_id,)),)), base, semantic)
+            def match(text: str, base: Matcher = base, layer: Matcher = layer) -> MatchResult:
+                return combined(base.match(text), layer.match(text), base.thresholds)
+        else:
+            edited = Matcher(replace(knowledge, facts={**knowledge.facts, fact_id: cut}),
+                             semantic=semantic, calibrated=matcher.calibration,
+                             thresholds=_given(matcher))
+            match = edited.match
+        for question in its_questions:
+            result = match(question.text)
+            outcomes[question.text] = (result.fact.id if result.fact else None,
+                                       {s.fact.id for s in result.suggestions},
+                                       result.confidence)
+    answerable = [q for q in questions if q.text in outcomes]
+    return _scored(answerable, outcomes.__getitem__)
+
+
+def _given(matcher: Matcher) -> Thresholds | None:
+    """The thresholds `matcher` was given (None: it calibrated its own)."""
+    return None if matcher.calibration is not None else matcher.thresholds
 
 
 def load_gold(path: Path) -> list[GoldQuestion]:

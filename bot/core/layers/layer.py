@@ -23,6 +23,7 @@ from bot.core.knowledge.models import KnowledgeBase
 from bot.core.layers.model import LayerModel
 from bot.core.matching import Matcher
 from bot.core.matching.rules import ALL_RULES, Rules
+from bot.core.matching.semantic import SemanticModel
 
 log = logging.getLogger(__name__)
 
@@ -92,8 +93,20 @@ def build_layer(
     if knowledge.facts:
         model = base.semantic.model if base.semantic is not None else None
         own = LayerModel(model, cache_dir) if model is not None else None
-        matcher = Matcher(knowledge, scope=None, semantic=own, rules=rules,
-                          thresholds=None if own_thresholds else base.thresholds)
+        matcher = layer_matcher(knowledge, base, own, rules=rules, own_thresholds=own_thresholds)
         if own is not None:
             own.forget_vectors()
     return Layer(guild_id, knowledge, matcher, (), shadowed, time.perf_counter() - started)
+
+
+def layer_matcher(
+    knowledge: KnowledgeBase, base: Matcher, semantic: SemanticModel | None, *,
+    rules: Rules = ALL_RULES, own_thresholds: bool = False,
+) -> Matcher:
+    """The matcher of a layer's facts, matched beside `base` (see the module): no scope, the
+    base's thresholds (unless `own_thresholds`), and the base's curve for facts with few
+    phrasings, so that a server's own fact of two phrasings competes with the base's facts of
+    many as one of theirs would (`bot.core.matching.density`)."""
+    return Matcher(knowledge, scope=None, semantic=semantic, rules=rules,
+                   thresholds=None if own_thresholds else base.thresholds,
+                   density=base.semantic.density if base.semantic is not None else None)

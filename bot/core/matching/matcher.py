@@ -46,6 +46,7 @@ from bot.core.matching.corpus import (
     words_of,
 )
 from bot.core.matching.decisions import Decisions
+from bot.core.matching.density import Density
 from bot.core.matching.embedding import DIMENSION
 from bot.core.matching.form_fit import FormFit
 from bot.core.matching.index import Index
@@ -54,7 +55,7 @@ from bot.core.matching.question_forms import thing_asked_about
 from bot.core.matching.results import MatchResult, Suggestion
 from bot.core.matching.rules import ALL_RULES, Rules
 from bot.core.matching.scope import Scope
-from bot.core.matching.semantic import SemanticIndex, SemanticModel, semantic_model
+from bot.core.matching.semantic import LEARN, SemanticIndex, SemanticModel, semantic_model
 from bot.core.matching.snapshot import Snapshot, SnapshotStore
 from bot.core.matching.synonyms import CHAT_SYNONYMS, STOP_WORDS, SynonymTable
 from bot.core.matching.thresholds import DEFAULT_THRESHOLDS, Thresholds
@@ -107,6 +108,7 @@ class Matcher(Decisions):
         semantic: SemanticModel | object | None = DEFAULT_MODEL,
         calibrated: Calibration | None = None,
         rules: Rules = ALL_RULES,
+        density: Density | object | None = LEARN,
     ) -> None:
         """`thresholds`: None to calibrate them on this knowledge base (with the meaning
         signal; see `bot.core.matching.calibration`), else these. `semantic`: the model of
@@ -114,7 +116,9 @@ class Matcher(Decisions):
         and `scope` default to the knowledge base's own (`matching.yaml`), with chat spelling.
         `calibrated`: the calibration of the matcher this one replaces, reused if it still
         fits this knowledge base (`Calibration.fits`: an edit does not recalibrate).
-        `rules`: the hand rules on (all but to measure one: `bot.core.matching.rules`)."""
+        `rules`: the hand rules on (all but to measure one: `bot.core.matching.rules`).
+        `density`: what lifts a fact with few phrasings (`bot.core.matching.density`; default:
+        learned on this knowledge base; a server's layer takes its base's)."""
         self.knowledge = knowledge
         self.rules = rules
         if synonyms is None:
@@ -152,7 +156,7 @@ class Matcher(Decisions):
         self.fit = FormFit(self.facts, self.index, self.analyzer)
         self.semantic: SemanticIndex | None = None if model is None else SemanticIndex(
             model, self.facts, centroids=kept.centroids if kept is not None else None,
-            file=kept.vectors_file if kept is not None else None)
+            file=kept.vectors_file if kept is not None else None, density=density)
         if snapshots is not None and self.semantic is not None and (
                 kept is None or kept.vectors_file != self.semantic.file):
             snapshots.put(key(), Snapshot(self.index, self.analyzer.known_words,
@@ -299,7 +303,8 @@ class Matcher(Decisions):
             candidates = np.argpartition(-rough, RERANK_CANDIDATES)[:RERANK_CANDIDATES]
         facts = candidates.tolist()
         fuzzy = np.asarray(self._fuzzy(" ".join(terms), facts, held_out)) / 100.0
-        closest = semantic.best_phrasing(meaning, facts, held_out)
+        closest = (semantic.best_phrasing(meaning, facts, held_out)
+                   + semantic.lift_of(facts, held_out))
         words = lexical[candidates] + FUZZY_WEIGHT * fuzzy
         sense = (SEMANTIC_PHRASING_SHARE * closest
                  + (1 - SEMANTIC_PHRASING_SHARE) * by_centroid[candidates])

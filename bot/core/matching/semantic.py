@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.core.knowledge.models import Fact
+from bot.core.matching.density import Density, learn_density
 from bot.core.matching.embedding import (
     DIMENSION,
     Embedder,
@@ -145,6 +146,8 @@ def semantic_model(
         return model
 
 
+LEARN = object()
+"""`SemanticIndex(density=...)` default: learn the curve on the index's own facts."""
 CENTROID_BLOCK = 8192
 """Phrasings converted to float32 at a time when the centroids are summed."""
 
@@ -179,9 +182,12 @@ class SemanticIndex:
     fact's centroid. Immutable once built."""
 
     def __init__(self, model: SemanticModel, facts: Sequence[Fact], *, save: bool = True,
-                 centroids: np.ndarray | None = None, file: str | None = None) -> None:
+                 centroids: np.ndarray | None = None, file: str | None = None,
+                 density: Density | object | None = LEARN) -> None:
         """`centroids`: those an index of the same phrasings and model summed (a snapshot's),
-        instead of summing them again; `file`: as `SemanticModel.vectors`'s (a snapshot's)."""
+        instead of summing them again; `file`: as `SemanticModel.vectors`'s (a snapshot's).
+        `density`: the curve that lifts a fact with few phrasings (`bot.core.matching.density`;
+        default: learned on these facts; a server's layer takes the base's)."""
         self.model = model
         texts = [p for fact in facts for p in fact.phrasings]
         counts = np.fromiter((len(f.phrasings) for f in facts), dtype=np.int64, count=len(facts))
@@ -195,6 +201,13 @@ class SemanticIndex:
         """Phrasings the model had to embed for this index (the rest came from the cache)."""
         self.centroids = (
             _centroids(self.phrasings, self.first_phrasing) if centroids is None else centroids)
+        self.density: Density | None = (
+            learn_density(self.phrasings, self.first_phrasing) if density is LEARN
+            else density)  # type: ignore[assignment]
+        self._counts = counts
+        self.lift = (self.density.lift(counts) if self.density is not None
+                     else np.zeros(len(facts), dtype=np.float32))
+        """Per fact: what its closest phrasing's cosine gains for having few phrasings."""
 
     def question(self, text: str) -> np.ndarray:
         return self.model.embed_question(text)
@@ -210,6 +223,16 @@ class SemanticIndex:
             norm = float(np.linalg.norm(rest))
             scores[fact] = float(rest @ vector) / norm if norm > 0 else 0.0
         return scores
+
+    def lift_of(self, facts: Sequence[int], held_out: int | None = None) -> np.ndarray:
+        """`lift` of each of `facts`; with `held_out` (a phrasing row), its fact's as if it
+        had one phrasing fewer."""
+        lift = self.lift[np.asarray(facts, dtype=np.int64)]
+        if held_out is not None and self.density is not None:
+            fact = int(np.searchsorted(self.first_phrasing, held_out, side="right")) - 1
+            lift[np.asarray(facts) == fact] = self.density.lift(
+                np.array([self._counts[fact] - 1]))[0]
+        return lift
 
     def best_phrasing(
         self, vector: np.ndarray, facts: Sequence[int], held_out: int | None = None
