@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from bot.core.answers import Answer, fact_answer, from_match
-from bot.core.conversation import Context
+from bot.core.conversation import Context, doubts_the_answer
 from bot.core.editing import KnowledgeStore
 from bot.core.editing.postgres import PostgresHistory
 from bot.core.knowledge.errors import FactNotFound
@@ -179,6 +179,8 @@ class AnswerService:
             base, level = current.matcher.thresholds, self.unprompted_confidence
             thresholds = replace(base, answer=max(base.answer, level),
                                  floor=max(base.floor, level), close_calls=False)
+        if mode is Mode.UNPROMPTED and context is not None and doubts_the_answer(question):
+            context = None  # "really?" in a busy channel may be for anyone: not restated
         result = matched(current.matcher, question, context, thresholds)
         result, knowledge = in_server(self.layer(guild_id), current.matcher, result, question,
                                       context=context, thresholds=thresholds)

@@ -15,6 +15,7 @@ from bot.core.conversation import (
     joined,
 )
 from bot.core.matching import Suggestion
+from bot.core.modes import Mode
 
 PAY = Context("how much does a machine learning engineer earn", "average-salary")
 DEGREE = Context("do i need a degree to become an ml engineer", "degree-required")
@@ -184,6 +185,17 @@ def test_the_service_reads_a_question_in_context(shipped_semantic_service):
     # A context whose fact has been removed since is ignored, not an error.
     gone = Context(DEGREE.question, "no-such-fact")
     assert not service.ask("and a phd?", via="test", record=False, context=gone).answered
+
+
+def test_a_doubt_gets_the_answer_again_only_when_said_to_the_bot(shipped_semantic_service):
+    """In a Q&A channel, where the bot speaks unprompted, "really?" after its answer may be
+    for anyone there: reposting the answer would be noise."""
+    service = shipped_semantic_service
+    said = service.ask("really?", via="test", record=False, context=ROLE)
+    assert said.fact_id == ROLE.fact_id
+    overheard = service.ask("really?", via="test", record=False, context=ROLE,
+                            mode=Mode.UNPROMPTED)
+    assert not overheard.answered
 
 
 def test_contexts_are_per_person_and_channel_and_expire():
