@@ -51,10 +51,15 @@ def via(cited: CitedSource) -> str:
     return f" (via {cited.via})" if cited.via else ""
 
 
-def topics_sentence(knowledge: KnowledgeBase | Sequence[Topic]) -> str:
-    """What the knowledge base (or these topics) can answer: "Pay and salary, Skills, ..."."""
-    topics = knowledge.topics if isinstance(knowledge, KnowledgeBase) else knowledge
+def topics_sentence(topics: Sequence[Topic]) -> str:
+    """What these topics can answer: "Pay and salary, Skills, ..."."""
     return ", ".join(t.title for t in topics)
+
+
+def can_answer_line(topics: Sequence[Topic], *, markdown: bool = False) -> str:
+    """"What I can answer: Pay and salary, Skills, ..." (the label in bold with `markdown`)."""
+    label = f"**{WHAT_I_CAN_ANSWER}:**" if markdown else f"{WHAT_I_CAN_ANSWER}:"
+    return f"{label} {topics_sentence(topics)}."
 
 
 def off_topic_sentence(off_topic: OffTopic, knowledge: KnowledgeBase) -> str:
@@ -186,7 +191,7 @@ def help_lines(topics: Sequence[Topic], facts: int, *, unprompted: bool) -> list
     lines = [HELP_ABOUT, "", HELP_HOW, *HELP_WAYS]
     if unprompted:
         lines.append(HELP_UNPROMPTED)
-    return [*lines, "", f"**{WHAT_I_CAN_ANSWER}:** {topics_sentence(topics)}.",
+    return [*lines, "", can_answer_line(topics, markdown=True),
             HELP_KNOWS.format(facts=facts, topics=len(topics))]
 SOURCES_TITLE = "Where my answers come from"
 SOURCES_ABOUT = "Every answer quotes one of these, with the original source it credits."

@@ -26,8 +26,7 @@ def render_small_talk(talk: SmallTalk, knowledge: KnowledgeBase) -> str:
     """The reply to small talk, for the terminal (no markdown; "who are you" and "help" tell
     how the console is used, not Discord; "help" lists what can be asked)."""
     if talk is SmallTalk.HELP:
-        return (f"{texts.CONSOLE_WHO}\n{texts.WHAT_I_CAN_ANSWER}: "
-                f"{texts.topics_sentence(knowledge)}.")
+        return f"{texts.CONSOLE_WHO}\n{texts.can_answer_line(knowledge.topics)}"
     text = texts.CONSOLE_WHO if talk is SmallTalk.WHO else texts.SMALL_TALK[talk.value]
     return text.replace("*", "")
 
@@ -43,7 +42,7 @@ def render_answer(answer: Answer, knowledge: KnowledgeBase) -> str:
         if answer.suggestions:
             lines += [f"  {n}. {s.question}" for n, s in enumerate(answer.suggestions, 1)]
         else:
-            lines.append(f"{texts.WHAT_I_CAN_ANSWER}: {texts.topics_sentence(knowledge)}.")
+            lines.append(texts.can_answer_line(knowledge.topics))
         return "\n".join(lines)
     lines = [f"Q: {answer.matched_question}  (confidence {answer.confidence:.0%})", ""]
     for paragraph in (answer.answer or "").replace("**", "").splitlines():  # no markdown here

@@ -52,8 +52,8 @@ def answer_embed(answer: Answer) -> discord.Embed:
 def decline_embed(answer: Answer, knowledge: KnowledgeBase) -> discord.Embed:
     description = texts.decline_text(answer, knowledge)
     if not answer.suggestions:
-        description += (f"\n\n**{texts.WHAT_I_CAN_ANSWER}:** "
-                        f"{texts.topics_sentence(knowledge)}.\n\n{texts.HOW_TO_ASK}")
+        description += (f"\n\n{texts.can_answer_line(knowledge.topics, markdown=True)}"
+                        f"\n\n{texts.HOW_TO_ASK}")
     embed = discord.Embed(
         title=texts.DECLINE_TITLE,
         description=clip(description, limits.EMBED_DESCRIPTION),
