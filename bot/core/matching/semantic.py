@@ -204,7 +204,6 @@ class SemanticIndex:
         self.density: Density | None = (
             learn_density(self.phrasings, self.first_phrasing) if density is LEARN
             else density)  # type: ignore[assignment]
-        self._counts = counts
         self.lift = (self.density.lift(counts) if self.density is not None
                      else np.zeros(len(facts), dtype=np.float32))
         """Per fact: what its closest phrasing's cosine gains for having few phrasings."""
@@ -230,8 +229,8 @@ class SemanticIndex:
         lift = self.lift[np.asarray(facts, dtype=np.int64)]
         if held_out is not None and self.density is not None:
             fact = int(np.searchsorted(self.first_phrasing, held_out, side="right")) - 1
-            lift[np.asarray(facts) == fact] = self.density.lift(
-                np.array([self._counts[fact] - 1]))[0]
+            fewer = self.first_phrasing[fact + 1] - self.first_phrasing[fact] - 1
+            lift[np.asarray(facts) == fact] = self.density.lift(np.array([fewer]))[0]
         return lift
 
     def best_phrasing(
