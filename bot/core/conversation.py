@@ -40,6 +40,7 @@ from itertools import chain
 
 from bot.core.knowledge.models import Fact
 from bot.core.matching import Matcher, MatchResult, Suggestion, Thresholds
+from bot.core.smalltalk import whole_message
 
 FOLLOW_UP_WEIGHT = 0.6
 """The follow-up's own reading's share of the blended score (the joined reading has the rest)."""
@@ -68,22 +69,18 @@ _DOUBT = re.compile(
     r"|how do (?:you|u) know|(?:says|said) who|who says(?: so| that)?"
     r"|(?:any )?proof|(?:can (?:you|u) )?prove (?:it|that)"
     r"|(?:any |got a |a )?(?:sources?|citation)(?: needed)?"
-    r"|(?:whats|what is|what was|what are|which is|what|which) (?:your|the|ur) sources?"
-    rf"|where(?:s| is| was| does| did) {_THAT}(?: (?:number|figure|info|stat|data|claim))?"
+    r"|(?:what'?s|what is|what was|what are|which is|what|which) (?:your|the|ur) sources?"
+    rf"|where(?:'?s| is| was| does| did) {_THAT}(?: (?:number|figure|info|stat|data|claim))?"
     r"(?: come)? from"
     rf"|where (?:did|do) (?:you|u) get {_THAT}(?: from)?"
     r")(?:\s+(?:about (?:that|this|it)|though|tho|then|lol|bro|man|really|pls|please"
     r"|plz))*")
-_NOISE = re.compile(r"[^\w\s]+|_")
-
-
 def doubts_the_answer(question: str) -> bool:
     """Whether a follow-up only doubts the answer it follows or asks for its source, end to
     end ("really?", "source?", "are you sure about that", "where's that number from"): the
     answer again, with its sources, is the reply."""
-    words = " ".join(_NOISE.sub("", question.lower().replace("\u2019", "'")
-                                .replace("'s", "s")).split())
-    return len(words) <= 60 and _DOUBT.fullmatch(words) is not None
+    words = whole_message(question)  # read as small talk is
+    return words is not None and _DOUBT.fullmatch(words) is not None
 
 
 def joined(context: Context, question: str) -> Context:

@@ -52,10 +52,22 @@ _MATCHERS = {
 _NOISE = re.compile(r"[^\w\s']+|_")
 
 
+MAX_WHOLE_CHARS = 60
+"""Longer than this (its words), a message says more than a whole-message form."""
+
+
+def whole_message(text: str) -> str | None:
+    """`text` as the whole-message forms read it: lower case, its words separated by one
+    space, punctuation and emoji aside (apostrophes kept); None when nothing is left or it is
+    longer than `MAX_WHOLE_CHARS`."""
+    words = " ".join(_NOISE.sub(" ", text.lower().replace("\u2019", "'")).split())
+    return words if words and len(words) <= MAX_WHOLE_CHARS else None
+
+
 def small_talk(text: str) -> SmallTalk | None:
     """The kind of small talk `text` is, end to end (punctuation and emoji aside), or None."""
-    words = " ".join(_NOISE.sub(" ", text.lower().replace("\u2019", "'")).split())
-    if not words or len(words) > 60:
+    words = whole_message(text)
+    if words is None:
         return None
     for kind, matcher in _MATCHERS.items():
         if matcher.fullmatch(words):
