@@ -43,7 +43,8 @@ class Console:
         offered = answer.related if answer.answered else answer.suggestions
         self.offers = [offer.fact_id for offer in offered]
         if answer.answered and answer.fact_id is not None:
-            self.memory.remember(CONSOLE, CONSOLE, left_by(context, asked, answer.fact_id))
+            self.memory.remember(CONSOLE, CONSOLE, left_by(
+                context, asked, answer.fact_id, in_context=answer.in_context))
         return render_answer(answer, self.service.knowledge)
 
     def _picked(self, line: str) -> str | None:

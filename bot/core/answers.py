@@ -44,12 +44,14 @@ class Answer:
     off_topic: OffTopic | None = None
     """A decline's reason when the question is about something the sources do not cover
     (another job, a place, a year): the fronts say so."""
+    in_context: bool = False
+    """Read as a follow-up of the answer before it (`MatchResult.in_context`)."""
 
     def to_json(self) -> dict:
         """The CLI's JSON shape (`ask --json`)."""
         data = asdict(self)
         data["confidence"] = round(self.confidence, 4)
-        for key in ("matched_question", "related"):
+        for key in ("matched_question", "related", "in_context"):
             data.pop(key)
         return data
 
@@ -99,7 +101,7 @@ def from_match(knowledge: KnowledgeBase, result: MatchResult) -> Answer:
             offered = {c.fact_id for c in close}
             kept = [r for r in answer.related if r.fact_id not in offered]
             answer = replace(answer, related=(*close, *kept))
-        return answer
+        return replace(answer, in_context=result.in_context)
     return Answer(
         question=result.question,
         answered=False,

@@ -24,6 +24,10 @@ A follow-up that only doubts the answer or asks where it comes from ("really?", 
 the same answer again, with its sources and quotes (`doubts_the_answer`). It names nothing, so
 matching it would pick whatever its question word ("is that...") reads most like.
 
+The context an answer leaves (`left_by`) is the question it answered, joined to the one before
+only when it was read as a follow-up (`MatchResult.in_context`): a question complete in itself
+starts anew, so the words of earlier questions never pile up and reach later ones.
+
 `Conversations` remembers, per person and channel, the last answer and when it was given; a
 context older than `CONTEXT_SECONDS` is forgotten, and one person's context is never used for
 another's question (a reply to an answer carries that answer's context explicitly).
@@ -39,7 +43,7 @@ from dataclasses import dataclass
 from itertools import chain
 
 from bot.core.knowledge.models import Fact
-from bot.core.matching import Matcher, MatchResult, Suggestion, Thresholds
+from bot.core.matching import Matcher, MatchResult, OffTopic, Suggestion, Thresholds
 from bot.core.smalltalk import whole_message
 
 FOLLOW_UP_WEIGHT = 0.6
@@ -89,10 +93,13 @@ def joined(context: Context, question: str) -> Context:
     return Context(f"{context.question} {question}"[-MAX_CONTEXT_CHARS:], context.fact_id)
 
 
-def left_by(context: Context | None, question: str, fact_id: str) -> Context:
-    """The context an answer leaves for the asker's next question: what was asked (joined to
-    the context it was read in, if any) and the fact that answered it."""
-    said = joined(context, question).question if context else question
+def left_by(context: Context | None, question: str, fact_id: str, *, in_context: bool
+            ) -> Context:
+    """The context an answer leaves for the asker's next question: what was asked and the
+    fact that answered it. A follow-up answered in `context` (`in_context`) leaves the two
+    joined ("how much do ML engineers make and in 2022?"); a question complete in itself
+    leaves itself alone, so the words of questions before it never reach the next one."""
+    said = joined(context, question).question if context and in_context else question
     return Context(said, fact_id)
 
 
@@ -102,7 +109,7 @@ def follow_up(matcher: Matcher, question: str, context: Context,
     if doubts_the_answer(question):
         fact = matcher.knowledge.facts.get(context.fact_id)
         if fact is not None:
-            return MatchResult(question, fact, 1.0)  # the answer again, as a picked offer is
+            return MatchResult(question, fact, 1.0, in_context=True)  # the answer again
     alone, ranked_alone = matcher.match_ranked(question, thresholds=thresholds)
     if alone.answered and not alone.suggestions:
         return alone  # a question complete in itself, with no close call: no context needed
@@ -118,12 +125,13 @@ def follow_up(matcher: Matcher, question: str, context: Context,
                 + (1 - FOLLOW_UP_WEIGHT) * by_joined.get(fact_id, 0.0))
 
     t = thresholds or matcher.thresholds
+    off_topic = alone.off_topic or _said_in(joined.off_topic, matcher.words(question))
     facts = {fact.id: fact for fact, _ in ranked_alone + ranked_joined}
     best: str | None = max(facts, key=lambda fact_id: (blended(fact_id), fact_id))
     if not (alone.answered or joined.answered):
         singled = _singled_out(ranked_alone, by_joined, t)
-        if singled is not None and alone.off_topic is None and joined.off_topic is None:
-            return MatchResult(question, singled, by_joined[singled.id])
+        if singled is not None and off_topic is None:
+            return MatchResult(question, singled, by_joined[singled.id], in_context=True)
         best = None
     elif max(by_alone.get(best, 0.0), by_joined.get(best, 0.0)) < t.suggest:
         best = None  # the blend's best is a fact neither reading would even offer
@@ -140,11 +148,20 @@ def follow_up(matcher: Matcher, question: str, context: Context,
         # Why, in the follow-up's own words if they say it ("what does a nurse earn": another
         # job, though joined to a question about ML pay it reads as pay "for nurse").
         return MatchResult(question, None, max(alone.confidence, joined.confidence),
-                           suggestions, off_topic=alone.off_topic or joined.off_topic)
+                           suggestions, off_topic=off_topic)
     same = [r for r in (alone, joined) if r.answered and r.fact.id == best]
     runner_up = same[0].suggestions if same else ()
     confidence = max(r.confidence for r in (alone, joined) if r.answered)
-    return MatchResult(question, facts[best], confidence, runner_up)
+    return MatchResult(question, facts[best], confidence, runner_up, in_context=True)
+
+
+def _said_in(off_topic: OffTopic | None, words: list[str]) -> OffTopic | None:
+    """The joined reading's `off_topic`, if the follow-up itself names it ("and in the uk?"
+    after a US salary); not one the earlier question's words make with the follow-up's
+    ("where can I learn ML for free" then "how much does it cost": no figures "for free")."""
+    if off_topic is not None and set(off_topic.what.split()) <= set(words):
+        return off_topic
+    return None
 
 
 def _singled_out(ranked_alone: list[tuple[Fact, float]], by_joined: dict[str, float],

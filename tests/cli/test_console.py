@@ -38,6 +38,18 @@ def test_a_follow_up_is_read_in_the_context_of_the_last_answer(shipped_semantic_
     assert console.memory.recall(0, 0).fact_id == first_related
 
 
+def test_a_question_complete_in_itself_starts_the_context_anew(shipped_semantic_service):
+    """Only a follow-up read in context joins the questions before it: three questions in a
+    row used to pile up ("... make ... for free ...") until any decline read as pay "for
+    free" and said "My sources give no figures for free"."""
+    console = Console(shipped_semantic_service)
+    console.reply("how much do ml engineers make")
+    console.reply("where can i learn ml for free")
+    assert console.memory.recall(0, 0).question == "where can i learn ml for free"
+    declined = console.reply("what is deep learning")
+    assert declined.startswith(texts.DECLINE) and "free" not in declined
+
+
 def test_small_talk_gets_its_reply_without_markdown(shipped_semantic_service):
     console = Console(shipped_semantic_service)
     hello = console.reply("hi there")

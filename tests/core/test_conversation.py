@@ -13,6 +13,7 @@ from bot.core.conversation import (
     doubts_the_answer,
     follow_up,
     joined,
+    left_by,
 )
 from bot.core.matching import Suggestion
 from bot.core.modes import Mode
@@ -149,6 +150,36 @@ def test_a_declined_follow_up_says_why_in_its_own_words(shipped_semantic_matcher
     result = follow_up(shipped_semantic_matcher, question, PAY)
     assert result.fact is None
     assert (result.off_topic.kind, result.off_topic.what) == ("role", "nurse")
+
+
+def test_a_declined_follow_up_gives_no_reason_only_the_earlier_words_make(
+        shipped_semantic_matcher):
+    """Joined to a question about pay and one about learning "for free", any follow-up reads
+    as asking pay figures "for free": that reason is the earlier words', not the follow-up's."""
+    context = Context("how much do ml engineers make where can i learn ml for free",
+                      "stanford-ml-specialization")
+    question = "what is deep learning"
+    joined_reading = shipped_semantic_matcher.match(f"{context.question} {question}")
+    assert joined_reading.off_topic is not None and joined_reading.off_topic.what == "free"
+    result = follow_up(shipped_semantic_matcher, question, context)
+    assert result.fact is None and result.off_topic is None
+
+
+def test_only_a_follow_up_answered_in_context_leaves_its_words_to_the_next(
+        shipped_semantic_matcher):
+    """The context an answer leaves is the question it answered, joined to the earlier one
+    only when it was read as their follow-up: a question complete in itself starts anew, so
+    the words of every question before it never pile up and reach the next."""
+    question = "do i need a degree to become a machine learning engineer"
+    complete = follow_up(shipped_semantic_matcher, question, PAY)
+    assert complete.answered and not complete.in_context
+    assert left_by(PAY, question, complete.fact.id, in_context=complete.in_context) == Context(
+        question, "degree-required")
+    elliptical = follow_up(shipped_semantic_matcher, "and in 2022?", PAY)
+    assert elliptical.answered and elliptical.in_context
+    assert left_by(PAY, "and in 2022?", elliptical.fact.id, in_context=True) == Context(
+        f"{PAY.question} and in 2022?", "average-salary")
+    assert follow_up(shipped_semantic_matcher, "really?", PAY).in_context
 
 
 @pytest.mark.parametrize("noise", ["hmm", "asdfgh", "zzz qqq", "🤔"])

@@ -60,7 +60,8 @@ def combined(base: MatchResult, local: MatchResult, thresholds: Thresholds) -> M
     if (rival is not None and thresholds.close_call(winner.confidence, rival.score)
             and (not close or rival.score >= close[0].score)):
         close = (rival,)
-    return MatchResult(winner.question, winner.fact, winner.confidence, close)
+    return MatchResult(winner.question, winner.fact, winner.confidence, close,
+                       in_context=winner.in_context)
 
 
 def completions(base: list[Fact], local: list[Fact], limit: int) -> list[Fact]:

@@ -347,6 +347,12 @@ class Matcher(Decisions):
         scored, _ = self._rank(self.analyzer.raw_words(question), limit, question)
         return [(self.facts[i], score) for i, score in scored]
 
+    def words(self, question: str) -> list[str]:
+        """`question`'s words as the matcher reads them (lower case, after synonyms and typo
+        correction): those an `OffTopic` names."""
+        return self.analyzer.words_of(self.analyzer.raw_words(question[:MAX_QUESTION_CHARS]),
+                                      correct_typos="typo-correction" in self.rules)
+
     def _rank(self, raw: list[str], limit: int, question: str = ""
               ) -> tuple[list[tuple[int, float]], list[str]]:
         """(fact index, score) of the best facts, and the question's words."""

@@ -27,6 +27,9 @@ class MatchResult:
     """Why the question is about something the knowledge base does not cover (its scope:
     another job, a place or year the sources give no figure for), when that is why it was
     declined."""
+    in_context: bool = False
+    """Whether the answer was read as a follow-up of the answer before it (not a question
+    complete in itself): what the asker's next follow-up should follow, too."""
 
     @property
     def answered(self) -> bool:

@@ -253,7 +253,8 @@ class Questions(commands.Cog):
             return  # silent when unsure: never spam a busy channel
         sent = await asked.deliver(answer)
         if answer.answered and answer.fact_id is not None:
-            self._remember(asked, context, answer.fact_id, sent)
+            self._remember(asked, left_by(context, asked.question, answer.fact_id,
+                                          in_context=answer.in_context), sent)
 
     def _small_talk_reply(self, talk: SmallTalk, guild_id: int | None) -> str:
         """A short reply; "help" gets the help as this server sees it (`/help`'s)."""
@@ -262,13 +263,11 @@ class Questions(commands.Cog):
         guild = self.bot.get_guild(guild_id) if guild_id is not None else None
         return clip("\n".join(self.bot.help_lines(guild)), limits.MESSAGE)
 
-    def _remember(self, asked: Asked, context: Context | None, fact_id: str,
-                  sent: int | None) -> None:
-        """What an answer answered: the context of the asker's next question there (and of
-        replies to it), and the words a "not helpful" vote on it queues."""
+    def _remember(self, asked: Asked, left: Context, sent: int | None) -> None:
+        """What an answer answered: `left`, the context of the asker's next question there
+        (and of replies to it), and the words a "not helpful" vote on it queues."""
         if asked.channel_id is not None:
-            self.conversations.remember(asked.asker.id, asked.channel_id,
-                                        left_by(context, asked.question, fact_id),
+            self.conversations.remember(asked.asker.id, asked.channel_id, left,
                                         answer_message=sent)
         if sent is not None and self.bot.database is not None:
             self.bot.database.record_answer(str(sent), asked.question, asked.guild_id)

@@ -33,6 +33,20 @@ async def test_a_follow_up_is_read_in_the_context_of_the_last_answer(careerbot):
     assert fact_of(new) == "what-is-machine-learning"
 
 
+async def test_only_a_follow_up_carries_the_questions_before_it(careerbot):
+    """A question complete in itself starts the context anew: the words of the questions
+    before it ("... make ...", "... for free") never reach a later one, which used to be
+    declined as asking pay figures "for free"."""
+    h = careerbot
+    alice, general = h.user("alice"), h.channel("general")
+    await h.say(alice, general, PAY_QUESTION, mention_bot=True)
+    course = await h.say(alice, general, "where can i learn ml for free", mention_bot=True)
+    assert fact_of(course) == "stanford-ml-specialization"
+    declined = await h.say(alice, general, "what is deep learning", mention_bot=True)
+    assert fact_of(declined) is None
+    assert "figures" not in declined.text + str(declined.embeds)
+
+
 async def test_a_reply_to_an_answer_carries_its_context(careerbot):
     h = careerbot
     general = h.channel("general")
