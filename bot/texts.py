@@ -270,7 +270,16 @@ SMALL_TALK = {
     "who": "I'm CareerBot. I answer questions about becoming a machine learning engineer, "
            "each answer with the source it comes from, and I say so when I don't know. "
            "Mention me with a question, reply to one of my answers to follow up, or use `/ask`.",
+    "acknowledged": "👍 Ask me anything else about becoming an ML engineer.",
+    "praise": "Thank you! Ask me anything else about becoming an ML engineer.",
+    "correction": "Sorry about that. I answer only from my sources, quoted with their dates "
+                  "under each answer. If an answer is wrong, out of date or not what you asked, "
+                  "press **Not helpful** under it: the moderators see your question and can "
+                  "fix the answer. Or ask again in other words.",
 }
+CONSOLE_CORRECTION = ("Sorry about that. I answer only from my sources, quoted with their dates "
+                      "under each answer; if one is wrong or out of date, the knowledge base's "
+                      "moderators can correct it. Or ask again in other words.")
 
 # -- /settings: each server's own ------------------------------------------------------------
 

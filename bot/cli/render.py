@@ -23,12 +23,13 @@ def source_line(cited: CitedSource) -> str:
 
 
 def render_small_talk(talk: SmallTalk, knowledge: KnowledgeBase) -> str:
-    """The reply to small talk, for the terminal (no markdown; "who are you" and "help" tell
-    how the console is used, not Discord; "help" lists what can be asked)."""
+    """The reply to small talk, for the terminal (no markdown; "who are you", "help" and a
+    correction tell how the console is used, not Discord: it has no buttons; "help" lists what
+    can be asked)."""
     if talk is SmallTalk.HELP:
         return f"{texts.CONSOLE_WHO}\n{texts.can_answer_line(knowledge.topics)}"
-    text = texts.CONSOLE_WHO if talk is SmallTalk.WHO else texts.SMALL_TALK[talk.value]
-    return text.replace("*", "")
+    console = {SmallTalk.WHO: texts.CONSOLE_WHO, SmallTalk.CORRECTION: texts.CONSOLE_CORRECTION}
+    return console.get(talk, texts.SMALL_TALK[talk.value]).replace("*", "")
 
 
 def render_answer(answer: Answer, knowledge: KnowledgeBase) -> str:

@@ -50,6 +50,19 @@ def test_a_question_complete_in_itself_starts_the_context_anew(shipped_semantic_
     assert declined.startswith(texts.DECLINE) and "free" not in declined
 
 
+def test_what_people_say_after_an_answer_is_not_read_as_a_follow_up(shipped_semantic_service):
+    """"ok", "good bot" and "that's wrong" ask nothing: read as follow-ups they got the
+    answer before them, or a neighbour of it, again. Each gets its short reply, and the
+    context stays for a real follow-up."""
+    console = Console(shipped_semantic_service)
+    console.reply("how much do ml engineers make")
+    assert console.reply("ok") == texts.SMALL_TALK["acknowledged"]
+    assert console.reply("good bot") == texts.SMALL_TALK["praise"]
+    assert console.reply("that's wrong") == texts.CONSOLE_CORRECTION
+    assert console.reply("and in 2022?").startswith(
+        "Q: How much does a machine learning engineer earn in the US?")
+
+
 def test_small_talk_gets_its_reply_without_markdown(shipped_semantic_service):
     console = Console(shipped_semantic_service)
     hello = console.reply("hi there")

@@ -21,6 +21,16 @@ from bot.core.smalltalk import SmallTalk, small_talk
     ("hey, what topics do you cover?", SmallTalk.HELP),
     ("what kind of questions can u answer", SmallTalk.HELP),
     ("how do I use this bot", SmallTalk.HELP), ("what can you help me with?", SmallTalk.HELP),
+    ("ok", SmallTalk.ACKNOWLEDGED), ("oh i see", SmallTalk.ACKNOWLEDGED),
+    ("got it, makes sense", SmallTalk.ACKNOWLEDGED), ("ok cool 👍", SmallTalk.ACKNOWLEDGED),
+    ("interesting", SmallTalk.ACKNOWLEDGED), ("lol", SmallTalk.ACKNOWLEDGED),
+    ("good bot", SmallTalk.PRAISE), ("you're awesome!", SmallTalk.PRAISE),
+    ("nice one", SmallTalk.PRAISE), ("well done", SmallTalk.PRAISE),
+    ("that's wrong", SmallTalk.CORRECTION), ("No, that's not what I asked", SmallTalk.CORRECTION),
+    ("you're wrong", SmallTalk.CORRECTION), ("that didn't answer my question",
+                                               SmallTalk.CORRECTION),
+    ("that is outdated", SmallTalk.CORRECTION), ("wrong answer", SmallTalk.CORRECTION),
+    ("nope, not helpful", SmallTalk.CORRECTION),
 ])
 def test_small_talk_is_recognised(text, kind):
     assert small_talk(text) is kind
@@ -32,6 +42,10 @@ def test_small_talk_is_recognised(text, kind):
     # A question that starts like a request for help is a question.
     "help me find an ml course", "what do you know about ml salaries",
     "what can you tell me about the job outlook", "how do i use python for ml",
+    # Words an acknowledgement, praise or a correction use, in questions.
+    "is that wrong", "what is wrong with my resume", "is it too late for me", "great pay?",
+    "ok so how long does it take", "is that right", "really?", "good jobs in ml",
+    "that's wrong, what about 2024", "right now how much do ml engineers make",
 ])
 def test_a_question_is_not_small_talk(text):
     assert small_talk(text) is None
@@ -41,7 +55,8 @@ QUESTION_WORDS = st.sampled_from(["salary", "degree", "machine", "learning", "en
                                   "python", "how", "much", "skills", "course"])
 
 
-@given(st.sampled_from(["hi", "thanks", "hey", "bye", "who are you"]),
+@given(st.sampled_from(["hi", "thanks", "hey", "bye", "who are you", "ok", "good bot",
+                        "that's wrong", "got it"]),
        st.lists(QUESTION_WORDS, min_size=1, max_size=8))
 def test_small_talk_with_a_question_in_it_is_a_question(opening, words):
     assert small_talk(f"{opening} {' '.join(words)}") is None

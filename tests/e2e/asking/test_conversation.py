@@ -5,6 +5,7 @@ not recorded as questions."""
 
 from __future__ import annotations
 
+from bot import texts
 from tests.e2e.asking.shared import PAY_QUESTION
 
 FOLLOW_UP = "and in 2022?"
@@ -96,6 +97,15 @@ async def test_small_talk_gets_a_short_reply_and_is_not_a_missed_question(career
     help_ = await h.say(alice, general, "what can I ask you?", mention_bot=True)
     assert "/ask" in help_.text and not help_.embeds
     assert all(topic.title in help_.text for topic in h.bot.service.knowledge.topics)
+    # After an answer, "ok", "good bot" and "that's wrong" ask nothing: a short reply each
+    # (the correction says how to get an answer fixed), not the answer again.
+    await h.say(alice, general, "what is machine learning?", mention_bot=True)
+    ok = await h.say(alice, general, "ok", mention_bot=True)
+    assert ok.text == texts.SMALL_TALK["acknowledged"] and not ok.embeds
+    praise = await h.say(alice, general, "good bot", mention_bot=True)
+    assert praise.text == texts.SMALL_TALK["praise"]
+    wrong = await h.say(alice, general, "that's wrong", mention_bot=True)
+    assert "Not helpful" in wrong.text and not wrong.embeds
     # Where the bot speaks unprompted, a "thanks" is not for it.
     careers = h.channel("careers")
     since = fake_discord.mark()
@@ -106,4 +116,4 @@ async def test_small_talk_gets_a_short_reply_and_is_not_a_missed_question(career
     await h.bot.database.flush()
     assert [q for q, _, _ in await h.bot.database.missed_questions()] == []
     asked, _ = await h.bot.database.question_counts()
-    assert asked == 1  # only the real question
+    assert asked == 2  # only the real questions
