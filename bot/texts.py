@@ -277,6 +277,9 @@ SMALL_TALK = {
                   "press **Not helpful** under it: the moderators see your question and can "
                   "fix the answer. Or ask again in other words.",
 }
+CORRECTION_NOTED = ("Sorry about that. I've marked that answer **not helpful**, so the "
+                    "moderators see your question in their queue and can fix the answer. You "
+                    "can also ask again in other words.")
 CONSOLE_CORRECTION = ("Sorry about that. I answer only from my sources, quoted with their dates "
                       "under each answer; if one is wrong or out of date, the knowledge base's "
                       "moderators can correct it. Or ask again in other words.")

@@ -187,7 +187,8 @@ class Conversations:
         self.seconds = seconds
         self.limit = limit
         self._lock = threading.Lock()
-        self._last: OrderedDict[tuple[int, int], tuple[float, Context]] = OrderedDict()
+        self._last: OrderedDict[tuple[int, int], tuple[float, Context, int | None]] = (
+            OrderedDict())
         self._answers: OrderedDict[int, Context] = OrderedDict()
         """Recent answer messages and what they answered (a reply to one carries it)."""
 
@@ -197,7 +198,8 @@ class Conversations:
         key = (person, channel)
         with self._lock:
             self._last.pop(key, None)
-            self._last[key] = (time.monotonic() if now is None else now, context)
+            self._last[key] = (time.monotonic() if now is None else now, context,
+                               answer_message)
             if answer_message is not None:
                 self._answers[answer_message] = context
             for remembered in (self._last, self._answers):
@@ -211,16 +213,27 @@ class Conversations:
 
     def recall(self, person: int, channel: int, now: float | None = None) -> Context | None:
         """This person's context in this channel, if recent enough."""
+        entry = self._recent(person, channel, now)
+        return entry[1] if entry else None
+
+    def last_answer(self, person: int, channel: int, now: float | None = None
+                    ) -> tuple[Context, int] | None:
+        """This person's context in this channel and the message that answered it, if recent
+        enough and sent (what "that's wrong" is about)."""
+        entry = self._recent(person, channel, now)
+        return (entry[1], entry[2]) if entry and entry[2] is not None else None
+
+    def _recent(self, person: int, channel: int, now: float | None
+                ) -> tuple[float, Context, int | None] | None:
         now = time.monotonic() if now is None else now
         with self._lock:
             entry = self._last.get((person, channel))
             if entry is None:
                 return None
-            at, context = entry
-            if now - at > self.seconds:
+            if now - entry[0] > self.seconds:
                 del self._last[(person, channel)]
                 return None
-            return context
+            return entry
 
     def forget(self, person: int, channel: int) -> None:
         with self._lock:

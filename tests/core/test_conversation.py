@@ -236,6 +236,11 @@ def test_contexts_are_per_person_and_channel_and_expire():
     assert memory.recall(2, 10, now=150.0) is None  # another person
     assert memory.recall(1, 11, now=150.0) is None  # another channel
     assert memory.of_answer(555) == PAY
+    assert memory.last_answer(1, 10, now=150.0) == (PAY, 555)  # what "that's wrong" is about
+    memory.remember(1, 12, DEGREE, now=100.0)  # an answer that was not sent
+    assert memory.recall(1, 12, now=150.0) == DEGREE
+    assert memory.last_answer(1, 12, now=150.0) is None
+    assert memory.last_answer(1, 10, now=161.0) is None
     assert memory.recall(1, 10, now=161.0) is None  # expired, and forgotten
     assert memory.recall(1, 10, now=100.0) is None
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from discord.ext import commands
 
+from bot import texts
 from bot.core.knowledge.loader import bundled_knowledge_dir, load_knowledge_base
 from tests.discord_harness import BotMessage, Perm, World
 from tests.e2e.careerbot import make_bot, make_settings
@@ -342,6 +343,31 @@ async def test_not_helpful_queues_what_was_asked_then_attach(h):
     done = await h.click(h.user("mod"), listing, attach["custom_id"], values=[right])
     assert "now also answers" in done.content
     assert fact_of(await ask(h, asked)) == right
+
+
+async def test_saying_an_answer_is_wrong_queues_what_was_asked(h):
+    """ "that's wrong" after an answer, or in reply to it, is a "not helpful" vote on that
+    answer: the moderators' queue gets the asker's words. With no answer before it, the
+    reply says how to flag one, and nothing is queued."""
+    general = h.channel("general")
+    lone = await h.say(h.user("bob"), general, "that's wrong", mention_bot=True)
+    assert lone.text == texts.SMALL_TALK["correction"]
+    asked = "what sort of cash does an ml engineer pull in"
+    reply = await ask(h, asked)
+    assert fact_of(reply) is not None
+    said = await h.say(h.user("alice"), general, "no, that's not what i asked",
+                       mention_bot=True)
+    assert said.text == texts.CORRECTION_NOTED
+    other = "is ml engineering a good career"
+    answered = await ask(h, other)
+    replied = await h.say(h.user("bob"), general, "that's wrong", reply_to=answered)
+    assert replied.text == texts.CORRECTION_NOTED
+    await h.bot.database.flush()
+    listing = await h.slash(h.user("mod"), h.channel("general"), "kb unanswered")
+    lines = listing.message.embeds[0]["description"].splitlines()
+    assert any(asked in line and "not helpful" in line for line in lines)
+    assert any(other in line and "not helpful" in line for line in lines)
+    assert not any("wrong" in line for line in lines)
 
 
 async def test_the_queue_is_the_servers_own_and_everywhere_is_the_owners(h):

@@ -37,6 +37,8 @@ from bot.texts import ATTACHMENT_ONLY_REPLY, EMPTY_MENTION_REPLY
 log = logging.getLogger(__name__)
 SHARED_COOLDOWN_TIMEOUT = 0.5
 """Seconds the shared database has to count a question before this process counts it."""
+CORRECTION_VOTE_TIMEOUT = 1.0
+"""Seconds the database has to store a correction's vote before the reply goes without it."""
 
 
 
@@ -59,6 +61,8 @@ class Asked:
     """Where it was asked: a follow-up from the same person there is read in context."""
     replied_to: Context | None = None
     """The answer this question replies to, if it does (its context, whoever asks)."""
+    replied_message: int | None = None
+    """The id of the bot's message it replies to, if it does."""
     empty_reply: str | None = None
     """The hint for a message with no question in it (None: a command, whose empty question
     is answered like any other: with a decline)."""
@@ -194,6 +198,8 @@ class Questions(commands.Cog):
             deliver=functools.partial(self._reply_with_answer, message),
             channel_id=message.channel.id,
             replied_to=self._replied_answer(message) if replying else None,
+            replied_message=message.reference.message_id if replying and message.reference
+            else None,
             empty_reply=ATTACHMENT_ONLY_REPLY if message.attachments else EMPTY_MENTION_REPLY,
         ))
 
@@ -235,7 +241,9 @@ class Questions(commands.Cog):
         talk = small_talk(asked.question)
         if talk is not None:
             if addressed:  # a "thanks" in a busy Q&A channel is not for the bot
-                await asked.say(self._small_talk_reply(talk, asked.guild_id))
+                noted = (await self._noted_unhelpful(asked) if talk is SmallTalk.CORRECTION
+                         else None)
+                await asked.say(noted or self._small_talk_reply(talk, asked.guild_id))
             return
         if not worth_answering(asked.question, asked.mode):
             return
@@ -255,6 +263,34 @@ class Questions(commands.Cog):
         if answer.answered and answer.fact_id is not None:
             self._remember(asked, left_by(context, asked.question, answer.fact_id,
                                           in_context=answer.in_context), sent)
+
+    async def _noted_unhelpful(self, asked: Asked) -> str | None:
+        """A correction ("that's wrong") of the answer it replies to, or of the asker's last
+        answer in this channel, is a "not helpful" vote on that answer, as its button gives:
+        the moderators' queue gets the question it answered. The reply saying so; None when
+        there is no such answer (or its fact is gone) or the vote can not be stored."""
+        database = self.bot.database
+        if database is None:
+            return None
+        last = ((asked.replied_to, asked.replied_message)
+                if asked.replied_to is not None and asked.replied_message is not None
+                else self.conversations.last_answer(asked.asker.id, asked.channel_id)
+                if asked.channel_id is not None else None)
+        if last is None:
+            return None
+        context, message = last
+        try:
+            self.bot.service.fact(context.fact_id, guild_id=asked.guild_id)
+            await asyncio.wait_for(database.record_vote(
+                answer_key=str(message), user_id=asked.asker.id, fact_id=context.fact_id,
+                helpful=False, question=context.question, guild_id=asked.guild_id),
+                CORRECTION_VOTE_TIMEOUT)
+        except FactNotFound:
+            return None
+        except (StorageUnavailable, TimeoutError) as exc:
+            log.warning("cannot note a correction as not helpful: %s", exc or "timed out")
+            return None
+        return texts.CORRECTION_NOTED
 
     def _small_talk_reply(self, talk: SmallTalk, guild_id: int | None) -> str:
         """A short reply; "help" gets the help as this server sees it (`/help`'s)."""

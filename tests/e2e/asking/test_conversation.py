@@ -105,7 +105,7 @@ async def test_small_talk_gets_a_short_reply_and_is_not_a_missed_question(career
     praise = await h.say(alice, general, "good bot", mention_bot=True)
     assert praise.text == texts.SMALL_TALK["praise"]
     wrong = await h.say(alice, general, "that's wrong", mention_bot=True)
-    assert "Not helpful" in wrong.text and not wrong.embeds
+    assert wrong.text == texts.CORRECTION_NOTED and not wrong.embeds
     # Where the bot speaks unprompted, a "thanks" is not for it.
     careers = h.channel("careers")
     since = fake_discord.mark()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+from bot import texts
 from tests.discord_harness import BotMessage, FakeUser, Harness
 from tests.e2e.careerbot import make_bot
 from tests.e2e.faults.shared import (
@@ -63,6 +64,14 @@ async def test_locked_database_questions_answered_votes_refused_politely(
     assert h.bot.database.failures >= 1
     assert len(records(discord_errors, "bot.core.storage.database")) == 1
     assert "locked" in records(discord_errors, "bot.core.storage.database")[0].getMessage()
+
+    # "that's wrong" can not be stored as a vote: the reply says how to flag the answer,
+    # within a second, and the bot goes on answering.
+    started = time.monotonic()
+    corrected = await mention(h, alice, general, "that's wrong")
+    assert corrected.text == texts.SMALL_TALK["correction"]
+    assert time.monotonic() - started < 1.8
+    assert fact_of(await mention(h, alice, general, PAY_QUESTION)) == PAY
 
     blocker.rollback()  # the lock goes away: the queued writes and new votes work again
     await h.bot.database.flush()
