@@ -19,9 +19,10 @@ the matcher answers alone with a clear lead (no close call) is a question comple
 it is answered as such, without the joined reading (most of a person's next questions are new
 ones, and each reading costs a full match).
 
-A follow-up that only doubts the answer or asks where it comes from ("really?", "source?",
-"are you sure?", "where's that number from") is not a question about anything else: it gets
-the same answer again, with its sources and quotes (`doubts_the_answer`). It names nothing, so
+A follow-up that only doubts the answer or asks where it comes from, how old it is or where to
+read it ("really?", "source?", "are you sure?", "where's that number from", "how old is that
+info", "link?") is not a question about anything else: it gets the same answer again, with its
+sources, their dates, links and quotes (`doubts_the_answer`). It names nothing, so
 matching it would pick whatever its question word ("is that...") reads most like.
 
 The context an answer leaves (`left_by`) is the question it answered, joined to the one before
@@ -66,6 +67,7 @@ class Context:
 
 
 _THAT = r"(?:that|this|it)"
+_WHAT_IT_IS = r"(?:number|figure|info|information|stat|data|claim|source|article|answer)"
 _DOUBT = re.compile(
     r"(?:(?:wait|hmm+|huh|wow|ok|okay|so|but|lol|damn)\s+)*(?:"
     r"really|seriously|for real|fr|no way|(?:are )?(?:you|u) sure|is that so"
@@ -74,15 +76,24 @@ _DOUBT = re.compile(
     r"|(?:any )?proof|(?:can (?:you|u) )?prove (?:it|that)"
     r"|(?:any |got a |a )?(?:sources?|citation)(?: needed)?"
     r"|(?:what'?s|what is|what was|what are|which is|what|which) (?:your|the|ur) sources?"
-    rf"|where(?:'?s| is| was| does| did) {_THAT}(?: (?:number|figure|info|stat|data|claim))?"
+    rf"|where(?:'?s| is| was| does| did) {_THAT}(?: {_WHAT_IT_IS})?"
     r"(?: come)? from"
     rf"|where (?:did|do) (?:you|u) get {_THAT}(?: from)?"
+    # how old it is, and where to read it: the sources' dates and links
+    rf"|how (?:old|recent|current|new|up to date) is {_THAT}(?: {_WHAT_IT_IS})?"
+    rf"|is {_THAT}(?: {_WHAT_IT_IS})? (?:still )?(?:up to date|current|recent|valid|outdated)"
+    rf"|when (?:is|was) {_THAT}(?: {_WHAT_IT_IS})?(?: (?:from|written|published|updated))?"
+    rf"|(?:what|which) (?:year|date) is {_THAT}(?: {_WHAT_IT_IS})? from"
+    r"|(?:(?:can|could) (?:you|u) )?(?:give|send|share|show) (?:me )?(?:a |the )?"
+    r"(?:links?|urls?|sources?)|(?:any |a |the )?(?:links?|urls?)"
+    rf"|where can i read (?:more|{_THAT}|about {_THAT})"
     r")(?:\s+(?:about (?:that|this|it)|though|tho|then|lol|bro|man|really|pls|please"
     r"|plz))*")
 def doubts_the_answer(question: str) -> bool:
-    """Whether a follow-up only doubts the answer it follows or asks for its source, end to
-    end ("really?", "source?", "are you sure about that", "where's that number from"): the
-    answer again, with its sources, is the reply."""
+    """Whether a follow-up only doubts the answer it follows or asks for its source, its age
+    or a link, end to end ("really?", "source?", "are you sure about that", "where's that
+    number from", "how old is that info", "link?"): the answer again, with its sources, is
+    the reply."""
     words = whole_message(question)  # read as small talk is
     return words is not None and _DOUBT.fullmatch(words) is not None
 

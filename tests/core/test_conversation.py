@@ -68,6 +68,9 @@ ROLE = Context("what does an ml engineer do", "what-does-an-ml-engineer-do")
 @pytest.mark.parametrize("question", [
     "really?", "are you sure about that", "source?", "wheres that number from",
     "is that true tho", "where did you get that", "says who", "wait really??",
+    # how old it is, where to read it: the answer again shows its sources' dates and links
+    "how old is that info", "is that still up to date?", "when was that published",
+    "link?", "can you give me a link", "where can i read more",
 ])
 @pytest.mark.parametrize("context", [PAY, DEGREE, ROLE])
 def test_doubting_the_answer_gets_it_again(shipped_semantic_matcher, context, question):
@@ -81,12 +84,15 @@ def test_doubting_the_answer_gets_it_again(shipped_semantic_matcher, context, qu
 @pytest.mark.parametrize("question", [
     "really hard?", "is that true for europe", "source for the bls figure",
     "is it true that ml engineers need a phd", "why?", "tell me more", "sources of ml data",
+    "how old do you have to be", "when is the best time to start", "link to the course",
+    "is that up to date for 2024", "any links to free courses",
 ])
 def test_a_question_is_not_a_doubt(question):
     assert not doubts_the_answer(question)
 
 
-@given(st.sampled_from(["really", "source?", "are you sure", "is that true", "says who"]),
+@given(st.sampled_from(["really", "source?", "are you sure", "is that true", "says who",
+                        "how old is that", "link?", "when was that published"]),
        st.lists(st.sampled_from("salary degree python europe phd course bonus 2020".split()),
                 min_size=1, max_size=4).map(" ".join))
 def test_a_doubt_with_a_subject_of_its_own_is_a_question(doubt, words):
