@@ -7,7 +7,7 @@ questions), as the bot's buttons do.
 
 from __future__ import annotations
 
-from bot.cli.render import render_answer, render_small_talk
+from bot.cli.render import offered, render_answers, render_small_talk
 from bot.core.conversation import Conversations, left_by
 from bot.core.service import AnswerService
 from bot.core.smalltalk import small_talk
@@ -40,12 +40,11 @@ class Console:
             context = self.memory.recall(CONSOLE, CONSOLE)
             answer = self.service.ask(line, via=VIA, record=False, context=context)
             asked = line
-        offered = answer.related if answer.answered else answer.suggestions
-        self.offers = [offer.fact_id for offer in offered]
+        self.offers = offered(answer)
         if answer.answered and answer.fact_id is not None:
             self.memory.remember(CONSOLE, CONSOLE, left_by(
                 context, asked, answer.fact_id, in_context=answer.in_context))
-        return render_answer(answer, self.service.knowledge)
+        return render_answers(answer, self.service.knowledge)
 
     def _picked(self, line: str) -> str | None:
         """The fact a line that is just a number picks among the last offers, if any."""

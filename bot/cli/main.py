@@ -14,7 +14,7 @@ from typing import Any
 
 from bot import texts
 from bot.cli.console import VIA, Console
-from bot.cli.render import render_answer, render_overlaps
+from bot.cli.render import render_answers, render_overlaps
 from bot.core.knowledge.fingerprint_build import build_fingerprints
 from bot.core.knowledge.loader import load_report
 from bot.core.knowledge.quotes import check_quotes, stale_fingerprints, unverified_sources
@@ -42,7 +42,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False))
     else:
-        print(render_answer(answer, service.knowledge))
+        print(render_answers(answer, service.knowledge))
     return EXIT_OK
 
 

@@ -32,7 +32,25 @@ def render_small_talk(talk: SmallTalk, knowledge: KnowledgeBase) -> str:
     return console.get(talk, texts.SMALL_TALK[talk.value]).replace("*", "")
 
 
-def render_answer(answer: Answer, knowledge: KnowledgeBase) -> str:
+def offered(answer: Answer) -> list[str]:
+    """The fact ids a reply offers, in the order `render_answers` numbers them: each answer's
+    related questions (a decline's "did you mean"), the message's other answers' after."""
+    return [offer.fact_id for each in (answer, *answer.also)
+            for offer in (each.related if each.answered else each.suggestions)]
+
+
+def render_answers(answer: Answer, knowledge: KnowledgeBase) -> str:
+    """An answer and those of the message's other questions (`Answer.also`), one after the
+    other, what they offer numbered on across them."""
+    rendered, first = [], 1
+    for each in (answer, *answer.also):
+        rendered.append(render_answer(each, knowledge, first=first))
+        first += len(each.related if each.answered else each.suggestions)
+    return "\n\n".join(rendered)
+
+
+def render_answer(answer: Answer, knowledge: KnowledgeBase, *, first: int = 1) -> str:
+    """One answer (or decline) for the terminal; what it offers numbered from `first`."""
     if not answer.answered:
         if answer.off_topic is not None:  # why, then the closest facts (or the topics)
             lines = [texts.decline_text(answer, knowledge).replace("**", "")]
@@ -41,7 +59,7 @@ def render_answer(answer: Answer, knowledge: KnowledgeBase) -> str:
             if answer.suggestions:
                 lines.append(f"{texts.DID_YOU_MEAN}:")
         if answer.suggestions:
-            lines += [f"  {n}. {s.question}" for n, s in enumerate(answer.suggestions, 1)]
+            lines += [f"  {n}. {s.question}" for n, s in enumerate(answer.suggestions, first)]
         else:
             lines.append(texts.can_answer_line(knowledge.topics))
         return "\n".join(lines)
@@ -54,7 +72,7 @@ def render_answer(answer: Answer, knowledge: KnowledgeBase) -> str:
         lines.append(f'      "{cited.quote}"')
     if answer.related:
         lines += ["", f"{texts.RELATED}: " + " | ".join(
-            f"{n}. {r.question}" for n, r in enumerate(answer.related, 1))]
+            f"{n}. {r.question}" for n, r in enumerate(answer.related, first))]
     return "\n".join(lines)
 
 

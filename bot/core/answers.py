@@ -46,6 +46,9 @@ class Answer:
     (another job, a place, a year): the fronts say so."""
     in_context: bool = False
     """Read as a follow-up of the answer before it (`MatchResult.in_context`)."""
+    also: tuple[Answer, ...] = ()
+    """The answers of the message's other questions, when it asks several
+    (`bot.core.compound`): each a reply of its own, after this one."""
 
     def to_json(self) -> dict:
         """The CLI's JSON shape (`ask --json`)."""
@@ -53,6 +56,7 @@ class Answer:
         data["confidence"] = round(self.confidence, 4)
         for key in ("matched_question", "related", "in_context"):
             data.pop(key)
+        data["also"] = [other.to_json() for other in self.also]
         return data
 
 

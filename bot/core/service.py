@@ -18,13 +18,14 @@ from pathlib import Path
 from typing import TypeVar
 
 from bot.core.answers import Answer, fact_answer, from_match
+from bot.core.compound import questions_in
 from bot.core.conversation import Context, doubts_the_answer
 from bot.core.editing import KnowledgeStore
 from bot.core.editing.postgres import PostgresHistory
 from bot.core.knowledge.errors import FactNotFound
 from bot.core.knowledge.models import Fact, KnowledgeBase, Topic
 from bot.core.layers import DEFAULT_CAPACITY, Layer, ServerLayers, completions, in_server, matched
-from bot.core.matching import Matcher, Thresholds
+from bot.core.matching import Matcher, MatchResult, Thresholds
 from bot.core.matching.matcher import DEFAULT_MODEL
 from bot.core.matching.rules import ALL_RULES, Rules
 from bot.core.matching.semantic import SemanticModel
@@ -76,6 +77,9 @@ class AnswerService:
         self.thresholds = thresholds
         """None: each knowledge base's matcher calibrates its own (see `Matcher`)."""
         self.database = database
+        self.answers_each_question = True
+        """A message asking several questions gets each answer (`bot.core.compound`); off,
+        every message is matched whole (`bench compound`'s comparison)."""
         self.observers: list[Callable[[Answer, float], None]] = []
         """Called with each answer and its latency in seconds (metrics subscribe here)."""
         self._replacing = threading.Lock()
@@ -185,6 +189,9 @@ class AnswerService:
         result, knowledge = in_server(self.layer(guild_id), current.matcher, result, question,
                                       context=context, thresholds=thresholds)
         answer = from_match(knowledge, result)
+        each = self._each_question(current.matcher, question, result, guild_id, thresholds)
+        if each:  # asked as the message asked it; the others as their parts read
+            answer = replace(each[0], question=answer.question, also=each[1:])
         latency = time.perf_counter() - started
         log.info(
             "question via=%s answered=%s fact=%s confidence=%.2f latency_ms=%.2f",
@@ -202,6 +209,29 @@ class AnswerService:
                 off_topic=answer.off_topic.encoded() if answer.off_topic else None,
             ))
         return answer
+
+    def _each_question(self, matcher: Matcher, question: str, whole: MatchResult,
+                       guild_id: int | None, thresholds: Thresholds | None) -> tuple[Answer, ...]:
+        """The answers of the questions a message asks, in its order, when it asks two or
+        more that different facts answer, or the one part answered when the whole message
+        was declined (`bot.core.compound`); () otherwise: it is read as one question. The
+        whole message's answer, if it is one of them, stays as it was read (in context)."""
+        parts = questions_in(question) if self.answers_each_question else ()
+        if not parts:
+            return ()
+        answers: dict[str, Answer] = {}
+        for part in parts:
+            result, knowledge = in_server(self.layer(guild_id), matcher,
+                                          matched(matcher, part, None, thresholds), part,
+                                          thresholds=thresholds)
+            if result.fact is not None and result.fact.id not in answers:
+                answers[result.fact.id] = from_match(knowledge, result)
+        if len(answers) < 2 and (whole.fact is not None or not answers):
+            return ()
+        if whole.fact is not None and whole.fact.id in answers:
+            answers[whole.fact.id] = replace(answers[whole.fact.id],
+                                             in_context=whole.in_context)
+        return tuple(answers.values())
 
     def answer_fact(self, fact_id: str, *, question: str | None = None,
                     guild_id: int | None = None) -> Answer:

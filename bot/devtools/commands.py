@@ -1,6 +1,7 @@
 """The developer tools' sub-commands: `eval` (the gold sets) and `bench quality`, `bench speed`,
-`bench embedding`, `bench ablation`, `bench conversation`, `bench servers` (public data sets,
-scale, the model's cost, each hand rule off, follow-ups, server layers).
+`bench embedding`, `bench ablation`, `bench conversation`, `bench compound`, `bench servers`
+(public data sets, scale, the model's cost, each hand rule off, follow-ups, several questions
+in one message, server layers).
 Their modules are imported only when the command runs."""
 
 from __future__ import annotations
@@ -164,6 +165,26 @@ def cmd_conversation(args: argparse.Namespace) -> int:
         return _error(str(exc))
     report = evaluate_conversations(open_service(knowledge, lexical=args.lexical), exchanges)
     print(format_conversations(report, str(file), args.verbose))
+    return EXIT_OK
+
+
+def cmd_compound(args: argparse.Namespace) -> int:
+    """Score messages joining two questions of a gold set."""
+    from bot.core.knowledge.errors import KnowledgeBaseError
+    from bot.core.knowledge.yaml_io import YamlError
+    from bot.devtools.compound import evaluate_compound, format_compound
+    from bot.devtools.evaluation import DEFAULT_GOLD, load_gold
+    from bot.startup import knowledge_or_exit, open_service
+
+    knowledge = knowledge_or_exit(args.knowledge)
+    file = args.file or DEFAULT_GOLD
+    try:
+        questions = load_gold(file)
+    except (YamlError, KnowledgeBaseError) as exc:
+        return _error(str(exc))
+    report = evaluate_compound(open_service(knowledge, lexical=args.lexical), questions,
+                               pairs=args.pairs, seed=args.seed)
+    print(format_compound(report, str(file), args.verbose))
     return EXIT_OK
 
 
@@ -365,6 +386,18 @@ def register(subparsers: Any) -> None:
     conversation.add_argument("--lexical", action="store_true",
                               help="without the meaning signal")
     conversation.set_defaults(func=cmd_conversation)
+
+    compound = with_knowledge(kinds.add_parser(
+        "compound", help="messages asking two questions, joined from a gold set's"))
+    compound.add_argument("file", nargs="?", type=Path, default=None,
+                          help="gold set YAML (default: tests/data/gold.yaml of a checkout)")
+    compound.add_argument("--pairs", type=int, default=300, metavar="N",
+                          help="messages joining two answerable questions (default 300)")
+    compound.add_argument("--seed", type=int, default=7, metavar="S", help="pairing seed")
+    compound.add_argument("-v", "--verbose", action="store_true",
+                          help="list every pair not both answered right")
+    compound.add_argument("--lexical", action="store_true", help="without the meaning signal")
+    compound.set_defaults(func=cmd_compound)
 
     servers = with_knowledge(kinds.add_parser(
         "servers", help="questions in many servers, each with its own facts (server layers)"))

@@ -33,8 +33,8 @@ def test_ask_json_shape():
     result = run("ask", "--json", "what degree do i need to become an ml engineer")
     data = json.loads(result.stdout)
     assert set(data) == {"question", "answered", "fact_id", "confidence", "answer", "citations",
-                         "suggestions", "off_topic"}
-    assert data["answered"] is True and data["off_topic"] is None
+                         "suggestions", "off_topic", "also"}
+    assert data["answered"] is True and data["off_topic"] is None and data["also"] == []
     citation = data["citations"][0]
     assert set(citation) == {"source_id", "title", "publisher", "published", "url", "quote",
                              "via", "verified"}
@@ -49,6 +49,15 @@ def test_ask_json_stdin_one_line_per_question_in_order():
     assert lines[0]["answered"] and not lines[1]["answered"]
     assert lines[1]["fact_id"] is None and lines[1]["answer"] is None
     assert lines[1]["off_topic"] == {"kind": "role", "what": "nurse"}  # why it is declined
+
+
+def test_ask_json_gives_each_question_of_a_line_its_answer():
+    question = "how much do ml engineers make and do i need a masters?"
+    data = json.loads(run("ask", "--json", question).stdout)
+    assert (data["question"], data["fact_id"]) == (question, "average-salary")
+    assert [(a["question"], a["fact_id"]) for a in data["also"]] == [
+        ("do i need a masters?", "masters-or-phd")]
+    assert data["also"][0]["citations"] and data["also"][0]["also"] == []
 
 
 def test_chat_answers_each_line_when_not_a_terminal():

@@ -63,6 +63,21 @@ def test_what_people_say_after_an_answer_is_not_read_as_a_follow_up(shipped_sema
         "Q: How much does a machine learning engineer earn in the US?")
 
 
+def test_each_question_of_a_line_is_answered_and_what_they_offer_numbered_on(
+        shipped_semantic_service):
+    console = Console(shipped_semantic_service)
+    reply = console.reply("how much do ml engineers make and do i need a masters?")
+    assert reply.startswith("Q: How much does a machine learning engineer earn in the US?")
+    assert "\nQ: Do I need a master's or PhD to be a machine learning engineer?" in reply
+    first = shipped_semantic_service.ask("how much do ml engineers make", via="t",
+                                         record=False)
+    later = len(first.related) + 1  # the second answer's first related question
+    assert f"Related: {later}. " in reply
+    picked = console.offers[later - 1]
+    assert console.reply(str(later)).startswith(
+        f"Q: {shipped_semantic_service.fact(picked).question}")
+
+
 def test_small_talk_gets_its_reply_without_markdown(shipped_semantic_service):
     console = Console(shipped_semantic_service)
     hello = console.reply("hi there")

@@ -263,6 +263,8 @@ class Questions(commands.Cog):
         if answer.answered and answer.fact_id is not None:
             self._remember(asked, left_by(context, asked.question, answer.fact_id,
                                           in_context=answer.in_context), sent)
+        for other in answer.also:  # the message's other questions: a reply each
+            self._record_answer(asked, await asked.deliver(other))
 
     async def _noted_unhelpful(self, asked: Asked) -> str | None:
         """A correction ("that's wrong") of the answer it replies to, or of the asker's last
@@ -305,6 +307,10 @@ class Questions(commands.Cog):
         if asked.channel_id is not None:
             self.conversations.remember(asked.asker.id, asked.channel_id, left,
                                         answer_message=sent)
+        self._record_answer(asked, sent)
+
+    def _record_answer(self, asked: Asked, sent: int | None) -> None:
+        """The words a "not helpful" vote on the answer message `sent` queues."""
         if sent is not None and self.bot.database is not None:
             self.bot.database.record_answer(str(sent), asked.question, asked.guild_id)
 
@@ -353,9 +359,13 @@ class Questions(commands.Cog):
 
         async def deliver(answer: Answer) -> int | None:
             kwargs = answer_message(answer, self.bot.service.knowledge, asker_id)
+            private = self.bot.servers.of(interaction.guild_id).ask_private
+            if interaction.response.is_done():  # a next answer (`Answer.also`): a follow-up
+                followed = await interaction.followup.send(**kwargs, ephemeral=private,
+                                                           wait=True)
+                return followed.id
             if content:
                 kwargs["content"] = content
-            private = self.bot.servers.of(interaction.guild_id).ask_private
             sent = await interaction.response.send_message(**kwargs, ephemeral=private)
             return sent.message_id if sent is not None else None
 
