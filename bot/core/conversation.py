@@ -146,6 +146,10 @@ def follow_up(matcher: Matcher, question: str, context: Context,
         best = None
     elif max(by_alone.get(best, 0.0), by_joined.get(best, 0.0)) < t.suggest:
         best = None  # the blend's best is a fact neither reading would even offer
+    elif not alone.answered and matcher.names_only_the_unknown(question):
+        # Only the joined reading answers, and what the follow-up names no fact has ("whats
+        # your favorite color"): joined, it reads like the question before it.
+        best = None
     if best is None:
         # Declined: what either reading would answer or offer (each with its best reading's
         # score, the scale every match's suggestions share), the likeliest by the blend first.

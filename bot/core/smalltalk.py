@@ -31,7 +31,8 @@ _POLITE = (r"(?:\s+(?:there|all|everyone|guys|folks|bot|careerbot|mate|friend|ag
            r"|a lot|lots|man))*")
 _FORMS = {
     SmallTalk.GREETING: rf"(?:hi+|hello+|hey+|heya|hiya|yo|howdy|sup|wass?up|greetings|"
-                        rf"good (?:morning|afternoon|evening)|gm|morning){_POLITE}",
+                        rf"good (?:morning|afternoon|evening)|gm|morning|"
+                        rf"how(?:'?s| is| are| r) (?:it going|you|u|you doing|things)){_POLITE}",
     SmallTalk.THANKS: rf"(?:thanks?|thank you|thx|tx|ty|tysm|cheers|much appreciated|"
                       rf"appreciate (?:it|that)|(?:that|this) (?:helps|helped)|"
                       rf"(?:great|nice|cool|perfect|awesome|ok|okay),? thanks?){_POLITE}"
@@ -74,8 +75,7 @@ _FORMS = {
 }
 _MATCHERS = {
     # "hey, who are you?", "hi thanks": a greeting may lead the others.
-    kind: re.compile(form if kind is SmallTalk.GREETING
-                     else rf"(?:{_FORMS[SmallTalk.GREETING]}\s+)?(?:{form})")
+    kind: re.compile(rf"(?:{_FORMS[SmallTalk.GREETING]}\s+)?(?:{form})")
     for kind, form in _FORMS.items()
 }
 _NOISE = re.compile(r"[^\w\s']+|_")

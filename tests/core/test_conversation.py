@@ -197,6 +197,18 @@ def test_a_follow_up_with_no_word_the_knowledge_base_knows_is_not_read_in_contex
     assert follow_up(shipped_semantic_matcher, noise, PAY).fact is None
 
 
+@pytest.mark.parametrize("question", ["whats your favorite color", "what's the weather like",
+                                      "do you like pizza"])
+@pytest.mark.parametrize("context", [PAY, ROLE])
+def test_a_follow_up_about_nothing_the_knowledge_base_knows_is_not_read_in_context(
+        shipped_semantic_matcher, context, question):
+    """Its only words of substance are in no fact: joined to the question before it, it read
+    like that question and got its answer again ("whats your favorite color" after the pay
+    answer got the pay)."""
+    assert shipped_semantic_matcher.names_only_the_unknown(question)
+    assert follow_up(shipped_semantic_matcher, question, context).fact is None
+
+
 def test_a_declined_follow_up_offers_only_what_a_reading_offers(shipped_semantic_matcher):
     """Declined in context, the offers are those of the two readings (answers or
     suggestions), each with its reading's score, the likeliest by the blend first."""

@@ -21,6 +21,7 @@ from bot.core.smalltalk import SmallTalk, small_talk
     ("hey, what topics do you cover?", SmallTalk.HELP),
     ("what kind of questions can u answer", SmallTalk.HELP),
     ("how do I use this bot", SmallTalk.HELP), ("what can you help me with?", SmallTalk.HELP),
+    ("hey, how's it going?", SmallTalk.GREETING), ("how are you", SmallTalk.GREETING),
     ("ok", SmallTalk.ACKNOWLEDGED), ("oh i see", SmallTalk.ACKNOWLEDGED),
     ("got it, makes sense", SmallTalk.ACKNOWLEDGED), ("ok cool 👍", SmallTalk.ACKNOWLEDGED),
     ("interesting", SmallTalk.ACKNOWLEDGED), ("lol", SmallTalk.ACKNOWLEDGED),
@@ -46,6 +47,7 @@ def test_small_talk_is_recognised(text, kind):
     "is that wrong", "what is wrong with my resume", "is it too late for me", "great pay?",
     "ok so how long does it take", "is that right", "really?", "good jobs in ml",
     "that's wrong, what about 2024", "right now how much do ml engineers make",
+    "how are you supposed to get experience", "how is it going for ml job seekers",
 ])
 def test_a_question_is_not_small_talk(text):
     assert small_talk(text) is None

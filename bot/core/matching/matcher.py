@@ -353,6 +353,14 @@ class Matcher(Decisions):
         return self.analyzer.words_of(self.analyzer.raw_words(question[:MAX_QUESTION_CHARS]),
                                       correct_typos="typo-correction" in self.rules)
 
+    def names_only_the_unknown(self, question: str) -> bool:
+        """Whether `question` has words of substance (not stop words) and no fact has any of
+        them, in a phrasing, a keyword or its answer ("whats your favorite color")."""
+        terms = [t for t in self.analyzer.terms(question[:MAX_QUESTION_CHARS],
+                                                correct_typos="typo-correction" in self.rules)
+                 if t not in STOP_WORDS]
+        return bool(terms) and not any(len(self.index.facts_with(t)) for t in terms)
+
     def _rank(self, raw: list[str], limit: int, question: str = ""
               ) -> tuple[list[tuple[int, float]], list[str]]:
         """(fact index, score) of the best facts, and the question's words."""

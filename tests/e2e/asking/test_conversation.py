@@ -29,6 +29,9 @@ async def test_a_follow_up_is_read_in_the_context_of_the_last_answer(careerbot):
     # Another person's follow-up in the same channel is not read in alice's context...
     other = await h.say(h.user("bob"), general, FOLLOW_UP, mention_bot=True)
     assert fact_of(other) is None
+    # A follow-up about nothing the knowledge base knows is not the answer again.
+    assert fact_of(await h.say(alice, general, "whats your favorite color",
+                               mention_bot=True)) is None
     # ...and a self-contained question after the answer is answered as itself.
     new = await h.say(alice, general, "what is machine learning?", mention_bot=True)
     assert fact_of(new) == "what-is-machine-learning"
