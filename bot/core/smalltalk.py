@@ -33,9 +33,10 @@ _FORMS = {
     SmallTalk.GREETING: rf"(?:hi+|hello+|hey+|heya|hiya|yo|howdy|sup|wass?up|greetings|"
                         rf"good (?:morning|afternoon|evening)|gm|morning|"
                         rf"how(?:'?s| is| are| r) (?:it going|you|u|you doing|things)){_POLITE}",
-    SmallTalk.THANKS: rf"(?:thanks?|thank you|thx|tx|ty|tysm|cheers|much appreciated|"
-                      rf"appreciate (?:it|that)|(?:that|this) (?:helps|helped)|"
-                      rf"(?:great|nice|cool|perfect|awesome|ok|okay),? thanks?){_POLITE}"
+    SmallTalk.THANKS: rf"(?:(?:great|nice|cool|perfect|awesome|ok+|okay|alright|got it|"
+                      rf"oh+|ah+|wow)\s+)?"
+                      rf"(?:thanks?|thank you|thx|tx|ty|tysm|cheers|much appreciated|"
+                      rf"appreciate (?:it|that)|(?:that|this) (?:helps|helped)){_POLITE}"
                       r"(?:\s+(?:that|this|it) (?:helps|helped|is (?:great|helpful|perfect)))?",
     SmallTalk.GOODBYE: rf"(?:bye+|goodbye|see (?:you|ya)|cya|later|good night|gn){_POLITE}",
     SmallTalk.WHO: r"(?:who|what) (?:are|r) (?:you|u)|what (?:can|do) (?:you|u) do|"
