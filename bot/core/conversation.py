@@ -12,7 +12,9 @@ When neither reading answers, the "chatty question" rule is read across the two:
 follow-up's own words single out (`sure_lead`) that scores `floor` in context answers, unless a
 reading was declined as off the knowledge base's subject (`off_topic`: "and in the uk?" after a
 US salary). A follow-up with no word the knowledge base knows ("hmm") is not read in context at
-all: joined to the question it follows, any text reads like that question. Otherwise the
+all: joined to the question it follows, any text reads like that question; one whose words of
+substance no fact has ("whats your favorite color") is not answered by the joined reading
+alone, for the same reason. Otherwise the
 follow-up is declined, offering what either reading would suggest, the likeliest by the blend
 first (the joined reading alone would offer the earlier answer's neighbours first). A follow-up
 the matcher answers alone with a clear lead (no close call) is a question complete in itself:
@@ -136,7 +138,7 @@ def follow_up(matcher: Matcher, question: str, context: Context,
                 + (1 - FOLLOW_UP_WEIGHT) * by_joined.get(fact_id, 0.0))
 
     t = thresholds or matcher.thresholds
-    off_topic = alone.off_topic or _said_in(joined.off_topic, matcher.words(question))
+    off_topic = alone.off_topic or _said_in(joined.off_topic, matcher, question)
     facts = {fact.id: fact for fact, _ in ranked_alone + ranked_joined}
     best: str | None = max(facts, key=lambda fact_id: (blended(fact_id), fact_id))
     if not (alone.answered or joined.answered):
@@ -170,11 +172,12 @@ def follow_up(matcher: Matcher, question: str, context: Context,
     return MatchResult(question, facts[best], confidence, runner_up, in_context=True)
 
 
-def _said_in(off_topic: OffTopic | None, words: list[str]) -> OffTopic | None:
-    """The joined reading's `off_topic`, if the follow-up itself names it ("and in the uk?"
-    after a US salary); not one the earlier question's words make with the follow-up's
-    ("where can I learn ML for free" then "how much does it cost": no figures "for free")."""
-    if off_topic is not None and set(off_topic.what.split()) <= set(words):
+def _said_in(off_topic: OffTopic | None, matcher: Matcher, question: str) -> OffTopic | None:
+    """The joined reading's `off_topic`, if the follow-up `question` itself names it ("and in
+    the uk?" after a US salary); not one the earlier question's words make with the
+    follow-up's ("where can I learn ML for free" then "how much does it cost": no figures
+    "for free")."""
+    if off_topic is not None and set(off_topic.what.split()) <= set(matcher.words(question)):
         return off_topic
     return None
 
