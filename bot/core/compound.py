@@ -39,6 +39,8 @@ _CUT = re.compile(_CUTS, re.IGNORECASE)
 _CUT_AT_COMMAS = re.compile(rf"{_CUTS}|,\s+(?={_QUESTION_WORD}\b)", re.IGNORECASE)
 """`_CUT`, and at a comma before a question word ("how much do they make, how long...")."""
 _OPENS_WITH_QUESTION = re.compile(rf"\W*{_QUESTION_WORD}\b", re.IGNORECASE)
+_JOINING_WORD = re.compile(r"^(?:(?:and|also|plus|but|or|so)\s+)+", re.IGNORECASE)
+"""What a part cut after a question mark may start with ("...? and is it remote")."""
 
 
 def questions_in(text: str) -> tuple[str, ...]:
@@ -48,6 +50,6 @@ def questions_in(text: str) -> tuple[str, ...]:
         return ()
     # A comma cuts only a message that opens asking ("I'm a junior dev, what would I make").
     cut = _CUT_AT_COMMAS if _OPENS_WITH_QUESTION.match(text) else _CUT
-    parts = [part.strip(" ,") for part in cut.split(text)]
+    parts = [_JOINING_WORD.sub("", part.strip(" ,")) for part in cut.split(text)]
     questions = tuple(part for part in parts if len(part.split()) >= MIN_WORDS)
     return questions[:MAX_PARTS] if len(questions) >= 2 else ()

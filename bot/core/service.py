@@ -189,7 +189,8 @@ class AnswerService:
         result, knowledge = in_server(self.layer(guild_id), current.matcher, result, question,
                                       context=context, thresholds=thresholds)
         answer = from_match(knowledge, result)
-        each = self._each_question(current.matcher, question, result, guild_id, thresholds)
+        each, missed = self._each_question(current.matcher, question, result, guild_id,
+                                           thresholds)
         if each:  # asked as the message asked it; the others as their parts read
             answer = replace(each[0], question=answer.question, also=each[1:])
         latency = time.perf_counter() - started
@@ -203,35 +204,47 @@ class AnswerService:
             except Exception:
                 log.exception("an answer observer failed")
         if record:
-            self._record(QuestionRecord(
-                question=result.question, via=via, fact_id=answer.fact_id,
-                confidence=answer.confidence, answered=answer.answered, guild_id=guild_id,
-                off_topic=answer.off_topic.encoded() if answer.off_topic else None,
-            ))
+            # Each question the message asked: its answered parts (or the message, read
+            # whole), and the parts nothing answered, for the moderators' queue.
+            asked = [(a.question, a) for a in each] or [(result.question, answer)]
+            asked += [(part.question, from_match(knowledge, part)) for part in missed]
+            for text, outcome in asked:
+                self._record(QuestionRecord(
+                    question=text, via=via, fact_id=outcome.fact_id,
+                    confidence=outcome.confidence, answered=outcome.answered,
+                    guild_id=guild_id,
+                    off_topic=outcome.off_topic.encoded() if outcome.off_topic else None,
+                ))
         return answer
 
-    def _each_question(self, matcher: Matcher, question: str, whole: MatchResult,
-                       guild_id: int | None, thresholds: Thresholds | None) -> tuple[Answer, ...]:
+    def _each_question(
+        self, matcher: Matcher, question: str, whole: MatchResult, guild_id: int | None,
+        thresholds: Thresholds | None,
+    ) -> tuple[tuple[Answer, ...], tuple[MatchResult, ...]]:
         """The answers of the questions a message asks, in its order, when it asks two or
         more that different facts answer, or the one part answered when the whole message
         was declined (`bot.core.compound`); () otherwise: it is read as one question. The
-        whole message's answer, if it is one of them, stays as it was read (in context)."""
+        whole message's answer, if it is one of them, stays as it was read (in context).
+        Second: the parts declined, when another part was answered (a question the
+        knowledge base missed, though the message got an answer)."""
         parts = questions_in(question) if self.answers_each_question else ()
-        if not parts:
-            return ()
         answers: dict[str, Answer] = {}
+        declined: list[MatchResult] = []
         for part in parts:
             result, knowledge = in_server(self.layer(guild_id), matcher,
                                           matched(matcher, part, None, thresholds), part,
                                           thresholds=thresholds)
-            if result.fact is not None and result.fact.id not in answers:
+            if result.fact is None:
+                declined.append(result)
+            elif result.fact.id not in answers:
                 answers[result.fact.id] = from_match(knowledge, result)
+        missed = tuple(declined) if answers else ()
         if len(answers) < 2 and (whole.fact is not None or not answers):
-            return ()
+            return (), missed
         if whole.fact is not None and whole.fact.id in answers:
             answers[whole.fact.id] = replace(answers[whole.fact.id],
                                              in_context=whole.in_context)
-        return tuple(answers.values())
+        return tuple(answers.values()), missed
 
     def answer_fact(self, fact_id: str, *, question: str | None = None,
                     guild_id: int | None = None) -> Answer:

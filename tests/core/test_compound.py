@@ -14,6 +14,8 @@ from bot.core.compound import MAX_CHARS, MAX_PARTS, MIN_WORDS, questions_in
     ("how much do ml engineers make and do i need a masters?",
      ("how much do ml engineers make", "do i need a masters?")),
     ("mle salary? is it entry level?", ("mle salary?", "is it entry level?")),
+    ("how much do they make? and also can i work remotely",
+     ("how much do they make?", "can i work remotely")),
     ("what does an ml engineer do, also what skills do they need",
      ("what does an ml engineer do", "what skills do they need")),
     ("how much do they make, how long does it take to get there",

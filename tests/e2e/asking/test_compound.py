@@ -55,3 +55,20 @@ async def test_each_question_asked_with_slash_ask_gets_an_answer(careerbot):
     await h.bot.database.flush()
     listing = await h.slash(h.user("mod"), h.channel("general"), "kb unanswered")
     assert TWO_QUESTIONS in listing.message.embeds[0]["description"]
+
+
+async def test_a_question_nothing_answers_beside_one_answered_is_queued(careerbot):
+    """The message gets its one answer; the part the knowledge base does not cover goes to
+    the moderators' queue as a question of its own, where it would have been lost."""
+    h = careerbot
+    alice, general = h.user("alice"), h.channel("general")
+    since = h.server.mark()
+    await h.post(alice, general, "how much do ml engineers make? and can i work remotely",
+                 mention_bot=True)
+    (reply,) = await replies(h, since, 1)
+    assert fact_of(reply) == "average-salary"
+    await h.bot.database.flush()
+    assert [q for q, _, _ in await h.bot.database.missed_questions()] == [
+        "can i work remotely"]
+    asked, answered = await h.bot.database.question_counts()
+    assert (asked, answered) == (2, 1)
