@@ -24,6 +24,9 @@ WHAT_I_CAN_ANSWER = "What I can answer"
 OFF_TOPIC_ROLE = "My sources are about {subject}, not **{what}**."
 OFF_TOPIC_FIGURE = "My sources give no figures for **{what}**."
 CLOSEST = "The closest I can answer:"
+MORE_TITLE = "More on this"
+MORE_ABOUT = "That's all my sources say on that question. Related questions I can answer:"
+NO_MORE_ABOUT = "That's all my sources say on that question."
 HOW_TO_ASK = "Ask in plain words, e.g. `/ask question: how much do ML engineers earn?`"
 SOURCES = "Sources"
 RELATED = "Related"
@@ -74,6 +77,8 @@ def off_topic_sentence(off_topic: OffTopic, knowledge: KnowledgeBase) -> str:
 
 def decline_text(answer: Answer, knowledge: KnowledgeBase) -> str:
     """What a decline says before its suggestions (if any) or the topics it can answer."""
+    if answer.more_about is not None:  # "tell me more": its related questions, or none
+        return MORE_ABOUT if answer.suggestions else NO_MORE_ABOUT
     if answer.off_topic is not None:
         reason = off_topic_sentence(answer.off_topic, knowledge)
         return f"{reason} {CLOSEST}" if answer.suggestions else f"{reason} {DECLINE}"

@@ -52,7 +52,8 @@ def render_answers(answer: Answer, knowledge: KnowledgeBase) -> str:
 def render_answer(answer: Answer, knowledge: KnowledgeBase, *, first: int = 1) -> str:
     """One answer (or decline) for the terminal; what it offers numbered from `first`."""
     if not answer.answered:
-        if answer.off_topic is not None:  # why, then the closest facts (or the topics)
+        if answer.off_topic is not None or answer.more_about is not None:
+            # why, or what more there is, then the closest facts (or the topics)
             lines = [texts.decline_text(answer, knowledge).replace("**", "")]
         else:
             lines = [texts.DECLINE]

@@ -46,6 +46,9 @@ class Answer:
     (another job, a place, a year): the fronts say so."""
     in_context: bool = False
     """Read as a follow-up of the answer before it (`MatchResult.in_context`)."""
+    more_about: str | None = None
+    """A request for more after the answer to this question ("tell me more"): not a miss;
+    `suggestions` are that answer's related questions."""
     also: tuple[Answer, ...] = ()
     """The answers of the message's other questions, when it asks several
     (`bot.core.compound`): each a reply of its own, after this one."""
@@ -54,7 +57,7 @@ class Answer:
         """The CLI's JSON shape (`ask --json`)."""
         data = asdict(self)
         data["confidence"] = round(self.confidence, 4)
-        for key in ("matched_question", "related", "in_context"):
+        for key in ("matched_question", "related", "in_context", "more_about"):
             data.pop(key)
         data["also"] = [other.to_json() for other in self.also]
         return data
@@ -114,4 +117,5 @@ def from_match(knowledge: KnowledgeBase, result: MatchResult) -> Answer:
         answer=None,
         suggestions=tuple(SuggestedFact(s.fact.id, s.fact.question) for s in result.suggestions),
         off_topic=result.off_topic,
+        more_about=result.more_about.question if result.more_about is not None else None,
     )

@@ -21,6 +21,10 @@ the matcher answers alone with a clear lead (no close call) is a question comple
 it is answered as such, without the joined reading (most of a person's next questions are new
 ones, and each reading costs a full match).
 
+A follow-up that only asks for more ("tell me more", "go on", "can you elaborate?") names
+nothing to match either: it gets the answer's related questions to pick from
+(`asks_for_more`); joined to the question before it, it got that answer or a neighbour again.
+
 A follow-up that only doubts the answer or asks where it comes from, how old it is or where to
 read it ("really?", "source?", "are you sure?", "where's that number from", "how old is that
 info", "link?") is not a question about anything else: it gets the same answer again, with its
@@ -100,6 +104,25 @@ def doubts_the_answer(question: str) -> bool:
     return words is not None and _DOUBT.fullmatch(words) is not None
 
 
+_MORE = re.compile(
+    r"(?:(?:ok|okay|so|and|cool|nice|interesting|great|hmm+)\s+)*(?:"
+    r"(?:can (?:you|u) |could (?:you|u) |pls |please )?(?:tell|show|give) me (?:some )?more"
+    r"(?: (?:about|on) (?:that|this|it))?(?: (?:info|information|details?))?"
+    r"|(?:some )?more(?: (?:info|information|details?|please|pls|on (?:that|this|it)))?"
+    r"|(?:can (?:you|u) |could (?:you|u) |pls |please )?(?:elaborate|expand|explain more"
+    r"|explain further|say more|go on|keep going|continue)(?: (?:on|about) (?:that|this|it))?"
+    r"|what else|anything else|and|and then|what else (?:is there|can (?:you|u) tell me)"
+    r")(?:\s+(?:please|pls|plz|then|lol))*")
+
+
+def asks_for_more(question: str) -> bool:
+    """Whether a follow-up only asks for more about the answer it follows, end to end ("tell
+    me more", "go on", "can you elaborate?", "what else"): it names nothing to match, and
+    gets the answer's related questions."""
+    words = whole_message(question)
+    return words is not None and _MORE.fullmatch(words) is not None
+
+
 def joined(context: Context, question: str) -> Context:
     """The context a follow-up leaves: the earlier question and the follow-up, as one (its
     last MAX_CONTEXT_CHARS characters)."""
@@ -119,10 +142,14 @@ def left_by(context: Context | None, question: str, fact_id: str, *, in_context:
 def follow_up(matcher: Matcher, question: str, context: Context,
               thresholds: Thresholds | None = None) -> MatchResult:
     """`question` matched as a follow-up of `context` (see the module's docstring)."""
-    if doubts_the_answer(question):
-        fact = matcher.knowledge.facts.get(context.fact_id)
-        if fact is not None:
-            return MatchResult(question, fact, 1.0, in_context=True)  # the answer again
+    fact = matcher.knowledge.facts.get(context.fact_id)
+    if fact is not None and doubts_the_answer(question):
+        return MatchResult(question, fact, 1.0, in_context=True)  # the answer again
+    if fact is not None and asks_for_more(question):
+        related = matcher.knowledge.facts
+        return MatchResult(question, None, 1.0, tuple(
+            Suggestion(related[r], 1.0) for r in fact.related if r in related
+        )[:MAX_SUGGESTIONS], more_about=fact)
     alone, ranked_alone = matcher.match_ranked(question, thresholds=thresholds)
     if alone.answered and not alone.suggestions:
         return alone  # a question complete in itself, with no close call: no context needed

@@ -19,7 +19,7 @@ from typing import TypeVar
 
 from bot.core.answers import Answer, fact_answer, from_match
 from bot.core.compound import questions_in
-from bot.core.conversation import Context, doubts_the_answer
+from bot.core.conversation import Context, asks_for_more, doubts_the_answer
 from bot.core.editing import KnowledgeStore
 from bot.core.editing.postgres import PostgresHistory
 from bot.core.knowledge.errors import FactNotFound
@@ -183,7 +183,8 @@ class AnswerService:
             base, level = current.matcher.thresholds, self.unprompted_confidence
             thresholds = replace(base, answer=max(base.answer, level),
                                  floor=max(base.floor, level), close_calls=False)
-        if mode is Mode.UNPROMPTED and context is not None and doubts_the_answer(question):
+        if mode is Mode.UNPROMPTED and context is not None and (
+                doubts_the_answer(question) or asks_for_more(question)):
             context = None  # "really?" in a busy channel may be for anyone: not restated
         result = matched(current.matcher, question, context, thresholds)
         result, knowledge = in_server(self.layer(guild_id), current.matcher, result, question,
@@ -203,7 +204,7 @@ class AnswerService:
                 observe(answer, latency)
             except Exception:
                 log.exception("an answer observer failed")
-        if record:
+        if record and answer.more_about is None:  # "tell me more" is no miss
             # Each question the message asked: its answered parts (or the message, read
             # whole), and the parts nothing answered, for the moderators' queue.
             asked = [(a.question, a) for a in each] or [(result.question, answer)]

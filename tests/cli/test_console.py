@@ -78,6 +78,18 @@ def test_each_question_of_a_line_is_answered_and_what_they_offer_numbered_on(
         f"Q: {shipped_semantic_service.fact(picked).question}")
 
 
+def test_tell_me_more_lists_the_related_questions_and_a_number_picks_one(
+        shipped_semantic_service):
+    console = Console(shipped_semantic_service)
+    console.reply("what does an ml engineer do")
+    related = shipped_semantic_service.fact("what-does-an-ml-engineer-do").related
+    more = console.reply("tell me more")
+    assert more.startswith(texts.MORE_ABOUT)
+    assert console.offers == list(related)[:3]
+    assert console.reply("1").startswith(
+        f"Q: {shipped_semantic_service.fact(related[0]).question}")
+
+
 def test_small_talk_gets_its_reply_without_markdown(shipped_semantic_service):
     console = Console(shipped_semantic_service)
     hello = console.reply("hi there")

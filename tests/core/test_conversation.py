@@ -10,6 +10,7 @@ from bot.core.conversation import (
     MAX_CONTEXT_CHARS,
     Context,
     Conversations,
+    asks_for_more,
     doubts_the_answer,
     follow_up,
     joined,
@@ -79,6 +80,27 @@ def test_doubting_the_answer_gets_it_again(shipped_semantic_matcher, context, qu
     result = follow_up(shipped_semantic_matcher, question, context)
     assert result.fact is not None and result.fact.id == context.fact_id
     assert result.question == question
+
+
+@pytest.mark.parametrize("question", ["tell me more", "go on", "can you elaborate?",
+                                      "what else", "and?", "interesting, tell me more pls"])
+@pytest.mark.parametrize("context", [PAY, ROLE])
+def test_asking_for_more_offers_the_answers_related_questions(shipped_semantic_matcher,
+                                                              context, question):
+    """"tell me more" names nothing: joined to the question before it, it read like that
+    question and got its answer or a neighbour again."""
+    fact = shipped_semantic_matcher.knowledge.facts[context.fact_id]
+    result = follow_up(shipped_semantic_matcher, question, context)
+    assert result.fact is None and result.more_about is fact
+    assert [s.fact.id for s in result.suggestions] == list(fact.related)[:3]
+
+
+@pytest.mark.parametrize("question", [
+    "tell me more about salaries", "more jobs", "what else do i need to learn",
+    "anything else i should know about python", "elaborate on python", "and in 2022?",
+])
+def test_a_question_is_not_a_request_for_more(question):
+    assert not asks_for_more(question)
 
 
 @pytest.mark.parametrize("question", [
@@ -245,6 +267,12 @@ def test_a_doubt_gets_the_answer_again_only_when_said_to_the_bot(shipped_semanti
     overheard = service.ask("really?", via="test", record=False, context=ROLE,
                             mode=Mode.UNPROMPTED)
     assert not overheard.answered
+    # "tell me more" too: in a Q&A channel it is not read as a request to the bot.
+    assert service.ask("tell me more", via="test", record=False,
+                       context=ROLE).more_about is not None
+    overheard = service.ask("tell me more", via="test", record=False, context=ROLE,
+                            mode=Mode.UNPROMPTED)
+    assert not overheard.answered and overheard.more_about is None
 
 
 def test_contexts_are_per_person_and_channel_and_expire():
@@ -294,11 +322,15 @@ def test_any_follow_up_is_answered_by_a_fact_a_reading_supports_or_declined(
         shipped_semantic_matcher, question, context):
     """Whatever the follow-up: an answer is a fact one of the two readings would at least
     offer (`suggest`), and a decline offers only what a reading answered or offered, at most
-    three, with that reading's score (a doubt, "really source", gets the answer again)."""
+    three, with that reading's score (a doubt, "really source", gets the answer again; "and",
+    a request for more, the answer's related questions)."""
     matcher = shipped_semantic_matcher
     result = follow_up(matcher, question, context)
     if doubts_the_answer(question):
         assert result.fact is not None and result.fact.id == context.fact_id
+        return
+    if asks_for_more(question):
+        assert result.fact is None and result.more_about.id == context.fact_id
         return
     alone, ranked_alone = matcher.match_ranked(question)
     joined_reading, ranked_joined = matcher.match_ranked(f"{context.question} {question}")

@@ -44,6 +44,9 @@ def _best(result: MatchResult) -> Suggestion | None:
 
 def combined(base: MatchResult, local: MatchResult, thresholds: Thresholds) -> MatchResult:
     """The better of a base match and a layer match of the same question (see the module)."""
+    for more in (base, local):
+        if more.more_about is not None:
+            return more  # "tell me more" after the answer that side gave
     if local.answered and (not base.answered or local.confidence >= base.confidence):
         winner, other = local, base
     elif base.answered:

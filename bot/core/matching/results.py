@@ -27,6 +27,9 @@ class MatchResult:
     """Why the question is about something the knowledge base does not cover (its scope:
     another job, a place or year the sources give no figure for), when that is why it was
     declined."""
+    more_about: Fact | None = None
+    """A request for more after this fact's answer ("tell me more"): declined, its related
+    facts offered as `suggestions` (`bot.core.conversation.asks_for_more`)."""
     in_context: bool = False
     """Whether the answer was read as a follow-up of the answer before it (not a question
     complete in itself): what the asker's next follow-up should follow, too."""

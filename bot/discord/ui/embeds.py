@@ -55,7 +55,7 @@ def decline_embed(answer: Answer, knowledge: KnowledgeBase) -> discord.Embed:
         description += (f"\n\n{texts.can_answer_line(knowledge.topics, markdown=True)}"
                         f"\n\n{texts.HOW_TO_ASK}")
     embed = discord.Embed(
-        title=texts.DECLINE_TITLE,
+        title=texts.MORE_TITLE if answer.more_about is not None else texts.DECLINE_TITLE,
         description=clip(description, limits.EMBED_DESCRIPTION),
         colour=DECLINE_COLOUR,
     )

@@ -60,3 +60,11 @@ def test_both_decline_keeps_each_sides_own_order():
     assert [s.fact for s in declined.suggestions] == [LOCAL, BASE, BASE_2]
     alone = combined(follow_up, result(None, 0.3), T)
     assert [s.fact for s in alone.suggestions] == [BASE, BASE_2]
+
+
+def test_tell_me_more_after_one_sides_answer_is_that_sides():
+    """After the base's answer, "tell me more" is the base's related questions, though the
+    layer, without that context, answers the words with one of its facts."""
+    more = MatchResult("tell me more", None, 1.0, (Suggestion(BASE_2, 1.0),), more_about=BASE)
+    assert combined(more, result(LOCAL, 0.9), T) is more
+    assert combined(result(BASE, 0.9), more, T) is more

@@ -77,6 +77,25 @@ async def test_doubting_an_answer_gets_it_again_with_its_sources(careerbot):
     assert fact_of(alone) is None
 
 
+async def test_tell_me_more_offers_the_related_questions_as_buttons(careerbot):
+    h = careerbot
+    alice, general = h.user("alice"), h.channel("general")
+    await h.say(alice, general, "what does an ml engineer do", mention_bot=True)
+    more = await h.say(alice, general, "tell me more", mention_bot=True)
+    related = h.bot.service.fact("what-does-an-ml-engineer-do").related
+    assert more.embeds[0]["title"] == texts.MORE_TITLE
+    offered = [c.split(":")[2] for c in more.custom_ids if c.startswith("cb:fact:")]
+    assert offered == list(related)[:3]
+    picked = await h.click(alice, more, next(c for c in more.custom_ids
+                                             if c.startswith(f"cb:fact:{related[0]}:")))
+    assert h.bot.service.fact(related[0]).question in str(picked.data)
+    # Still the answer's context; and not a question the bot missed.
+    assert fact_of(await h.say(alice, general, "really?", mention_bot=True)) == \
+        "what-does-an-ml-engineer-do"
+    await h.bot.database.flush()
+    assert await h.bot.database.missed_questions() == []
+
+
 async def test_the_context_expires(careerbot):
     h = careerbot
     alice, general = h.user("alice"), h.channel("general")
