@@ -9,17 +9,17 @@ is answered when either reading is, with the best fact of the blend, provided a 
 at least offer that fact (`Thresholds.suggest`: "how much does it cost" after a course is not a
 question about pay because its words lean that way and the course's context lifts every score).
 When neither reading answers, the "chatty question" rule is read across the two: a fact the
-follow-up's own words single out (`sure_lead`) that scores `floor` in context answers, unless a
-reading was declined as off the knowledge base's subject (`off_topic`: "and in the uk?" after a
-US salary). A follow-up with no word the knowledge base knows ("hmm") is not read in context at
-all: joined to the question it follows, any text reads like that question; one whose words of
-substance no fact has ("whats your favorite color") is not answered by the joined reading
-alone, for the same reason. Otherwise the
+follow-up's own words single out (`sure_lead`) that scores `floor` in context answers, unless
+the follow-up is off the knowledge base's subject (`off_topic`, in its own reading or named by
+it in the joined one: "and in the uk?" after a US salary). A follow-up with no word the
+knowledge base knows ("hmm") is not read in context at all: joined to the question it follows,
+any text reads like that question; one whose words of substance no fact has ("whats your
+favorite color") is not answered by the joined reading alone, for the same reason. Otherwise the
 follow-up is declined, offering what either reading would suggest, the likeliest by the blend
 first (the joined reading alone would offer the earlier answer's neighbours first). A follow-up
-the matcher answers alone with a clear lead (no close call) is a question complete in itself:
-it is answered as such, without the joined reading (most of a person's next questions are new
-ones, and each reading costs a full match).
+the matcher answers alone with a clear lead (no close call) is a question complete in itself: it
+is answered as such, without the joined reading (most of a person's next questions are new ones,
+and each reading costs a full match).
 
 A follow-up that only asks for more ("tell me more", "go on", "can you elaborate?") names
 nothing to match either: it gets the answer's related questions to pick from
