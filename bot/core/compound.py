@@ -3,8 +3,10 @@
 Matched whole, such a message gets the answer of one of its questions and silently drops the
 other. `questions_in` cuts it where a new question starts:
 - after a question mark ("mle salary? and is it entry level?");
-- at "and", "also", "plus", "but" or "or", a full stop or a semicolon, right before a question
-  word ("... make and do I need a masters", "... first. how long does it take");
+- at "and", "also", "plus", "but" or "or", a full stop, a semicolon or a line break, right
+  before a question word ("... make and do I need a masters", "... first. how long does it
+  take");
+- before a list's number ("1. how much do they make 2. do I need a degree");
 - at a comma before a question word, when the message itself opens with one ("how much do
   they make, how long does it take"; not "I'm a junior dev, what would I make", where the
   part before the comma says who asks).
@@ -32,15 +34,18 @@ _QUESTION_WORD = (r"(?:what|whats|what's|how|do|does|did|is|are|can|could|should
                   r"where|who|when|why|will|would|any)")
 _CUTS = (
     rf"(?<=[?!])\s+(?=\S)"                                               # "...? next"
-    rf"|[.;]\s+(?={_QUESTION_WORD}\b)"                                   # "... first. how"
+    rf"|[.;]\s+(?={_QUESTION_WORD}\b)|\s*\n\s*(?={_QUESTION_WORD}\b)"      # "first. how"
+    rf"|\s+(?=\d{{1,2}}[.)]\s)"                                            # "... 2. do i"
     rf"|,?\s+\b(?:and|also|plus|but|or)\s+(?:also\s+)?(?={_QUESTION_WORD}\b)"  # "and do i"
 )
 _CUT = re.compile(_CUTS, re.IGNORECASE)
 _CUT_AT_COMMAS = re.compile(rf"{_CUTS}|,\s+(?={_QUESTION_WORD}\b)", re.IGNORECASE)
 """`_CUT`, and at a comma before a question word ("how much do they make, how long...")."""
 _OPENS_WITH_QUESTION = re.compile(rf"\W*{_QUESTION_WORD}\b", re.IGNORECASE)
-_JOINING_WORD = re.compile(r"^(?:(?:and|also|plus|but|or|so)\s+)+", re.IGNORECASE)
-"""What a part cut after a question mark may start with ("...? and is it remote")."""
+_JOINING_WORD = re.compile(r"^(?:(?:and|also|plus|but|or|so)\s+|\d{1,2}[.)]\s+)+",
+                           re.IGNORECASE)
+"""What a part may start with: a joining word after a question mark ("...? and is it
+remote"), a list's number ("1. how much ... 2. do i need ...")."""
 
 
 def questions_in(text: str) -> tuple[str, ...]:

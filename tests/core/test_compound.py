@@ -24,6 +24,10 @@ from bot.core.compound import MAX_CHARS, MAX_PARTS, MIN_WORDS, questions_in
      ("i did a bootcamp", "what should i learn first")),
     ("is it hard or do i just need practice", ("is it hard", "do i just need practice")),
     ("a? b? c? d e? f g? h i?", ("d e?", "f g?", "h i?")),
+    ("1. how much do they make 2. do i need a degree",
+     ("how much do they make", "do i need a degree")),
+    ("how much do they make\nwhat skills do i need", ("how much do they make",
+                                                      "what skills do i need")),
 ])
 def test_a_message_is_cut_where_a_new_question_starts(text, parts):
     assert questions_in(text) == parts
@@ -35,6 +39,8 @@ def test_a_message_is_cut_where_a_new_question_starts(text, parts):
     "im a junior dev, what would i make as an ml engineer",  # the comma says who asks
     "what's the pay? why?",  # "why?" is too short to be a question of its own
     "salary and outlook for ml engineers",
+    "Salary question\nhi, im new here and wondering how much ml engineers make",  # a post
+    "do i need 2 degrees",
     "",
 ])
 def test_one_question_is_not_cut(text):
@@ -47,7 +53,8 @@ def test_a_very_long_message_is_read_whole():
 
 
 @given(st.lists(st.sampled_from(["a", "bc", " ", "?", ".", ",", ";", "!", " and ", " or how ",
-                                  ", what ", "? do ", ". is ", "how"]), max_size=60).map("".join))
+                                  ", what ", "? do ", ". is ", "how", "\n", " 2. ", "1) "]),
+                max_size=60).map("".join))
 def test_the_parts_are_the_messages_own_words_in_order(text):
     parts = questions_in(text)
     assert parts == () or 2 <= len(parts) <= MAX_PARTS
