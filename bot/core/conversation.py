@@ -13,13 +13,14 @@ follow-up's own words single out (`sure_lead`) that scores `floor` in context an
 the follow-up is off the knowledge base's subject (`off_topic`, in its own reading or named by
 it in the joined one: "and in the uk?" after a US salary). A follow-up with no word the
 knowledge base knows ("hmm") is not read in context at all: joined to the question it follows,
-any text reads like that question; one whose words of substance no fact has ("whats your
-favorite color") is not answered by the joined reading alone, for the same reason. Otherwise the
-follow-up is declined, offering what either reading would suggest, the likeliest by the blend
-first (the joined reading alone would offer the earlier answer's neighbours first). A follow-up
-the matcher answers alone with a clear lead (no close call) is a question complete in itself: it
-is answered as such, without the joined reading (most of a person's next questions are new ones,
-and each reading costs a full match).
+any text reads like that question; one that names something no fact has ("whats your favorite
+color", "was it #1 again in 2020": `Matcher.names_what_no_fact_has`) is not answered by the
+joined reading alone, for the same reason. Otherwise the follow-up is declined, offering what
+either reading would suggest, the likeliest by the blend first (the joined reading alone would
+offer the earlier answer's neighbours first). A follow-up the matcher answers alone with a clear
+lead (no close call) is a question complete in itself: it is answered as such, without the
+joined reading (most of a person's next questions are new ones, and each reading costs a full
+match).
 
 A follow-up that only asks for more ("tell me more", "go on", "can you elaborate?") names
 nothing to match either: it gets the answer's related questions to pick from
@@ -175,7 +176,7 @@ def follow_up(matcher: Matcher, question: str, context: Context,
         best = None
     elif max(by_alone.get(best, 0.0), by_joined.get(best, 0.0)) < t.suggest:
         best = None  # the blend's best is a fact neither reading would even offer
-    elif not alone.answered and matcher.names_only_the_unknown(question):
+    elif not alone.answered and matcher.names_what_no_fact_has(question):
         # Only the joined reading answers, and what the follow-up names no fact has ("whats
         # your favorite color"): joined, it reads like the question before it.
         best = None

@@ -227,8 +227,21 @@ def test_a_follow_up_about_nothing_the_knowledge_base_knows_is_not_read_in_conte
     """Its only words of substance are in no fact: joined to the question before it, it read
     like that question and got its answer again ("whats your favorite color" after the pay
     answer got the pay)."""
-    assert shipped_semantic_matcher.names_only_the_unknown(question)
+    assert shipped_semantic_matcher.names_what_no_fact_has(question)
     assert follow_up(shipped_semantic_matcher, question, context).fact is None
+
+
+def test_a_follow_up_naming_a_year_or_word_no_fact_has_is_not_the_answer_again(
+        shipped_semantic_matcher):
+    """"was it #1 again in 2020" asks about a year no fact has: joined to the question about
+    the 2019 ranking, it read like it. Chat shorthand is no such word: "wbu coding" after a
+    question about maths is still the coding skills."""
+    ranking = Context("was mle ranked the #1 job by indeed", "number-one-job-2019")
+    assert follow_up(shipped_semantic_matcher, "was it #1 again in 2020", ranking).fact is None
+    maths = Context("do you need stats and probability for ml engineering", "math-skills")
+    assert not shipped_semantic_matcher.names_what_no_fact_has("wbu coding")
+    coding = follow_up(shipped_semantic_matcher, "wbu coding", maths)
+    assert coding.fact is not None and coding.fact.id == "software-engineering-skills"
 
 
 def test_a_declined_follow_up_offers_only_what_a_reading_offers(shipped_semantic_matcher):

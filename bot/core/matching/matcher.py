@@ -21,6 +21,7 @@ fit its form (`Matcher._fitting`).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from functools import cache
 from itertools import chain
@@ -61,6 +62,8 @@ from bot.core.matching.synonyms import CHAT_SYNONYMS, STOP_WORDS, SynonymTable
 from bot.core.matching.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from bot.core.memory import release_free_memory
 
+_YEAR = re.compile(r"(?:19|20)\d\d")
+"""A year, as a question names one."""
 PHRASING_WEIGHT = 0.35
 CENTROID_WEIGHT = 0.35
 FUZZY_WEIGHT = 0.3
@@ -353,13 +356,15 @@ class Matcher(Decisions):
         return self.analyzer.words_of(self.analyzer.raw_words(question[:MAX_QUESTION_CHARS]),
                                       correct_typos="typo-correction" in self.rules)
 
-    def names_only_the_unknown(self, question: str) -> bool:
-        """Whether `question` has words of substance (not stop words) and no fact has any of
-        them, in a phrasing, a keyword or its answer ("whats your favorite color")."""
-        terms = [t for t in self.analyzer.terms(question[:MAX_QUESTION_CHARS],
-                                                correct_typos="typo-correction" in self.rules)
-                 if t not in STOP_WORDS]
-        return bool(terms) and not any(len(self.index.facts_with(t)) for t in terms)
+    def names_what_no_fact_has(self, question: str) -> bool:
+        """Whether `question` names something no fact has, in a phrasing, a keyword or its
+        answer: all its words of substance (not stop words: "whats your favorite color"), or
+        one that is a common English word or a year ("and how big are bonuses", "was it #1
+        again in 2020"). Chat shorthand ("wbu", "rn") is no common word: it names nothing."""
+        words = [w for w in self.words(question) if w not in STOP_WORDS]
+        unknown = [w for w in words if not len(self.index.facts_with(stem(w)))]
+        return bool(words) and (len(unknown) == len(words) or any(
+            w in self.analyzer.common_words or _YEAR.fullmatch(w) for w in unknown))
 
     def _rank(self, raw: list[str], limit: int, question: str = ""
               ) -> tuple[list[tuple[int, float]], list[str]]:
