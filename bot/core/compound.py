@@ -33,13 +33,16 @@ MAX_CHARS = 600
 _QUESTION_WORD = (r"(?:what|whats|what's|how|do|does|did|is|are|can|could|should|which|"
                   r"where|who|when|why|will|would|any)")
 _CUTS = (
-    rf"(?<=[?!])\s+(?=\S)"                                               # "...? next"
-    rf"|[.;]\s+(?={_QUESTION_WORD}\b)|\s*\n\s*(?={_QUESTION_WORD}\b)"      # "first. how"
-    rf"|\s+(?=\d{{1,2}}[.)]\s)"                                            # "... 2. do i"
-    rf"|,?\s+\b(?:and|also|plus|but|or)\s+(?:also\s+)?(?={_QUESTION_WORD}\b)"  # "and do i"
+    # Each alternative starts at a fixed character or at the start of a run of spaces, and
+    # takes a run of spaces whole (possessive: no backtracking into it), so cutting is linear
+    # in the message (600 alternating line breaks and spaces took 2.3 s to cut before).
+    rf"(?<=[?!])\s++(?=\S)"                                              # "...? next"
+    rf"|[.;]\s++(?={_QUESTION_WORD}\b)|\n\s*+(?={_QUESTION_WORD}\b)"        # "first. how"
+    rf"|(?<!\s)\s++(?=\d{{1,2}}[.)]\s)"                                    # "... 2. do i"
+    rf"|(?<![\s,]),?\s++(?:and|also|plus|but|or)\s++(?:also\s++)?(?={_QUESTION_WORD}\b)"
 )
 _CUT = re.compile(_CUTS, re.IGNORECASE)
-_CUT_AT_COMMAS = re.compile(rf"{_CUTS}|,\s+(?={_QUESTION_WORD}\b)", re.IGNORECASE)
+_CUT_AT_COMMAS = re.compile(rf"{_CUTS}|,\s++(?={_QUESTION_WORD}\b)", re.IGNORECASE)
 """`_CUT`, and at a comma before a question word ("how much do they make, how long...")."""
 _OPENS_WITH_QUESTION = re.compile(rf"\W*{_QUESTION_WORD}\b", re.IGNORECASE)
 _JOINING_WORD = re.compile(r"^(?:(?:and|also|plus|but|or|so)\s+|\d{1,2}[.)]\s+)+",
@@ -55,6 +58,6 @@ def questions_in(text: str) -> tuple[str, ...]:
         return ()
     # A comma cuts only a message that opens asking ("I'm a junior dev, what would I make").
     cut = _CUT_AT_COMMAS if _OPENS_WITH_QUESTION.match(text) else _CUT
-    parts = [_JOINING_WORD.sub("", part.strip(" ,")) for part in cut.split(text)]
+    parts = [_JOINING_WORD.sub("", part.strip().strip(",").strip()) for part in cut.split(text)]
     questions = tuple(part for part in parts if len(part.split()) >= MIN_WORDS)
     return questions[:MAX_PARTS] if len(questions) >= 2 else ()

@@ -3,6 +3,8 @@ new question starts, each part answered."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -45,6 +47,17 @@ def test_a_message_is_cut_where_a_new_question_starts(text, parts):
 ])
 def test_one_question_is_not_cut(text):
     assert questions_in(text) == ()
+
+
+@pytest.mark.parametrize("text", ["\n " * 300, " \n" * 300, "\t\n " * 200, " " * 599 + "x",
+                                  " and" * 150, ", " * 300, " 1." * 200, "? " * 300])
+def test_no_message_makes_cutting_slow(text):
+    """A hostile message can not stall the matching thread: 600 alternating line breaks and
+    spaces took 2.3 s to cut while the cut backtracked into runs of spaces (now ~0.2 ms; the
+    bound is generous, for slow machines)."""
+    started = time.perf_counter()
+    questions_in(text[:MAX_CHARS])
+    assert time.perf_counter() - started < 0.2
 
 
 def test_a_very_long_message_is_read_whole():
