@@ -3,6 +3,7 @@ replies it gets."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -10,6 +11,8 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from bot import texts
+from bot.core.compound import questions_in
 from bot.core.matching import MAX_QUESTION_CHARS
 from bot.core.smalltalk import small_talk
 from tests.discord_harness import (
@@ -129,7 +132,29 @@ async def check_mention(h: Harness, user: FakeUser, channel: FakeChannel, text: 
     else:
         assert reply.embeds, (text, reply.content)
         title = reply.embeds[0]["title"]
-        assert fact_of(reply) or "don't have an answer" in title or "Did you mean" in reply.text
+        assert (fact_of(reply) or "don't have an answer" in title or "Did you mean" in reply.text
+                or title == texts.MORE_TITLE)  # "more" after an answer: its related questions
+        question = re.sub(rf"<@!?{h.world.bot.id}>", " ", text).strip()
+        if questions_in(question[:MAX_QUESTION_CHARS * 2]):
+            await replies_settled(h, int(reply.trigger["id"]))
+
+
+async def replies_settled(h: Harness, trigger: int, quiet: float = 0.3,
+                          limit: float = REPLY_TIMEOUT) -> None:
+    """Wait until no further reply to `trigger` comes (a message asking several questions gets
+    one reply each): a late one must not be taken for the reply to the next message."""
+    loop = asyncio.get_running_loop()
+    deadline, count, since = loop.time() + limit, -1, loop.time()
+    while loop.time() < deadline:
+        now = sum(1 for r in h.server.find_requests("POST", "/channels/*/messages")
+                  if isinstance(r.response, dict)
+                  and (r.response.get("message_reference") or {}).get("message_id")
+                  == str(trigger))
+        if now != count:
+            count, since = now, loop.time()
+        elif loop.time() - since >= quiet:
+            return
+        await asyncio.sleep(0.02)
 
 
 HYPOTHESIS = settings(max_examples=25, deadline=None, derandomize=True, database=None,
@@ -194,6 +219,8 @@ NAMED_TEXTS = {
     "combining marks": "h\u0336o\u0336w\u0336" + "\u0301" * 500,
     "null bytes": "how\x00much\x00do ml engineers earn",
     "sql": "'); DROP TABLE questions; -- how much do ml engineers earn",
+    "line breaks and spaces": "how much do ml engineers earn?" + "\n " * 300,
+    "two questions": "how much do ml engineers earn? and what is machine learning",
 }
 
 
