@@ -191,7 +191,7 @@ class AnswerService:
                                       context=context, thresholds=thresholds)
         answer = from_match(knowledge, result)
         each, missed = self._each_question(current.matcher, question, result, guild_id,
-                                           thresholds)
+                                           thresholds, context)
         if each:  # asked as the message asked it; the others as their parts read
             answer = replace(each[0], question=answer.question, also=each[1:])
         latency = time.perf_counter() - started
@@ -220,21 +220,23 @@ class AnswerService:
 
     def _each_question(
         self, matcher: Matcher, question: str, whole: MatchResult, guild_id: int | None,
-        thresholds: Thresholds | None,
+        thresholds: Thresholds | None, context: Context | None = None,
     ) -> tuple[tuple[Answer, ...], tuple[MatchResult, ...]]:
         """The answers of the questions a message asks, in its order, when it asks two or
         more that different facts answer, or the one part answered when the whole message
         was declined (`bot.core.compound`); () otherwise: it is read as one question. The
         whole message's answer, if it is one of them, stays as it was read (in context).
         Second: the parts declined, when another part was answered (a question the
-        knowledge base missed, though the message got an answer)."""
+        knowledge base missed, though the message got an answer). The first part follows
+        `context` as the whole message does ("and in 2022? also do i need a masters")."""
         parts = questions_in(question) if self.answers_each_question else ()
         answers: dict[str, Answer] = {}
         declined: list[MatchResult] = []
-        for part in parts:
+        for n, part in enumerate(parts):
+            follows = context if n == 0 else None
             result, knowledge = in_server(self.layer(guild_id), matcher,
-                                          matched(matcher, part, None, thresholds), part,
-                                          thresholds=thresholds)
+                                          matched(matcher, part, follows, thresholds), part,
+                                          context=follows, thresholds=thresholds)
             if result.fact is None:
                 declined.append(result)
             elif result.fact.id not in answers:

@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.core.compound import MAX_CHARS, MAX_PARTS, MIN_WORDS, questions_in
+from bot.core.conversation import Context
 
 
 @pytest.mark.parametrize(("text", "parts"), [
@@ -116,3 +117,13 @@ def test_a_single_question_gets_one_answer_and_it_can_be_turned_off(shipped_sema
         assert facts(answer) == ["masters-or-phd"]
     finally:
         service.answers_each_question = True
+
+
+def test_the_first_question_of_a_follow_up_follows_the_answer_before(shipped_semantic_service):
+    """"and in 2022?" is a follow-up of the pay answer, "do i need a masters" a question of
+    its own: read without the context, the first part was declined and the message got only
+    its whole reading's answer (the pay), the masters question dropped."""
+    pay = Context("how much do ml engineers make", "average-salary")
+    answer = shipped_semantic_service.ask("and in 2022? also do i need a masters", via="t",
+                                          record=False, context=pay)
+    assert facts(answer) == ["average-salary", "masters-or-phd"]
