@@ -190,7 +190,7 @@ class AnswerService:
         result, knowledge = in_server(self.layer(guild_id), current.matcher, result, question,
                                       context=context, thresholds=thresholds)
         answer = from_match(knowledge, result)
-        each, missed = self._each_question(current.matcher, question, result, guild_id,
+        each, missed = self._each_question(current.matcher, question, answer, guild_id,
                                            thresholds, context)
         if each:  # asked as the message asked it; the others as their parts read
             answer = replace(each[0], question=answer.question, also=each[1:])
@@ -219,34 +219,43 @@ class AnswerService:
         return answer
 
     def _each_question(
-        self, matcher: Matcher, question: str, whole: MatchResult, guild_id: int | None,
+        self, matcher: Matcher, question: str, whole: Answer, guild_id: int | None,
         thresholds: Thresholds | None, context: Context | None = None,
     ) -> tuple[tuple[Answer, ...], tuple[MatchResult, ...]]:
         """The answers of the questions a message asks, in its order, when it asks two or
         more that different facts answer, or the one part answered when the whole message
-        was declined (`bot.core.compound`); () otherwise: it is read as one question. The
-        whole message's answer, if it is one of them, stays as it was read (in context).
+        was declined (`bot.core.compound`); () otherwise: it is read as one question.
+        `whole`, the message's own answer, stays as it was read (in context), and answers a
+        part declined alone when no part got its fact ("what does an ML engineer do and how
+        much do they make?": "how much do they make?" asks about ML pay only in the message).
         Second: the parts declined, when another part was answered (a question the
         knowledge base missed, though the message got an answer). The first part follows
         `context` as the whole message does ("and in 2022? also do i need a masters")."""
         parts = questions_in(question) if self.answers_each_question else ()
-        answers: dict[str, Answer] = {}
+        slots: list[Answer | None] = []
+        """Each part's answer, None where it was declined."""
         declined: list[MatchResult] = []
         for n, part in enumerate(parts):
             follows = context if n == 0 else None
             result, knowledge = in_server(self.layer(guild_id), matcher,
                                           matched(matcher, part, follows, thresholds), part,
                                           context=follows, thresholds=thresholds)
+            slots.append(from_match(knowledge, result) if result.fact is not None else None)
             if result.fact is None:
                 declined.append(result)
-            elif result.fact.id not in answers:
-                answers[result.fact.id] = from_match(knowledge, result)
+        got = {a.fact_id for a in slots if a is not None}
+        if whole.answered and got and declined and whole.fact_id not in got:
+            slots[slots.index(None)] = whole  # in the place of the first part declined
+            declined.pop(0)
+        answers: dict[str, Answer] = {}
+        for answer in slots:
+            if answer is not None and answer.fact_id not in answers:
+                answers[answer.fact_id] = (
+                    replace(answer, in_context=whole.in_context)
+                    if answer.fact_id == whole.fact_id else answer)
         missed = tuple(declined) if answers else ()
-        if len(answers) < 2 and (whole.fact is not None or not answers):
+        if len(answers) < 2 and (whole.answered or not answers):
             return (), missed
-        if whole.fact is not None and whole.fact.id in answers:
-            answers[whole.fact.id] = replace(answers[whole.fact.id],
-                                             in_context=whole.in_context)
         return tuple(answers.values()), missed
 
     def answer_fact(self, fact_id: str, *, question: str | None = None,

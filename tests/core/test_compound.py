@@ -127,3 +127,15 @@ def test_the_first_question_of_a_follow_up_follows_the_answer_before(shipped_sem
     answer = shipped_semantic_service.ask("and in 2022? also do i need a masters", via="t",
                                           record=False, context=pay)
     assert facts(answer) == ["average-salary", "masters-or-phd"]
+
+
+def test_a_part_only_the_message_makes_a_question_gets_the_messages_answer(
+        shipped_semantic_service):
+    """"how much do they make?" alone names nobody (declined); the message read whole is a
+    question about ML pay. It got that answer alone, the role question dropped: now the
+    role, then the pay, in the message's order."""
+    service = shipped_semantic_service
+    assert not service.ask("how much do they make?", via="t", record=False).answered
+    answer = service.ask("what does an ml engineer do and how much do they make?", via="t",
+                         record=False)
+    assert facts(answer) == ["what-does-an-ml-engineer-do", "average-salary"]
