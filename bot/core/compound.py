@@ -15,7 +15,9 @@ The service matches each part on its own (`AnswerService.ask`). When two or more
 answered with different facts, each of those answers is given, in the message's order. When
 the whole message is declined and one part is answered, that answer is given: "how much do ML
 engineers make? and what's the weather in Paris" read whole is a question the sources do not
-cover. Otherwise the message is one question, matched whole, as before. Measured with `python
+cover. A part declined alone takes the whole message's answer when no part got it ("what does
+an ML engineer do and how much do they make?": "how much do they make?" names nobody).
+Otherwise the message is one question, matched whole, as before. Measured with `python
 -m bot bench compound` (README, "Quality and speed").
 """
 

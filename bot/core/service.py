@@ -232,8 +232,7 @@ class AnswerService:
         knowledge base missed, though the message got an answer). The first part follows
         `context` as the whole message does ("and in 2022? also do i need a masters")."""
         parts = questions_in(question) if self.answers_each_question else ()
-        slots: list[Answer | None] = []
-        """Each part's answer, None where it was declined."""
+        slots: list[Answer | None] = []  # each part's answer, None where it was declined
         declined: list[MatchResult] = []
         for n, part in enumerate(parts):
             follows = context if n == 0 else None
