@@ -8,7 +8,7 @@ questions), as the bot's buttons do.
 from __future__ import annotations
 
 from bot.cli.render import offered, render_answers, render_small_talk
-from bot.core.conversation import Conversations, left_by
+from bot.core.conversation import Context, Conversations, left_by
 from bot.core.service import AnswerService
 from bot.core.smalltalk import small_talk
 
@@ -44,6 +44,8 @@ class Console:
         if answer.answered and answer.fact_id is not None:
             self.memory.remember(CONSOLE, CONSOLE, left_by(
                 context, asked, answer.fact_id, in_context=answer.in_context))
+        for other in answer.also:  # the last answer shown is what a follow-up follows
+            self.memory.remember(CONSOLE, CONSOLE, Context(other.question, other.fact_id or ""))
         return render_answers(answer, self.service.knowledge)
 
     def _picked(self, line: str) -> str | None:

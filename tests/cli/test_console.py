@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot import texts
 from bot.cli.console import Console
+from bot.core.conversation import Context
 
 
 def test_a_number_picks_what_the_last_reply_offered(shipped_semantic_service):
@@ -73,6 +74,8 @@ def test_each_question_of_a_line_is_answered_and_what_they_offer_numbered_on(
                                          record=False)
     later = len(first.related) + 1  # the second answer's first related question
     assert f"Related: {later}. " in reply
+    # a follow-up follows the last answer shown
+    assert console.memory.recall(0, 0) == Context("do i need a masters?", "masters-or-phd")
     picked = console.offers[later - 1]
     assert console.reply(str(later)).startswith(
         f"Q: {shipped_semantic_service.fact(picked).question}")

@@ -263,8 +263,9 @@ class Questions(commands.Cog):
         if answer.answered and answer.fact_id is not None:
             self._remember(asked, left_by(context, asked.question, answer.fact_id,
                                           in_context=answer.in_context), sent)
-        for other in answer.also:  # the message's other questions: a reply each
-            self._record_answer(asked, await asked.deliver(other))
+        for other in answer.also:  # the message's other questions: a reply each, the last
+            sent = await asked.deliver(other)  # what the asker's next follow-up follows
+            self._remember(asked, Context(other.question, other.fact_id or ""), sent)
 
     async def _noted_unhelpful(self, asked: Asked) -> str | None:
         """A correction ("that's wrong") of the answer it replies to, or of the asker's last

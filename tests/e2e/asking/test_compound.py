@@ -35,6 +35,11 @@ async def test_each_question_of_a_mention_gets_its_own_reply(careerbot):
     assert [fact_of(pay), fact_of(masters)] == ["average-salary", "masters-or-phd"]
     assert all(r.reference_id == int(trigger["id"]) and "Source 1" in r.text
                for r in (pay, masters))
+    # alice's next follow-up follows the last answer; a reply to either carries its own.
+    memory = h.bot.get_cog("Questions").conversations
+    assert memory.recall(alice.id, general.id).fact_id == "masters-or-phd"
+    assert memory.of_answer(pay.id).fact_id == "average-salary"
+    assert memory.of_answer(masters.id).fact_id == "masters-or-phd"
     # A question alone still gets one reply.
     since = h.server.mark()
     await h.post(alice, general, "what is machine learning?", mention_bot=True)
