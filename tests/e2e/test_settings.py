@@ -95,6 +95,11 @@ async def test_ask_answers_only_the_asker_sees(h):
     private = await h.slash(h.user("alice"), h.channel("general"), "ask",
                             question="how much do ml engineers earn")
     assert private.ephemeral and private.data["embeds"]
+    # A second question's answer (a followup) is as private as the first.
+    two = await h.slash(h.user("alice"), h.channel("general"), "ask",
+                        question="how much do ml engineers earn and what is machine learning?")
+    second = await two.next_message()
+    assert two.ephemeral and second.ephemeral and "machine learning" in second.text.lower()
     other = await h.slash(h.user("member-2"), h.channel("general-2"), "ask",
                           question="how much do ml engineers earn")
     assert not other.ephemeral
