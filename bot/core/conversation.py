@@ -14,8 +14,8 @@ the follow-up is off the knowledge base's subject (`off_topic`, in its own readi
 it in the joined one: "and in the uk?" after a US salary). A follow-up with no word the
 knowledge base knows ("hmm") is not read in context at all: joined to the question it follows,
 any text reads like that question; one that names something no fact has ("whats your favorite
-color", "was it #1 again in 2020": `Matcher.names_what_no_fact_has`) is not answered by the
-joined reading alone, for the same reason. Otherwise the follow-up is declined, offering what
+color", "how is it different from deep learning": `Matcher.names_what_no_fact_has`) is not
+answered by the joined reading alone, for the same reason. Otherwise the follow-up is declined, offering what
 either reading would suggest, the likeliest by the blend first (the joined reading alone would
 offer the earlier answer's neighbours first). A follow-up the matcher answers alone with a clear
 lead (no close call) is a question complete in itself: it is answered as such, without the

@@ -233,9 +233,10 @@ def test_a_follow_up_about_nothing_the_knowledge_base_knows_is_not_read_in_conte
 
 def test_a_follow_up_naming_a_year_or_word_no_fact_has_is_not_the_answer_again(
         shipped_semantic_matcher):
-    """"was it #1 again in 2020" asks about a year no fact has: joined to the question about
-    the 2019 ranking, it read like it. Chat shorthand is no such word: "wbu coding" after a
-    question about maths is still the coding skills."""
+    """"was it #1 again in 2020" has a common word no fact has ("again"; 2020 is in facts):
+    joined to the question about the 2019 ranking, it read like it and got that ranking.
+    Chat shorthand is no such word: "wbu coding" after a question about maths is still the
+    coding skills."""
     ranking = Context("was mle ranked the #1 job by indeed", "number-one-job-2019")
     assert follow_up(shipped_semantic_matcher, "was it #1 again in 2020", ranking).fact is None
     maths = Context("do you need stats and probability for ml engineering", "math-skills")

@@ -21,7 +21,6 @@ fit its form (`Matcher._fitting`).
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping, Sequence
 from functools import cache
 from itertools import chain
@@ -55,15 +54,13 @@ from bot.core.matching.normalize import MAX_QUESTION_CHARS, clean, stem
 from bot.core.matching.question_forms import thing_asked_about
 from bot.core.matching.results import MatchResult, Suggestion
 from bot.core.matching.rules import ALL_RULES, Rules
-from bot.core.matching.scope import Scope
+from bot.core.matching.scope import YEAR, Scope
 from bot.core.matching.semantic import LEARN, SemanticIndex, SemanticModel, semantic_model
 from bot.core.matching.snapshot import Snapshot, SnapshotStore
 from bot.core.matching.synonyms import CHAT_SYNONYMS, STOP_WORDS, SynonymTable
 from bot.core.matching.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from bot.core.memory import release_free_memory
 
-_YEAR = re.compile(r"(?:19|20)\d\d")
-"""A year, as a question names one."""
 PHRASING_WEIGHT = 0.35
 CENTROID_WEIGHT = 0.35
 FUZZY_WEIGHT = 0.3
@@ -359,12 +356,13 @@ class Matcher(Decisions):
     def names_what_no_fact_has(self, question: str) -> bool:
         """Whether `question` names something no fact has, in a phrasing, a keyword or its
         answer: all its words of substance (not stop words: "whats your favorite color"), or
-        one that is a common English word or a year ("and how big are bonuses", "was it #1
-        again in 2020"). Chat shorthand ("wbu", "rn") is no common word: it names nothing."""
+        one that is a common English word or a year ("deep" in "how is it different from deep
+        learning"; "again" in "was it #1 again in 2020": any such word counts, not only a
+        topic). Chat shorthand ("wbu", "rn") is no common word: it names nothing."""
         words = [w for w in self.words(question) if w not in STOP_WORDS]
         unknown = [w for w in words if not len(self.index.facts_with(stem(w)))]
         return bool(words) and (len(unknown) == len(words) or any(
-            w in self.analyzer.common_words or _YEAR.fullmatch(w) for w in unknown))
+            w in self.analyzer.common_words or YEAR.fullmatch(w) for w in unknown))
 
     def _rank(self, raw: list[str], limit: int, question: str = ""
               ) -> tuple[list[tuple[int, float]], list[str]]:

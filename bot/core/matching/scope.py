@@ -49,7 +49,8 @@ _ROLE_CUES = (
     re.compile(r"\bwhat (?:do|does)\s+(?:(?:a|an)\s+)?(?P<role>(?:\w+ ){1,4}?)(?:get )?pay\b"),
 )
 _QUALIFIER = re.compile(r"\b(?:in|at|for|of)\s+(?:(?:the|a|an)\s+)?(?P<word>[^\W\d_]+)")
-_YEAR = re.compile(r"^(?:19|20)\d\d$")
+YEAR = re.compile(r"(?:19|20)\d\d")
+"""A year, as a question names one (whole words: `fullmatch`)."""
 
 
 @cache
@@ -136,7 +137,7 @@ class Scope:
                         and not named_with_topic(word)):
                     return OffTopic("qualifier", word)
             for word in words:
-                if _YEAR.match(word) and not named_with_topic(word):
+                if YEAR.fullmatch(word) and not named_with_topic(word):
                     return OffTopic("year", word)
         return None
 
