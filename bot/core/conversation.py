@@ -15,12 +15,12 @@ it in the joined one: "and in the uk?" after a US salary). A follow-up with no w
 knowledge base knows ("hmm") is not read in context at all: joined to the question it follows,
 any text reads like that question; one that names something no fact has ("whats your favorite
 color", "how is it different from deep learning": `Matcher.names_what_no_fact_has`) is not
-answered by the joined reading alone, for the same reason. Otherwise the follow-up is declined, offering what
-either reading would suggest, the likeliest by the blend first (the joined reading alone would
-offer the earlier answer's neighbours first). A follow-up the matcher answers alone with a clear
-lead (no close call) is a question complete in itself: it is answered as such, without the
-joined reading (most of a person's next questions are new ones, and each reading costs a full
-match).
+answered by the joined reading alone, for the same reason. Otherwise the follow-up is declined,
+offering what either reading would suggest, the likeliest by the blend first (the joined reading
+alone would offer the earlier answer's neighbours first). A follow-up the matcher answers alone
+with a clear lead (no close call) is a question complete in itself: it is answered as such,
+without the joined reading (most of a person's next questions are new ones, and each reading
+costs a full match).
 
 A follow-up that only asks for more ("tell me more", "go on", "can you elaborate?") names
 nothing to match either: it gets the answer's related questions to pick from
