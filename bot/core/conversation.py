@@ -101,8 +101,13 @@ def doubts_the_answer(question: str) -> bool:
     or a link, end to end ("really?", "source?", "are you sure about that", "where's that
     number from", "how old is that info", "link?"): the answer again, with its sources, is
     the reply."""
-    words = whole_message(question)  # read as small talk is
-    return words is not None and _DOUBT.fullmatch(words) is not None
+    return _says_only(_DOUBT, question)
+
+
+def _says_only(pattern: re.Pattern[str], question: str) -> bool:
+    """Whether `question`, read as small talk is (`whole_message`), is `pattern` end to end."""
+    words = whole_message(question)
+    return words is not None and pattern.fullmatch(words) is not None
 
 
 _MORE = re.compile(
@@ -120,8 +125,7 @@ def asks_for_more(question: str) -> bool:
     """Whether a follow-up only asks for more about the answer it follows, end to end ("tell
     me more", "go on", "can you elaborate?", "what else"): it names nothing to match, and
     gets the answer's related questions."""
-    words = whole_message(question)
-    return words is not None and _MORE.fullmatch(words) is not None
+    return _says_only(_MORE, question)
 
 
 def joined(context: Context, question: str) -> Context:

@@ -207,14 +207,14 @@ class AnswerService:
         if record and answer.more_about is None:  # "tell me more" is no miss
             # Each question the message asked: its answered parts (or the message, read
             # whole), and the parts nothing answered, for the moderators' queue.
-            asked = [(a.question, a) for a in each] or [(result.question, answer)]
-            asked += [(part.question, from_match(knowledge, part)) for part in missed]
-            for text, outcome in asked:
+            asked = [(a.question, a.fact_id, a.confidence, a.off_topic) for a in each] or [
+                (result.question, answer.fact_id, answer.confidence, answer.off_topic)]
+            asked += [(part.question, None, part.confidence, part.off_topic) for part in missed]
+            for text, fact_id, confidence, off_topic in asked:
                 self._record(QuestionRecord(
-                    question=text, via=via, fact_id=outcome.fact_id,
-                    confidence=outcome.confidence, answered=outcome.answered,
-                    guild_id=guild_id,
-                    off_topic=outcome.off_topic.encoded() if outcome.off_topic else None,
+                    question=text, via=via, fact_id=fact_id, confidence=confidence,
+                    answered=fact_id is not None, guild_id=guild_id,
+                    off_topic=off_topic.encoded() if off_topic else None,
                 ))
         return answer
 
