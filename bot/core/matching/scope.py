@@ -6,9 +6,9 @@ word. Word overlap alone cannot tell them apart, so the matcher asks a second qu
 text names the person the question is about ("become a ___", "how much does a ___ make", "what
 does a ___ do", "salary for a ___"), is that person the knowledge base's subject? Likewise, a pay
 question tied to a place, an employer or a level that no pay question of the knowledge base names
-("... salary in London", "... at Meta", "... for a junior") or a year ("... pay in 2026") asks for
-a figure the sources do not give, even when another fact uses the word ("are there junior ML
-jobs").
+("... salary in London", "... at Meta", "... for a junior", "senior ML engineer salary") or a
+year ("... pay in 2026") asks for a figure the sources do not give, even when another fact uses
+the word ("are there junior ML jobs").
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ from typing import Literal
 from bot.core.matching.synonyms import STOP_WORDS
 
 ROLE_WORDS_MAX = 4
+LEVEL_WORDS_MAX = 2
+"""At most this many words qualify the subject's name ("entry level")."""
 _ROLE_END = frozenset(
     "make pay do does doing earn get gets got have has need needs work works start in at for"
     " with and or but if to from on job position after before by who that which than as".split()
@@ -117,6 +119,26 @@ class Scope:
                     roles.append(" ".join(role))
         return roles
 
+    def _level_named(self, words: list[str], qualifies: Callable[[str], bool]) -> str | None:
+        """The words that qualify the subject's name right before it ("senior", "entry level",
+        "remote" in "senior ML engineer salary"), or None: the kind of the subject a pay or
+        outlook question asks about, which the sources may give no figure for. Only at the
+        start of a noun phrase (the text's start or a function word before them, not a
+        pronoun): in "my cousin swears ML engineers make..." the words before are a clause."""
+        size = len(self.subject)
+        for start in range(1, len(words) - size + 1):
+            if tuple(words[start:start + size]) != self.subject:
+                continue
+            first = start
+            while first > 0 and start - first <= LEVEL_WORDS_MAX and qualifies(words[first - 1]):
+                first -= 1
+            if not 0 < start - first <= LEVEL_WORDS_MAX:
+                continue
+            before = words[first - 1] if first else None
+            if before is None or (before in STOP_WORDS and before not in _PRONOUNS):
+                return " ".join(words[first:start])
+        return None
+
     def outside(self, words: list[str], named_with_topic: Callable[[str], bool]
                 ) -> OffTopic | None:
         """Why the question is about something else than the knowledge base, or None.
@@ -131,11 +153,17 @@ class Scope:
         if self.topic_words and not self.topic_words.isdisjoint(words):
             text = " ".join(words)
             before_topic = _before_topic(self.topic_words)
+            def qualifies(word: str) -> bool:
+                return (word not in _PRONOUNS and word not in STOP_WORDS
+                        and word not in _QUANTIFIERS and not named_with_topic(word))
+
             for match in chain(_QUALIFIER.finditer(text), before_topic.finditer(text)):
                 word = match.group("word")
-                if (word not in _PRONOUNS and word not in STOP_WORDS and word not in _QUANTIFIERS
-                        and not named_with_topic(word)):
+                if qualifies(word):
                     return OffTopic("qualifier", word)
+            level = self._level_named(words, qualifies)
+            if level:
+                return OffTopic("qualifier", level)
             for word in words:
                 if YEAR.fullmatch(word) and not named_with_topic(word):
                     return OffTopic("year", word)

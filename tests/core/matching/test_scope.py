@@ -100,6 +100,44 @@ def test_a_figure_is_tied_to_what_the_pay_facts_name_not_to_any_fact():
     assert sorted(set(matcher.index.facts_asked_with("junior").tolist())) == [1]
 
 
+@pytest.mark.parametrize(("text", "what"), [
+    ("senior machine learning engineer pay", "senior"),
+    ("what does a senior machine learning engineer pay", "senior"),   # "make", after synonyms
+    ("how much do remote machine learning engineers pay", "remote"),
+    ("entry level machine learning engineer pay", "entry level"),     # two words, one kind
+    ("google machine learning engineer pay", "google"),               # an employer
+])
+def test_a_kind_of_the_subject_no_pay_fact_names_asks_for_a_figure_the_sources_lack(text, what):
+    """ "Senior ML engineer salary" names the subject, but a kind of it the pay facts never
+    name: the figures the sources give are not for seniors."""
+    named = (KNOWN | {"engineers"}).__contains__
+    assert DOMAIN_SCOPE.outside(text.split(), named) == OffTopic("qualifier", what)
+
+
+@pytest.mark.parametrize("text", [
+    "average machine learning engineer pay",       # a word the pay facts use
+    "good machine learning engineer pay",
+    "what skills does a senior machine learning engineer need",  # no pay or outlook asked
+    "my cousin swears machine learning engineers make good pay",  # a clause, not a kind
+    "how much more do machine learning engineers pay",            # function words before
+    "i heard machine learning engineers get good pay",            # a pronoun's verb
+    "machine learning engineer pay",                               # nothing before it
+])
+def test_words_before_the_subject_that_are_no_kind_of_it_are_inside(text):
+    named = (KNOWN | {"engineers"}).__contains__
+    assert DOMAIN_SCOPE.outside(text.split(), named) is None
+
+
+def test_shipped_matcher_declines_pay_of_a_kind_of_ml_engineer(shipped_matcher):
+    for question, what in [("what does a senior mle make", "senior"),
+                           ("entry level ml engineer salary", "entry level"),
+                           ("how much do remote ml engineers make", "remote")]:
+        result = shipped_matcher.match(question)
+        assert not result.answered and result.off_topic == OffTopic("qualifier", what), question
+    for question in ("typical ml engineer salary", "average mle pay in the us"):
+        assert shipped_matcher.match(question).answered, question
+
+
 def test_chat_contractions_are_read_as_the_words_they_stand_for(shipped_matcher):
     """ "kinda pay" is "kind of pay", not the pay of some "kinda" the sources never name."""
     analyzer = shipped_matcher.analyzer
