@@ -220,11 +220,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
         TARGET_CORRECT,
         TARGET_OUT_OF_SCOPE_DECLINED,
         TARGET_WRONG,
+        TYPO_COPIES,
         evaluate,
         frontier,
         load_gold,
         new_fact,
         questions_only,
+        with_typos,
     )
     from bot.startup import knowledge_or_exit, open_service
 
@@ -241,6 +243,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     except (YamlError, KnowledgeBaseError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    if args.typos is not None:
+        questions = with_typos(questions, args.typos, args.seed)
     if args.frontier:
         return _print_frontier(file, service.matcher.thresholds.answer,
                                frontier(service.matcher, questions))
@@ -256,6 +260,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     met = "met" if report.targets_met else "MISSED"
     mode = "meaning + lexical" if service.matcher.semantic is not None else "lexical only"
     cut = ", each fact's canonical question only" if args.questions_only else ""
+    if args.typos is not None:
+        cut += (f"; {TYPO_COPIES} copies, words of 5+ letters mistyped at {args.typos:.0%}, "
+                f"seeds {args.seed}-{args.seed + TYPO_COPIES - 1}")
     print(f"gold set: {file} ({report.answerable} answerable, "
           f"{report.out_of_scope} out of scope; {mode}{cut})")
     print(f"  answered correctly      {report.correct_share:6.1%}   target >= {TARGET_CORRECT:.0%}")
@@ -278,6 +285,13 @@ def _print_frontier(file: Path, answer: float, rows: list) -> int:
         print(f"  {shift:+.2f}    {answer + shift:5.2f}    {report.correct_share:6.1%}    "
               f"{report.wrong_share:6.1%}    {report.out_of_scope_declined_share:6.1%}{mark}")
     return EXIT_OK
+
+
+def _rate(text: str) -> float:
+    value = float(text)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"a probability is between 0 and 1, not {value}")
+    return value
 
 
 def _phrasings(text: str) -> int:
@@ -316,6 +330,11 @@ def register_eval(subparsers: Any) -> None:
                          "cut to N phrasings, the rest as they are (answerable questions only)")
     ev.add_argument("--own", action="store_true",
                     help="with --new-fact: the fact is a server's own (a layer beside the base)")
+    ev.add_argument("--typos", type=_rate, metavar="P", default=None,
+                    help="the set mistyped: each word of 5+ letters with probability P "
+                         "(0-1), in three copies (how well typos are read)")
+    ev.add_argument("--seed", type=int, default=1, metavar="S",
+                    help="with --typos: the first copy's seed")
     ev.add_argument("--frontier", action="store_true",
                     help="the same set with stricter and looser decisions (a diagnostic: "
                          "what moving the calibrated thresholds would trade)")

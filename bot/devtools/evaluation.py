@@ -1,12 +1,15 @@
 """The gold set: questions as people type them, each with the facts that should answer it.
 
 `evaluate` scores the bot against it (the application service, as every front asks it);
-`frontier` scores it with stricter and looser decisions; `python -m bot eval` prints the
-figures.
+`frontier` scores it with stricter and looser decisions; `with_typos` mistypes its words the
+way people do; `python -m bot eval` prints the figures.
 """
 
 from __future__ import annotations
 
+import random
+import re
+import string
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -156,6 +159,41 @@ def load_gold(path: Path) -> list[GoldQuestion]:
                 raise KnowledgeBaseError([Issue(name, f"{section} item {n}: expect is empty")])
             questions.append(GoldQuestion(text, tuple(expect) if needs_ids else ()))
     return questions
+
+
+TYPO_COPIES = 3
+"""`with_typos` mistypes the set this many times, each with its own seed."""
+_LONG_WORD = re.compile(r"[^\W\d_]{5,}")
+"""A word long enough to be mistyped (shorter ones are never corrected: too many neighbours)."""
+
+
+def with_typos(questions: list[GoldQuestion], rate: float, seed: int = 1
+               ) -> list[GoldQuestion]:
+    """`TYPO_COPIES` copies of `questions`, each word of five letters or more mistyped with
+    probability `rate`: a letter dropped, doubled, swapped with the next or replaced, never
+    the first (people rarely mistype it). Copy n uses seed `seed + n`: reproducible."""
+    out = []
+    for copy in range(TYPO_COPIES):
+        rng = random.Random(seed + copy)
+
+        def maybe_mistyped(match: re.Match[str], rng: random.Random = rng) -> str:
+            return _mistyped(match.group(), rng) if rng.random() < rate else match.group()
+
+        out.extend(GoldQuestion(_LONG_WORD.sub(maybe_mistyped, q.text), q.expect)
+                   for q in questions)
+    return out
+
+
+def _mistyped(word: str, rng: random.Random) -> str:
+    at = rng.randrange(1, len(word))
+    kind = rng.randrange(4)
+    if kind == 0:
+        return word[:at] + word[at + 1:]
+    if kind == 1:
+        return word[:at] + word[at] + word[at:]
+    if kind == 2 and at + 1 < len(word):
+        return word[:at] + word[at + 1] + word[at] + word[at + 2:]
+    return word[:at] + rng.choice(string.ascii_lowercase) + word[at + 1:]
 
 
 def evaluate(service: AnswerService, questions: list[GoldQuestion]) -> EvalReport:

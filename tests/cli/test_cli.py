@@ -115,6 +115,15 @@ def test_eval_without_the_model_and_on_canonical_questions_only():
     assert correct(cut.stdout) < correct(lexical.stdout) - 20
 
 
+def test_eval_on_the_set_mistyped():
+    result = run("eval", "--lexical", "--typos", "0.3", "--seed", "4")
+    assert result.returncode == 0
+    assert "(771 answerable, 210 out of scope" in result.stdout  # three copies of 257 + 70
+    assert "mistyped at 30%, seeds 4-6" in result.stdout
+    refused = run("eval", "--typos", "1.5")
+    assert refused.returncode == 2 and "between 0 and 1" in refused.stderr
+
+
 REAL_QUOTE = "The average base pay for a machine learning engineer in the US is $127,712"
 
 

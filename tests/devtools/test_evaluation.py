@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from bot.core.knowledge.models import Fact, KnowledgeBase
 from bot.core.service import AnswerService
 from bot.devtools.evaluation import GoldQuestion, evaluate
@@ -51,3 +54,35 @@ def test_the_frontier_is_the_bots_own_decisions_at_shift_zero_and_stricter_above
         own.correct, own.wrong, own.declined, own.out_of_scope_declined)
     answered = [r.correct + r.wrong + r.out_of_scope - r.out_of_scope_declined for _, r in rows]
     assert answered == sorted(answered, reverse=True) and answered[0] > answered[-1]
+
+
+@given(st.lists(st.text(alphabet="abcdefghij XYZ?", max_size=40), max_size=5),
+       st.floats(0, 1), st.integers(0, 1000))
+def test_mistyped_copies_keep_each_question_its_shape(texts, rate, seed):
+    """Each copy changes only words of five letters or more, by one letter, never the first;
+    the expected facts are kept; a seed gives the same copies."""
+    from bot.devtools.evaluation import TYPO_COPIES, with_typos
+
+    questions = [GoldQuestion(text, ("fact",)) for text in texts]
+    copies = with_typos(questions, rate, seed)
+    assert copies == with_typos(questions, rate, seed)
+    assert len(copies) == TYPO_COPIES * len(questions)
+    for n, copy in enumerate(copies):
+        original = questions[n % len(questions)]
+        assert copy.expect == original.expect
+        before, after = original.text.split(" "), copy.text.split(" ")
+        assert len(before) == len(after)
+        for word, typed in zip(before, after, strict=True):
+            if typed != word:
+                assert len(word) >= 5 and typed[0] == word[0]
+                assert abs(len(typed) - len(word)) <= 1
+
+
+def test_no_typos_at_rate_zero_and_every_long_word_mistyped_at_one():
+    from bot.devtools.evaluation import with_typos
+
+    question = [GoldQuestion("how much do machine learning engineers make", ("pay",))]
+    assert {q.text for q in with_typos(question, 0.0)} == {question[0].text}
+    for copy in with_typos(question, 1.0):
+        assert copy.text != question[0].text
+        assert copy.text.split()[:3] + copy.text.split()[-1:] == ["how", "much", "do", "make"]

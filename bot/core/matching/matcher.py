@@ -50,7 +50,7 @@ from bot.core.matching.density import Density
 from bot.core.matching.embedding import DIMENSION
 from bot.core.matching.form_fit import FormFit
 from bot.core.matching.index import Index
-from bot.core.matching.normalize import MAX_QUESTION_CHARS, clean, stem
+from bot.core.matching.normalize import MAX_QUESTION_CHARS, clean, stem, with_words
 from bot.core.matching.question_forms import thing_asked_about
 from bot.core.matching.results import MatchResult, Suggestion
 from bot.core.matching.rules import ALL_RULES, Rules
@@ -367,7 +367,11 @@ class Matcher(Decisions):
     def _rank(self, raw: list[str], limit: int, question: str = ""
               ) -> tuple[list[tuple[int, float]], list[str]]:
         """(fact index, score) of the best facts, and the question's words."""
-        words = self.analyzer.words_of(raw, correct_typos="typo-correction" in self.rules)
+        corrected = (self.analyzer.corrected(raw) if "typo-correction" in self.rules
+                     else raw)
+        words = self.analyzer.synonyms.apply(corrected)
+        if corrected != raw:  # the model reads the words it knows, not their misspellings
+            question = with_words(clean(question), corrected)
         meaning = self.semantic.question(question) if self.semantic and question else None
         return self._scores([stem(w) for w in words], meaning=meaning)[:limit], words
 

@@ -110,6 +110,13 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
+def with_words(text: str, replacements: list[str]) -> str:
+    """Already-cleaned `text` with its word tokens (`words(text)`, in order) replaced by
+    `replacements`, one for one; what lies between them is kept."""
+    new = iter(replacements)
+    return _WORD.sub(lambda _: next(new), text)
+
+
 _FIGURE = re.compile(r"\d{2,}|\d+k")
 
 

@@ -4,6 +4,7 @@ words, synonyms, typo corrections, numbering."""
 from __future__ import annotations
 
 import random
+import re
 
 import numpy as np
 import pytest
@@ -138,3 +139,13 @@ def test_first_seen_numbers_like_a_dict():
         expected = [seen.setdefault(key, len(seen)) for key in keys]
         assert ids.tolist() == expected
         assert firsts.tolist() == [expected.index(j) for j in range(len(seen))]
+
+
+@given(st.text(max_size=60))
+def test_words_replaced_one_for_one_keep_what_lies_between(text):
+    from bot.core.matching.normalize import with_words
+
+    cleaned = clean(text)
+    assert with_words(cleaned, words(cleaned)) == cleaned
+    marked = with_words(cleaned, ["<w>"] * len(words(cleaned)))
+    assert marked.split("<w>") == re.split(r"[^\W_]+", cleaned)  # what lies between, kept

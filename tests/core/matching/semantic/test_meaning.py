@@ -146,3 +146,14 @@ def test_a_fact_added_with_two_phrasings_is_reachable(shipped_kb):
     kb = replace(shipped_kb, facts={**shipped_kb.facts, new.id: new})
     result = Matcher(kb).match("where should i share my resume to get feedback on it")
     assert result.answered and result.fact.id == "cv-channel"
+
+
+def test_the_model_reads_a_mistyped_question_as_its_corrected_words(shipped_semantic_matcher):
+    """The words' typos are corrected, and the model is given the corrected words too: its
+    word pieces of "lerning" mean little, so a mistyped question scored lower than its
+    spelt twin and was declined ("salary check: machine lerning engineer usa")."""
+    matcher = shipped_semantic_matcher
+    typed = matcher.match("salary check: machine lerning enginer usa")
+    spelt = matcher.match("salary check: machine learning engineer usa")
+    assert spelt.answered and typed.fact == spelt.fact
+    assert typed.confidence == pytest.approx(spelt.confidence, abs=1e-6)
