@@ -370,8 +370,11 @@ class Matcher(Decisions):
         corrected = (self.analyzer.corrected(raw) if "typo-correction" in self.rules
                      else raw)
         words = self.analyzer.synonyms.apply(corrected)
-        if corrected != raw:  # the model reads the words it knows, not their misspellings
-            question = with_words(clean(question), corrected)
+        # The model reads the words it knows, not their misspellings nor chat spelling
+        # ("lerning", "whats", "ur", "rn": word pieces that mean little to it).
+        spelt = [CHAT_SYNONYMS.get(word, word) for word in corrected]
+        if spelt != raw:
+            question = with_words(clean(question), spelt)
         meaning = self.semantic.question(question) if self.semantic and question else None
         return self._scores([stem(w) for w in words], meaning=meaning)[:limit], words
 

@@ -157,3 +157,16 @@ def test_the_model_reads_a_mistyped_question_as_its_corrected_words(shipped_sema
     spelt = matcher.match("salary check: machine learning engineer usa")
     assert spelt.answered and typed.fact == spelt.fact
     assert typed.confidence == pytest.approx(spelt.confidence, abs=1e-6)
+
+
+def test_the_model_reads_chat_spelling_as_the_words_it_stands_for(shipped_semantic_matcher):
+    """ "u", "ur", "whats", "rn" are read as "you", "your", "what is", "now" by the words'
+    index and by the model alike."""
+    matcher = shipped_semantic_matcher
+    for chat, spelt in [
+        ("do u need a phd to be an mle rn", "do you need a phd to be an mle now"),
+        ("whats ur best tip to get started", "what is your best tip to get started"),
+    ]:
+        typed, written = matcher.match(chat), matcher.match(spelt)
+        assert typed.fact == written.fact, chat
+        assert typed.confidence == pytest.approx(written.confidence, abs=1e-6), chat
