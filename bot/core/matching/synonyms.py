@@ -66,6 +66,18 @@ CHAT_SYNONYMS: Mapping[str, str] = {
     "couldnt": "could not",
     "im": "i am",
     "ive": "i have",
+    # chat fillers: they say how, not what (dropped)
+    "tbh": "",
+    "ngl": "",
+    "imo": "",
+    "imho": "",
+    "btw": "",
+    "fwiw": "",
+    "lol": "",
+    "lmao": "",
+    "haha": "",
+    "bro": "",
+    "bruh": "",
 }
 """Phrase -> replacement, both as space-separated lower-case words."""
 

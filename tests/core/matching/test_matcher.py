@@ -232,6 +232,17 @@ def test_synonyms_replace_in_one_step():
             assert DOMAIN_SYNONYMS.get(word, word) == word, (phrase, replacement, word)
 
 
+def test_chat_fillers_say_nothing_the_question_asks(shipped_matcher):
+    """ "tbh", "ngl", "lol" are how a question is said, not what it asks: they are dropped,
+    so they neither count as unknown words nor, with the model, move its meaning."""
+    analyzer = shipped_matcher.analyzer
+    assert (analyzer.words_of(analyzer.raw_words("ngl whats the pay like for ml engineers tbh lol"))
+            == analyzer.words_of(analyzer.raw_words("whats the pay like for ml engineers")))
+    said = shipped_matcher.match("ngl is machine learning super hard to pick up lol")
+    asked = shipped_matcher.match("is machine learning super hard to pick up")
+    assert said.fact == asked.fact and said.confidence == asked.confidence
+
+
 def test_pay_figures_match_how_chat_writes_them():
     """"$127,712" and "127k" are one term; years and small numbers stay as they are."""
     from bot.core.matching.normalize import clean, stem, words

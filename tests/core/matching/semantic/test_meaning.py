@@ -170,3 +170,12 @@ def test_the_model_reads_chat_spelling_as_the_words_it_stands_for(shipped_semant
         typed, written = matcher.match(chat), matcher.match(spelt)
         assert typed.fact == written.fact, chat
         assert typed.confidence == pytest.approx(written.confidence, abs=1e-6), chat
+
+
+def test_the_model_does_not_read_chat_fillers(shipped_semantic_matcher):
+    """ "tbh" moved the model's reading of a pay question to the wrong pay fact."""
+    matcher = shipped_semantic_matcher
+    said = matcher.match("whats the pay like for ml engineers tbh")
+    asked = matcher.match("whats the pay like for ml engineers")
+    assert said.fact is not None and said.fact.id == "average-salary"
+    assert said.confidence == pytest.approx(asked.confidence, abs=1e-6)
