@@ -51,6 +51,7 @@ from bot.core.matching.embedding import DIMENSION
 from bot.core.matching.form_fit import FormFit
 from bot.core.matching.index import Index
 from bot.core.matching.normalize import MAX_QUESTION_CHARS, clean, stem, with_words
+from bot.core.matching.normalize import words as words_in
 from bot.core.matching.question_forms import thing_asked_about
 from bot.core.matching.results import MatchResult, Suggestion
 from bot.core.matching.rules import ALL_RULES, Rules
@@ -344,7 +345,7 @@ class Matcher(Decisions):
     def rank(self, question: str, *, limit: int = 10) -> list[tuple[Fact, float]]:
         """The best facts for `question`, best first, with their scores (no thresholds)."""
         question = question[:MAX_QUESTION_CHARS]
-        scored, _ = self._rank(self.analyzer.raw_words(question), limit, question)
+        scored, _ = self._rank(question, limit)
         return [(self.facts[i], score) for i, score in scored]
 
     def words(self, question: str) -> list[str]:
@@ -364,17 +365,18 @@ class Matcher(Decisions):
         return bool(words) and (len(unknown) == len(words) or any(
             w in self.analyzer.common_words or YEAR.fullmatch(w) for w in unknown))
 
-    def _rank(self, raw: list[str], limit: int, question: str = ""
-              ) -> tuple[list[tuple[int, float]], list[str]]:
+    def _rank(self, question: str, limit: int) -> tuple[list[tuple[int, float]], list[str]]:
         """(fact index, score) of the best facts, and the question's words."""
+        cleaned = clean(question)
+        raw = words_in(cleaned)
         corrected = (self.analyzer.corrected(raw) if "typo-correction" in self.rules
                      else raw)
         words = self.analyzer.synonyms.apply(corrected)
-        # The model reads the words it knows, not their misspellings nor chat spelling
-        # ("lerning", "whats", "ur", "rn": word pieces that mean little to it).
+        # The model reads the words it knows, not their misspellings, chat spelling nor
+        # fillers ("lerning", "whats", "ur", "tbh": word pieces that mean little to it).
         spelt = [CHAT_SYNONYMS.get(word, word) for word in corrected]
         if spelt != raw:
-            question = with_words(clean(question), spelt)
+            question = with_words(cleaned, spelt)
         meaning = self.semantic.question(question) if self.semantic and question else None
         return self._scores([stem(w) for w in words], meaning=meaning)[:limit], words
 
@@ -417,8 +419,7 @@ class Matcher(Decisions):
         """`match`, and the ranking it decided from (what `rank` gives: every candidate with
         its score, best first), scoring the question once."""
         question = question[:MAX_QUESTION_CHARS]
-        scored, words = self._rank(self.analyzer.raw_words(question), RERANK_CANDIDATES,
-                                   question)
+        scored, words = self._rank(question, RERANK_CANDIDATES)
         ranking = [(self.facts[i], score) for i, score in scored]
         return self._decided(question, scored, words, thresholds or self.thresholds,
                              max_suggestions), ranking

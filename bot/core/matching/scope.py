@@ -153,6 +153,7 @@ class Scope:
         if self.topic_words and not self.topic_words.isdisjoint(words):
             text = " ".join(words)
             before_topic = _before_topic(self.topic_words)
+
             def qualifies(word: str) -> bool:
                 return (word not in _PRONOUNS and word not in STOP_WORDS
                         and word not in _QUANTIFIERS and not named_with_topic(word))
