@@ -30,7 +30,12 @@ A follow-up that only doubts the answer or asks where it comes from, how old it 
 read it ("really?", "source?", "are you sure?", "where's that number from", "how old is that
 info", "link?") is not a question about anything else: it gets the same answer again, with its
 sources, their dates, links and quotes (`doubts_the_answer`). It names nothing, so
-matching it would pick whatever its question word ("is that...") reads most like.
+matching it would pick whatever its question word ("is that...") reads most like. Likewise a
+follow-up asking whether the answer is so ("is that base or total comp", "is that for ml
+engineers tho", "is that per year?"), in words most of which the answer's fact uses, and
+that no reading of its own answers with another fact: the answer says whether it is, so it is
+given again (`asks_what_the_answer_says`); one comparing it with something else ("is that
+more than most jobs pay") is a question of its own.
 
 The context an answer leaves (`left_by`) is the question it answered, joined to the one before
 only when it was read as a follow-up (`MatchResult.in_context`): a question complete in itself
@@ -52,6 +57,7 @@ from itertools import chain
 
 from bot.core.knowledge.models import Fact
 from bot.core.matching import Matcher, MatchResult, OffTopic, Suggestion, Thresholds
+from bot.core.matching.synonyms import STOP_WORDS
 from bot.core.smalltalk import whole_message
 
 FOLLOW_UP_WEIGHT = 0.6
@@ -156,6 +162,9 @@ def follow_up(matcher: Matcher, question: str, context: Context,
             Suggestion(related[r], 1.0) for r in fact.related if r in related
         )[:MAX_SUGGESTIONS], more_about=fact)
     alone, ranked_alone = matcher.match_ranked(question, thresholds=thresholds)
+    if (fact is not None and not (alone.answered and alone.fact.id != fact.id)
+            and asks_what_the_answer_says(matcher, question, fact)):
+        return MatchResult(question, fact, 1.0, in_context=True)
     if alone.answered and not alone.suggestions:
         return alone  # a question complete in itself, with no close call: no context needed
     if not ranked_alone:
@@ -202,6 +211,33 @@ def follow_up(matcher: Matcher, question: str, context: Context,
     runner_up = same[0].suggestions if same else ()
     confidence = max(r.confidence for r in (alone, joined) if r.answered)
     return MatchResult(question, facts[best], confidence, runner_up, in_context=True)
+
+
+_ABOUT_IT = re.compile(
+    r"(?:(?:wait|so|but|and|ok|okay|hmm+)\s+)*(?:is|was|are|were)\s+(?:that|this|it|those|these)"
+    r"\s+(?P<rest>.+)")
+_COMPARING = frozenset({"than", "compared", "compare", "versus", "vs"})
+"""Words that ask how the answer compares with something else: a question of its own."""
+_HEDGES = frozenset({"though"})
+"""Words that say nothing the answer could ("tho", after chat spelling)."""
+
+
+def asks_what_the_answer_says(matcher: Matcher, question: str, fact: Fact) -> bool:
+    """Whether a follow-up asks whether the answer it follows is so ("is that base or total
+    comp", "is that for ml engineers tho", "is that per year"), in words most of which that
+    answer's fact uses (a phrasing, a keyword or its answer): the answer says it, so it is
+    the reply. Not one that compares it with something else ("is that more than most jobs
+    pay": a question of its own)."""
+    words = whole_message(question)
+    found = _ABOUT_IT.fullmatch(words) if words else None
+    if found is None:
+        return False
+    rest = matcher.words(found.group("rest"))
+    if not _COMPARING.isdisjoint(rest):
+        return False
+    content = [w for w in rest if w not in STOP_WORDS and w not in _HEDGES]
+    said = sum(matcher.fact_uses(fact.id, word) for word in content)
+    return 2 * said > len(content)
 
 
 def _said_in(off_topic: OffTopic | None, matcher: Matcher, question: str) -> OffTopic | None:

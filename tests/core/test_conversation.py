@@ -11,6 +11,7 @@ from bot.core.conversation import (
     Context,
     Conversations,
     asks_for_more,
+    asks_what_the_answer_says,
     doubts_the_answer,
     follow_up,
     joined,
@@ -80,6 +81,38 @@ def test_doubting_the_answer_gets_it_again(shipped_semantic_matcher, context, qu
     result = follow_up(shipped_semantic_matcher, question, context)
     assert result.fact is not None and result.fact.id == context.fact_id
     assert result.question == question
+
+
+BLS = Context("whats the bls pay figure for computer and info research scientists",
+              "bls-median-salary")
+
+
+@pytest.mark.parametrize(("context", "question"), [
+    (PAY, "is that base or total comp"),      # the answer says "base pay"
+    (PAY, "wait is that per year?"),
+    (BLS, "is that for ml engineers tho"),   # it says whom the figure is for
+    (DEGREE, "is that a must?"),
+])
+def test_asking_whether_the_answer_is_so_gets_it_again(shipped_semantic_matcher, context,
+                                                         question):
+    """The answer says whether it is so; matched, "is that ..." read like another fact ("is
+    that for ml engineers" after the BLS figure got the ML engineer average) or nothing."""
+    assert asks_what_the_answer_says(shipped_semantic_matcher, question,
+                                     shipped_semantic_matcher.knowledge.facts[context.fact_id])
+    result = follow_up(shipped_semantic_matcher, question, context)
+    assert result.fact is not None and result.fact.id == context.fact_id and result.in_context
+
+
+@pytest.mark.parametrize(("context", "question"), [
+    (PAY, "is that more than most jobs pay"),  # compares it with something else
+    (PAY, "is that a lot compared to the average worker"),
+    (ROLE, "is it the same at every company"),  # words the answer does not use
+    (PAY, "how much is that a month"),         # not "is that ...?"
+])
+def test_a_question_of_its_own_is_not_asking_whether_the_answer_is_so(
+        shipped_semantic_matcher, context, question):
+    fact = shipped_semantic_matcher.knowledge.facts[context.fact_id]
+    assert not asks_what_the_answer_says(shipped_semantic_matcher, question, fact)
 
 
 @pytest.mark.parametrize("question", ["tell me more", "go on", "can you elaborate?",

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from functools import cache
+from functools import cache, cached_property
 from itertools import chain
 
 import numpy as np
@@ -353,6 +353,17 @@ class Matcher(Decisions):
         correction): those an `OffTopic` names."""
         return self.analyzer.words_of(self.analyzer.raw_words(question[:MAX_QUESTION_CHARS]),
                                       correct_typos="typo-correction" in self.rules)
+
+    @cached_property
+    def _numbers(self) -> dict[str, int]:
+        """Each fact's number (its place in `facts`), by id."""
+        return {fact.id: n for n, fact in enumerate(self.facts)}
+
+    def fact_uses(self, fact_id: str, word: str) -> bool:
+        """Whether fact `fact_id` uses `word` (as `words` reads it) in a phrasing, a keyword
+        or its answer."""
+        number = self._numbers.get(fact_id)
+        return number is not None and bool(np.isin(number, self.index.facts_with(stem(word))))
 
     def names_what_no_fact_has(self, question: str) -> bool:
         """Whether `question` names something no fact has, in a phrasing, a keyword or its
