@@ -222,6 +222,14 @@ _HEDGES = frozenset({"though"})
 """Words that say nothing the answer could ("tho", after chat spelling)."""
 
 
+def restates_the_answer(matcher: Matcher, question: str, context: Context) -> bool:
+    """Whether a follow-up of `context` would get its answer again whatever it matches: it
+    doubts it, asks for more about it, or asks whether it is so."""
+    fact = matcher.knowledge.facts.get(context.fact_id)
+    return (doubts_the_answer(question) or asks_for_more(question)
+            or (fact is not None and asks_what_the_answer_says(matcher, question, fact)))
+
+
 def asks_what_the_answer_says(matcher: Matcher, question: str, fact: Fact) -> bool:
     """Whether a follow-up asks whether the answer it follows is so ("is that base or total
     comp", "is that for ml engineers tho", "is that per year"), in words most of which that

@@ -19,7 +19,7 @@ from typing import TypeVar
 
 from bot.core.answers import Answer, fact_answer, from_match
 from bot.core.compound import questions_in
-from bot.core.conversation import Context, asks_for_more, doubts_the_answer
+from bot.core.conversation import Context, restates_the_answer
 from bot.core.editing import KnowledgeStore
 from bot.core.editing.postgres import PostgresHistory
 from bot.core.knowledge.errors import FactNotFound
@@ -183,8 +183,8 @@ class AnswerService:
             base, level = current.matcher.thresholds, self.unprompted_confidence
             thresholds = replace(base, answer=max(base.answer, level),
                                  floor=max(base.floor, level), close_calls=False)
-        if mode is Mode.UNPROMPTED and context is not None and (
-                doubts_the_answer(question) or asks_for_more(question)):
+        if (mode is Mode.UNPROMPTED and context is not None
+                and restates_the_answer(current.matcher, question, context)):
             context = None  # "really?" in a busy channel may be for anyone: not restated
         result = matched(current.matcher, question, context, thresholds)
         result, knowledge = in_server(self.layer(guild_id), current.matcher, result, question,

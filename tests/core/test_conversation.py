@@ -320,6 +320,12 @@ def test_a_doubt_gets_the_answer_again_only_when_said_to_the_bot(shipped_semanti
     overheard = service.ask("tell me more", via="test", record=False, context=ROLE,
                             mode=Mode.UNPROMPTED)
     assert not overheard.answered and overheard.more_about is None
+    # "is that base or total comp" too: the answer again, to the bot only.
+    asked = service.ask("is that base or total comp", via="test", record=False, context=PAY)
+    assert asked.fact_id == PAY.fact_id
+    overheard = service.ask("is that base or total comp", via="test", record=False,
+                            context=PAY, mode=Mode.UNPROMPTED)
+    assert not overheard.answered
 
 
 def test_contexts_are_per_person_and_channel_and_expire():
