@@ -11,7 +11,7 @@ from bot.core.knowledge.fingerprint import FINGERPRINTS_DIR
 from bot.core.knowledge.fingerprint_build import build_fingerprints
 from bot.core.knowledge.loader import bundled_knowledge_dir, load_report, phrasing_key
 from bot.core.knowledge.quotes import check_quotes, unverified_sources
-from bot.devtools.evaluation import DEFAULT_GOLD, evaluate, load_gold
+from bot.devtools.evaluation import DEFAULT_GOLD, evaluate, load_gold, with_typos
 from tests.conftest import SHARED_DOCUMENTS
 
 MIN_PHRASINGS = 6
@@ -73,22 +73,23 @@ def test_shipped_fingerprints_equal_a_fresh_build(tmp_path: Path):
 # dev (tests/data/dev.yaml): 120 + 120, written in December 2026 blind to the other sets (from
 # knowledge/ and the documents), the out-of-scope ones mostly near the domain; a tuning set.
 # Measured (December 2026), correct / wrong / out of scope declined:
-#   meaning + words: gold 96.9 / 1.9 / 95.7, fresh 95.8 / 2.5 / 95.0, holdout 95.5 / 0.9 / 85.7,
-#                    dev 85.0 / 0.8 / 85.8
-#   words only:      gold 94.2 / 1.6 / 95.7, fresh 91.7 / 4.2 / 97.5, holdout 89.1 / 1.8 / 91.4,
-#                    dev 78.3 / 0.0 / 80.8
+#   meaning + words: gold 97.3 / 1.6 / 95.7, fresh 97.5 / 2.5 / 95.0, holdout 95.5 / 0.0 / 85.7,
+#                    dev 91.7 / 1.7 / 86.7
+#   words only:      gold 94.6 / 1.6 / 94.3, fresh 93.3 / 4.2 / 97.5, holdout 90.0 / 1.8 / 88.6,
+#                    dev 82.5 / 0.8 / 81.7
+#   gold mistyped (`eval --typos 0.35`, three copies): 92.2 / 2.1 / 94.8
 FRESH = DEFAULT_GOLD.with_name("fresh.yaml")
 HOLDOUT = DEFAULT_GOLD.with_name("holdout.yaml")
 DEV = DEFAULT_GOLD.with_name("dev.yaml")
 FLOORS = {  # (set, mode): (correct at least, wrong at most, out of scope declined at least)
     ("gold", "meaning"): (0.94, 0.035, 0.93),
-    ("fresh", "meaning"): (0.93, 0.045, 0.92),
+    ("fresh", "meaning"): (0.94, 0.045, 0.92),
     ("holdout", "meaning"): (0.92, 0.03, 0.82),
     ("gold", "words"): (0.90, 0.05, 0.90),
     ("fresh", "words"): (0.85, 0.07, 0.90),
     ("holdout", "words"): (0.82, 0.07, 0.82),
-    ("dev", "meaning"): (0.82, 0.03, 0.82),
-    ("dev", "words"): (0.75, 0.03, 0.75),
+    ("dev", "meaning"): (0.88, 0.03, 0.83),
+    ("dev", "words"): (0.78, 0.03, 0.77),
 }
 
 
@@ -103,6 +104,15 @@ def test_quality_floor(name, mode, shipped_service, shipped_semantic_service):
     assert report.correct_share >= correct
     assert report.wrong_share <= wrong
     assert report.out_of_scope_declined_share >= declined
+
+
+def test_quality_floor_of_mistyped_questions(shipped_semantic_service):
+    """The gold set with a third of its long words mistyped: typos are corrected for the
+    words and the model alike (before the model read them corrected: 82.6 % right)."""
+    report = evaluate(shipped_semantic_service, with_typos(load_gold(DEFAULT_GOLD), 0.35))
+    assert report.correct_share >= 0.89
+    assert report.wrong_share <= 0.035
+    assert report.out_of_scope_declined_share >= 0.92
 
 
 @pytest.mark.parametrize(

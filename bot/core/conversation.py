@@ -35,7 +35,8 @@ follow-up asking whether the answer is so ("is that base or total comp", "is tha
 engineers tho", "is that per year?"), in words most of which the answer's fact uses, and
 that no reading of its own answers with another fact: the answer says whether it is, so it is
 given again (`asks_what_the_answer_says`); one comparing it with something else ("is that
-more than most jobs pay") is a question of its own.
+more than most jobs pay") is a question of its own, and one naming something no fact has ("is
+that a remote job") is not what the answer says.
 
 The context an answer leaves (`left_by`) is the question it answered, joined to the one before
 only when it was read as a follow-up (`MatchResult.in_context`): a question complete in itself
@@ -235,14 +236,15 @@ def asks_what_the_answer_says(matcher: Matcher, question: str, fact: Fact) -> bo
     comp", "is that for ml engineers tho", "is that per year"), in words most of which that
     answer's fact uses (a phrasing, a keyword or its answer): the answer says it, so it is
     the reply. Not one that compares it with something else ("is that more than most jobs
-    pay": a question of its own)."""
+    pay": a question of its own), nor one naming something no fact has ("is that a remote
+    job", "is that the same as deep learning": `Matcher.names_what_no_fact_has`)."""
     words = whole_message(question)
     found = _ABOUT_IT.fullmatch(words) if words else None
     if found is None:
         return False
     rest = matcher.words(found.group("rest"))
-    if not _COMPARING.isdisjoint(rest):
-        return False
+    if not _COMPARING.isdisjoint(rest) or matcher.names_what_no_fact_has(found.group("rest")):
+        return False  # it compares, or names something no fact has ("is it remote")
     content = [w for w in rest if w not in STOP_WORDS and w not in _HEDGES]
     said = sum(matcher.fact_uses(fact.id, word) for word in content)
     return 2 * said > len(content)

@@ -107,6 +107,9 @@ def test_asking_whether_the_answer_is_so_gets_it_again(shipped_semantic_matcher,
     (PAY, "is that more than most jobs pay"),  # compares it with something else
     (PAY, "is that a lot compared to the average worker"),
     (ROLE, "is it the same at every company"),  # words the answer does not use
+    (ROLE, "is that a remote job?"),            # a word no fact has
+    (Context("what is machine learning", "what-is-machine-learning"),
+     "is that the same as deep learning"),
     (PAY, "how much is that a month"),         # not "is that ...?"
 ])
 def test_a_question_of_its_own_is_not_asking_whether_the_answer_is_so(
