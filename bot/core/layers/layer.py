@@ -106,7 +106,9 @@ def layer_matcher(
     """The matcher of a layer's facts, matched beside `base` (see the module): no scope, the
     base's thresholds (unless `own_thresholds`), and the base's curve for facts with few
     phrasings, so that a server's own fact of two phrasings competes with the base's facts of
-    many as one of theirs would (`bot.core.matching.density`)."""
+    many as one of theirs would (`bot.core.matching.density`); the model reads a question's
+    typos as the base corrects them, so it is embedded once for both."""
     return Matcher(knowledge, scope=None, semantic=semantic, rules=rules,
                    thresholds=None if own_thresholds else base.thresholds,
-                   density=base.semantic.density if base.semantic is not None else None)
+                   density=base.semantic.density if base.semantic is not None else None,
+                   spelling=base.analyzer)

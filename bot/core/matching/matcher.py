@@ -110,6 +110,7 @@ class Matcher(Decisions):
         calibrated: Calibration | None = None,
         rules: Rules = ALL_RULES,
         density: Density | object | None = LEARN,
+        spelling: Analyzer | None = None,
     ) -> None:
         """`thresholds`: None to calibrate them on this knowledge base (with the meaning
         signal; see `bot.core.matching.calibration`), else these. `semantic`: the model of
@@ -119,8 +120,12 @@ class Matcher(Decisions):
         fits this knowledge base (`Calibration.fits`: an edit does not recalibrate).
         `rules`: the hand rules on (all but to measure one: `bot.core.matching.rules`).
         `density`: what lifts a fact with few phrasings (`bot.core.matching.density`; default:
-        learned on this knowledge base; a server's layer takes its base's)."""
+        learned on this knowledge base; a server's layer takes its base's). `spelling`: the
+        analyzer whose typo corrections the model reads (default: its own; a server's layer
+        takes its base's, so that a question asked in a server is embedded once for both: a
+        typo of a word only the layer's facts use is corrected for its words, not the model)."""
         self.knowledge = knowledge
+        self.spelling = spelling
         self.rules = rules
         if synonyms is None:
             domain = knowledge.vocabulary.synonyms if "domain-synonyms" in rules else {}
@@ -380,12 +385,13 @@ class Matcher(Decisions):
         """(fact index, score) of the best facts, and the question's words."""
         cleaned = clean(question)
         raw = words_in(cleaned)
-        corrected = (self.analyzer.corrected(raw) if "typo-correction" in self.rules
-                     else raw)
+        typos = "typo-correction" in self.rules
+        corrected = self.analyzer.corrected(raw) if typos else raw
         words = self.analyzer.synonyms.apply(corrected)
         # The model reads the words it knows, not their misspellings, chat spelling nor
         # fillers ("lerning", "whats", "ur", "tbh": word pieces that mean little to it).
-        spelt = [CHAT_SYNONYMS.get(word, word) for word in corrected]
+        read = corrected if self.spelling is None or not typos else self.spelling.corrected(raw)
+        spelt = [CHAT_SYNONYMS.get(word, word) for word in read]
         if spelt != raw:
             question = with_words(cleaned, spelt)
         meaning = self.semantic.question(question) if self.semantic and question else None

@@ -192,3 +192,24 @@ def test_a_layer_that_fails_to_build_keeps_the_base_answers(service: AnswerServi
     layer = service.layer(GUILD_A)
     assert layer.broken and "could not be built: no room for the index" in str(layer.issues[0])
     assert ask(service, "how much do ml engineers make", GUILD_A).fact_id == "average-salary"
+
+
+def test_a_mistyped_question_in_a_server_is_embedded_once(service: AnswerService,
+                                                          monkeypatch):
+    """The layer's matcher gives the model the question as the base corrected it: its own
+    vocabulary (a CV channel) would leave "machne lerning" as typed, and the question was
+    embedded twice, once for each (the 100-server benchmark's p99 doubled)."""
+    give(service, GUILD_A, CV_FACT)
+    embedder = service.matcher.semantic.model.embedder
+    calls = []
+    real = type(embedder).embed_one
+
+    def counted(self, text):
+        calls.append(text)
+        return real(self, text)
+
+    monkeypatch.setattr(type(embedder), "embed_one", counted)
+    answer = service.ask("how do i becom a machne lerning engineer asap", via="test",
+                         record=False, guild_id=GUILD_A)
+    assert answer.answered and answer.fact_id in service.knowledge.facts
+    assert calls == ["how do i become a machine learning engineer asap"]
