@@ -77,6 +77,23 @@ async def test_doubting_an_answer_gets_it_again_with_its_sources(careerbot):
     assert fact_of(alone) is None
 
 
+async def test_asking_whether_the_answer_is_so_gets_it_again(careerbot):
+    """ "is that base or total comp?" after the pay answer: the answer says "base pay", so it
+    is the reply; matched as a question of its own it was declined. A mistyped, chatty
+    "senior" pay question is declined with why (no figures for seniors)."""
+    h = careerbot
+    alice, general = h.user("alice"), h.channel("general")
+    assert fact_of(await h.say(alice, general, PAY_QUESTION, mention_bot=True)) == \
+        "average-salary"
+    again = await h.say(alice, general, "is that base or total comp?", mention_bot=True)
+    assert fact_of(again) == "average-salary"
+    assert "base" in str(again.embeds)
+    senior = await h.say(h.user("bob"), general, "ngl whats a senior mle salary tbh",
+                         mention_bot=True)
+    assert fact_of(senior) is None
+    assert "senior" in senior.text + str(senior.embeds)
+
+
 async def test_tell_me_more_offers_the_related_questions_as_buttons(careerbot):
     h = careerbot
     alice, general = h.user("alice"), h.channel("general")
