@@ -26,9 +26,9 @@ A follow-up that only asks for more ("tell me more", "go on", "can you elaborate
 nothing to match either: it gets the answer's related questions to pick from
 (`asks_for_more`); joined to the question before it, it got that answer or a neighbour again.
 
-A follow-up that only doubts the answer or asks where it comes from, how old it is or where to
-read it ("really?", "source?", "are you sure?", "where's that number from", "how old is that
-info", "link?") is not a question about anything else: it gets the same answer again, with its
+A follow-up that only doubts the answer or asks where it comes from, who made it, how old it is
+or where to read it ("really?", "source?", "are you sure?", "where's that number from", "who
+did that study?", "how old is that info", "link?") is not a question about anything else: it gets the same answer again, with its
 sources, their dates, links and quotes (`doubts_the_answer`). It names nothing, so
 matching it would pick whatever its question word ("is that...") reads most like. Likewise a
 follow-up asking whether the answer is so ("is that base or total comp", "is that for ml
@@ -81,7 +81,8 @@ class Context:
 
 
 _THAT = r"(?:that|this|it)"
-_WHAT_IT_IS = r"(?:number|figure|info|information|stat|data|claim|source|article|answer)"
+_WHAT_IT_IS = (r"(?:number|figure|info|information|stat|data|claim|source|article|answer"
+               r"|study|research|survey|report|list|ranking|definition)")
 _DOUBT = re.compile(
     r"(?:(?:wait|hmm+|huh|wow|ok|okay|so|but|lol|damn)\s+)*(?:"
     r"really|seriously|for real|fr|no way|(?:are )?(?:you|u) sure|is that so"
@@ -101,13 +102,19 @@ _DOUBT = re.compile(
     r"|(?:(?:can|could) (?:you|u) )?(?:give|send|share|show) (?:me )?(?:a |the )?"
     r"(?:links?|urls?|sources?)|(?:any |a |the )?(?:links?|urls?)"
     rf"|where can i read (?:more|{_THAT}|about {_THAT})"
+    # who made it: the sources' publishers and what they credit
+    rf"|who (?:did|ran|made|wrote|published|conducted|said|says) (?:{_THAT}|the)"
+    rf"(?: {_WHAT_IT_IS})?"
+    rf"|whose {_WHAT_IT_IS} is {_THAT}"
+    rf"|when (?:is|was) (?:the|{_THAT}) {_WHAT_IT_IS}"
+    r"(?: (?:done|made|written|published|conducted|released|from))?"
     r")(?:\s+(?:about (?:that|this|it)|though|tho|then|lol|bro|man|really|pls|please"
     r"|plz))*")
 def doubts_the_answer(question: str) -> bool:
-    """Whether a follow-up only doubts the answer it follows or asks for its source, its age
-    or a link, end to end ("really?", "source?", "are you sure about that", "where's that
-    number from", "how old is that info", "link?"): the answer again, with its sources, is
-    the reply."""
+    """Whether a follow-up only doubts the answer it follows or asks for its source, who made
+    it, its age or a link, end to end ("really?", "source?", "are you sure about that",
+    "where's that number from", "who did that study?", "how old is that info", "link?"): the
+    answer again, with its sources, is the reply."""
     return _says_only(_DOUBT, question)
 
 

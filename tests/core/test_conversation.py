@@ -73,6 +73,9 @@ ROLE = Context("what does an ml engineer do", "what-does-an-ml-engineer-do")
     # how old it is, where to read it: the answer again shows its sources' dates and links
     "how old is that info", "is that still up to date?", "when was that published",
     "link?", "can you give me a link", "where can i read more",
+    # who made it, and when: the answer again shows its sources' publishers and dates
+    "who did that research", "who did that study?", "whose definition is that",
+    "when was that study done", "when was the survey published",
 ])
 @pytest.mark.parametrize("context", [PAY, DEGREE, ROLE])
 def test_doubting_the_answer_gets_it_again(shipped_semantic_matcher, context, question):
@@ -144,6 +147,8 @@ def test_a_question_is_not_a_request_for_more(question):
     "is it true that ml engineers need a phd", "why?", "tell me more", "sources of ml data",
     "how old do you have to be", "when is the best time to start", "link to the course",
     "is that up to date for 2024", "any links to free courses",
+    "who did the research on ml salaries", "who teaches the course", "whose job is that",
+    "when was the course made", "when is the study group",
 ])
 def test_a_question_is_not_a_doubt(question):
     assert not doubts_the_answer(question)
