@@ -28,8 +28,9 @@ nothing to match either: it gets the answer's related questions to pick from
 
 A follow-up that only doubts the answer or asks where it comes from, who made it, how old it is
 or where to read it ("really?", "source?", "are you sure?", "where's that number from", "who
-did that study?", "how old is that info", "link?") is not a question about anything else: it gets the same answer again, with its
-sources, their dates, links and quotes (`doubts_the_answer`). It names nothing, so
+did that study?", "how old is that info", "link?") is not a question about anything else: it
+gets the same answer again, with its sources, their dates, links and quotes
+(`doubts_the_answer`). It names nothing, so
 matching it would pick whatever its question word ("is that...") reads most like. Likewise a
 follow-up asking whether the answer is so ("is that base or total comp", "is that for ml
 engineers tho", "is that per year?"), in words most of which the answer's fact uses, and
