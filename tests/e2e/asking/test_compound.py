@@ -7,6 +7,7 @@ import asyncio
 import time
 
 from tests.discord_harness import BotMessage
+from tests.e2e.faults.shared import until
 
 TWO_QUESTIONS = "how much do ml engineers make and do i need a masters?"
 
@@ -37,7 +38,9 @@ async def test_each_question_of_a_mention_gets_its_own_reply(careerbot):
                for r in (pay, masters))
     # alice's next follow-up follows the last answer; a reply to either carries its own.
     memory = h.bot.get_cog("Questions").conversations
-    assert memory.recall(alice.id, general.id).fact_id == "masters-or-phd"
+    # Remembered once each reply is sent: the last a moment after its POST is seen.
+    await until(lambda: memory.recall(alice.id, general.id).fact_id == "masters-or-phd",
+                "the last answer remembered as alice's context")
     assert memory.of_answer(pay.id).fact_id == "average-salary"
     assert memory.of_answer(masters.id).fact_id == "masters-or-phd"
     # A question alone still gets one reply.
