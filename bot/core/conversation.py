@@ -27,15 +27,14 @@ nothing to match either: it gets the answer's related questions to pick from
 (`asks_for_more`); joined to the question before it, it got that answer or a neighbour again.
 
 A follow-up that only doubts the answer or asks where it comes from, who made it, how old it is
-or where to read it ("really?", "source?", "are you sure?", "where's that number from", "who
-did that study?", "how old is that info", "link?") is not a question about anything else: it
-gets the same answer again, with its sources, their dates, links and quotes
-(`doubts_the_answer`). It names nothing, so
-matching it would pick whatever its question word ("is that...") reads most like. Likewise a
-follow-up asking whether the answer is so ("is that base or total comp", "is that for ml
-engineers tho", "is that per year?"), in words most of which the answer's fact uses, and
-that no reading of its own answers with another fact: the answer says whether it is, so it is
-given again (`asks_what_the_answer_says`); one comparing it with something else ("is that
+or where to read it ("really?", "source?", "are you sure?", "where's that number from", "who did
+that study?", "how old is that info", "link?") is not a question about anything else: it gets
+the same answer again, with its sources, their dates, links and quotes (`doubts_the_answer`). It
+names nothing, so matching it would pick whatever its question word ("is that...") reads most
+like. Likewise a follow-up asking whether the answer is so ("is that base or total comp", "is
+that for ml engineers tho", "is that per year?"), in words most of which the answer's fact uses,
+and that no reading of its own answers with another fact: the answer says whether it is, so it
+is given again (`asks_what_the_answer_says`); one comparing it with something else ("is that
 more than most jobs pay") is a question of its own, and one naming something no fact has ("is
 that a remote job") is not what the answer says.
 
@@ -228,7 +227,7 @@ _ABOUT_IT = re.compile(
 _COMPARING = frozenset({"than", "compared", "compare", "versus", "vs"})
 """Words that ask how the answer compares with something else: a question of its own."""
 _HEDGES = frozenset({"though"})
-"""Words that say nothing the answer could ("tho", after chat spelling)."""
+"""Words that hedge the question and ask nothing of the answer ("tho" reads "though")."""
 
 
 def restates_the_answer(matcher: Matcher, question: str, context: Context) -> bool:
