@@ -231,8 +231,9 @@ _HEDGES = frozenset({"though"})
 
 
 def restates_the_answer(matcher: Matcher, question: str, context: Context) -> bool:
-    """Whether a follow-up of `context` would get its answer again whatever it matches: it
-    doubts it, asks for more about it, or asks whether it is so."""
+    """Whether a follow-up of `context` is about its answer itself: it doubts it, asks for
+    more about it, or asks whether it is so (read in context, each gets the answer again or
+    its related questions: `follow_up`)."""
     fact = matcher.knowledge.facts.get(context.fact_id)
     return (doubts_the_answer(question) or asks_for_more(question)
             or (fact is not None and asks_what_the_answer_says(matcher, question, fact)))
