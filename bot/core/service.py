@@ -186,9 +186,8 @@ class AnswerService:
         if (mode is Mode.UNPROMPTED and context is not None
                 and restates_the_answer(current.matcher, question, context)):
             context = None  # "really?" in a busy channel may be for anyone: not restated
-        result = matched(current.matcher, question, context, thresholds)
-        result, knowledge = in_server(self.layer(guild_id), current.matcher, result, question,
-                                      context=context, thresholds=thresholds)
+        result, knowledge = self._matched(current.matcher, question, context, guild_id,
+                                          thresholds)
         answer = from_match(knowledge, result)
         each, missed = self._each_question(current.matcher, question, answer, guild_id,
                                            thresholds, context)
@@ -218,6 +217,15 @@ class AnswerService:
                 ))
         return answer
 
+    def _matched(self, matcher: Matcher, question: str, context: Context | None,
+                 guild_id: int | None, thresholds: Thresholds | None
+                 ) -> tuple[MatchResult, KnowledgeBase]:
+        """`question` matched where it was asked: by the base (in `context`, if any) and by
+        the server's layer, the better answer, with the knowledge base it comes from."""
+        return in_server(self.layer(guild_id), matcher,
+                         matched(matcher, question, context, thresholds), question,
+                         context=context, thresholds=thresholds)
+
     def _each_question(
         self, matcher: Matcher, question: str, whole: Answer, guild_id: int | None,
         thresholds: Thresholds | None, context: Context | None = None,
@@ -235,10 +243,8 @@ class AnswerService:
         slots: list[Answer | None] = []  # each part's answer, None where it was declined
         declined: list[MatchResult] = []
         for n, part in enumerate(parts):
-            follows = context if n == 0 else None
-            result, knowledge = in_server(self.layer(guild_id), matcher,
-                                          matched(matcher, part, follows, thresholds), part,
-                                          context=follows, thresholds=thresholds)
+            result, knowledge = self._matched(matcher, part, context if n == 0 else None,
+                                              guild_id, thresholds)
             slots.append(from_match(knowledge, result) if result.fact is not None else None)
             if result.fact is None:
                 declined.append(result)
