@@ -270,6 +270,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     print(f"  declined, had an answer {report.declined_share:6.1%}")
     print(f"    right fact suggested  {report.declined_suggested_share:6.1%}   "
           "(one click away: offered under \"did you mean\")")
+    print(f"  right fact ranked first {report.ranked_first_share:6.1%}   "
+          "(answered or not: the most any decision could get right on this ranking)")
     print(f"  out of scope declined   {report.out_of_scope_declined_share:6.1%}   "
           f"target >= {TARGET_OUT_OF_SCOPE_DECLINED:.0%}")
     print(f"  targets: {met}")

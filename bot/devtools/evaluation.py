@@ -52,6 +52,9 @@ class EvalReport:
     declined: int = 0
     declined_suggested: int = 0
     """Declined, but an expected fact was among the "did you mean" suggestions."""
+    ranked_first: int = 0
+    """An expected fact was the matcher's best, answered or not: the most right answers any
+    decision rule could give on this ranking."""
     out_of_scope: int = 0
     out_of_scope_declined: int = 0
     misses: list[Miss] = field(default_factory=list)
@@ -74,6 +77,10 @@ class EvalReport:
     @property
     def declined_suggested_share(self) -> float:
         return self.share(self.declined_suggested, self.answerable)
+
+    @property
+    def ranked_first_share(self) -> float:
+        return self.share(self.ranked_first, self.answerable)
 
     @property
     def out_of_scope_declined_share(self) -> float:
@@ -202,19 +209,26 @@ def evaluate(service: AnswerService, questions: list[GoldQuestion]) -> EvalRepor
         return (answer.fact_id if answer.answered else None,
                 {s.fact_id for s in answer.suggestions}, answer.confidence)
 
-    return _scored(questions, outcome)
+    def best(text: str) -> str | None:
+        ranked = service.matcher.rank(text, limit=1)
+        return ranked[0][0].id if ranked else None
+
+    return _scored(questions, outcome, best)
 
 
 Outcome = tuple[str | None, set[str], float]
 """What a question got: the fact answered (None: declined), the facts offered, the confidence."""
 
 
-def _scored(questions: list[GoldQuestion], outcome: Callable[[str], Outcome]) -> EvalReport:
+def _scored(questions: list[GoldQuestion], outcome: Callable[[str], Outcome],
+            best: Callable[[str], str | None] | None = None) -> EvalReport:
+    """`best`: the matcher's best fact for a question, answered or not (`ranked_first`)."""
     report = EvalReport()
     for question in questions:
         got, suggested, confidence = outcome(question.text)
         if question.expect:
             report.answerable += 1
+            report.ranked_first += best is not None and best(question.text) in question.expect
             if got in question.expect:
                 report.correct += 1
                 continue

@@ -97,6 +97,7 @@ def test_eval_prints_the_shares():
     assert result.returncode == 0
     assert "answered correctly" in result.stdout
     assert "right fact suggested" in result.stdout
+    assert "right fact ranked first" in result.stdout
     assert "out of scope declined" in result.stdout
 
 

@@ -36,6 +36,9 @@ def test_a_decline_that_suggests_an_expected_fact_is_counted_apart():
     assert (report.answerable, report.correct, report.wrong) == (4, 1, 1)
     assert (report.declined, report.declined_suggested) == (2, 1)
     assert report.declined_suggested_share == 0.25
+    # ranked first, answered or not: the pay question, and "what is gradient descent" for
+    # the course fact it was declined for
+    assert report.ranked_first == 2 and report.ranked_first_share == 0.5
     assert (report.out_of_scope, report.out_of_scope_declined) == (1, 1)
     assert [m.question.text for m in report.misses] == [
         "what is gradient descent", "what is gradient descent",

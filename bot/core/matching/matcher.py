@@ -449,7 +449,10 @@ class Matcher(Decisions):
         rules = self.rules
         outside = (self.scope.outside(words, self._named_with_topic)
                    if self.scope and "scope" in rules else None)
-        if outside is None and ("subject-word" not in rules or self._has_subject(words)):
+        # Words only, a question needs a word of substance the knowledge base knows; the
+        # meaning signal reads questions in words the knowledge base never uses ("subject-word").
+        needs_subject = "subject-word" in rules and self.semantic is None
+        if outside is None and (not needs_subject or self._has_subject(words)):
             fitting = (self._fitting(scored, thing_asked_about(words))
                        if "question-form" in rules else scored)
             chosen = self._chosen(fitting, t, words)

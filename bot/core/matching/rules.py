@@ -13,7 +13,8 @@ from dataclasses import dataclass
 RULES: dict[str, str] = {
     "scope": "a question naming another job, or a place, employer or level no pay fact "
              "names, is declined (matching.yaml's subject and topic words)",
-    "subject-word": "a question with no content word the knowledge base knows is declined",
+    "subject-word": "words only: a question with no content word the knowledge base knows is "
+                    "declined",
     "question-form": "a \"what is X\" question is decided among the facts asked about X",
     "answer-type": "an answer without a clear lead (or by a quoted figure) must be asked the "
                    "way the question asks (who, where, when, why, how long...)",

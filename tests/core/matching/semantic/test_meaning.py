@@ -9,7 +9,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from bot.core.knowledge.models import Fact
+from bot.core.knowledge.models import Fact, KnowledgeBase
 from bot.core.matching import Matcher
 from bot.core.matching.embedding import (
     DIMENSION,
@@ -179,3 +179,30 @@ def test_the_model_does_not_read_chat_fillers(shipped_semantic_matcher):
     asked = matcher.match("whats the pay like for ml engineers")
     assert said.fact is not None and said.fact.id == "average-salary"
     assert said.confidence == pytest.approx(asked.confidence, abs=1e-6)
+
+
+def test_meaning_answers_a_question_in_words_the_knowledge_base_never_uses():
+    """Words only, a question none of whose words of substance the knowledge base uses is
+    declined ("subject-word"); the model reads "book a table" as a reservation."""
+    asked = {
+        "reservations": ["does the restaurant take reservations", "can i reserve a spot for dinner",
+                         "is it possible to make a reservation", "do you accept reservations"],
+        "opening-hours": ["what time do you open", "when does the restaurant close",
+                          "what are your opening hours", "are you open on sundays"],
+        "vegan": ["do you have vegan dishes", "is there anything on the menu without meat",
+                  "are there vegetarian options", "can vegans eat here"],
+        "parking": ["is there parking nearby", "where can i park my car",
+                    "do you have a car park", "is parking free"],
+        "delivery": ["do you deliver food", "can i order for delivery",
+                     "do you bring food to my house", "is there home delivery"],
+        "payment": ["can i pay by card", "do you take credit cards", "is cash accepted",
+                    "what payment methods do you accept"],
+    }
+    knowledge = KnowledgeBase.from_facts([
+        Fact(id=fid, question=first, alternates=tuple(rest), answer=fid)
+        for fid, (first, *rest) in asked.items()
+    ])
+    question = "can i book a table"
+    assert not Matcher(knowledge, semantic=None).match(question).answered
+    result = Matcher(knowledge).match(question)
+    assert result.answered and result.fact.id == "reservations"
