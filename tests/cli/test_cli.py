@@ -107,6 +107,8 @@ def test_eval_without_the_model_and_on_canonical_questions_only():
     cut = run("eval", "--questions-only")
     assert cut.returncode == 0
     assert "meaning + lexical, each fact's canonical question only" in cut.stdout
+    assert "target >= 85%" in cut.stdout and "target <= 3%" in cut.stdout  # issue 14's own
+    assert "target >= 95%" in lexical.stdout
 
     def correct(output: str) -> float:
         line = next(x for x in output.splitlines() if "answered correctly" in x)
