@@ -27,8 +27,9 @@ nothing to match either: it gets the answer's related questions to pick from
 (`asks_for_more`); joined to the question before it, it got that answer or a neighbour again.
 
 A follow-up that only doubts the answer or asks where it comes from, who made it, how old it is
-or where to read it ("really?", "source?", "are you sure?", "where's that number from", "who did
-that study?", "how old is that info", "link?") is not a question about anything else: it gets
+or where to read it ("really?", "source?", "are you sure?", "where's that number from", "where
+does the 125k number come from", "who did that study?", "when was the newer article written",
+"how old is that info", "link?") is not a question about anything else: it gets
 the same answer again, with its sources, their dates, links and quotes (`doubts_the_answer`). It
 names nothing, so matching it would pick whatever its question word ("is that...") reads most
 like. Likewise a follow-up asking whether the answer is so ("is that base or total comp", "is
@@ -83,6 +84,13 @@ class Context:
 _THAT = r"(?:that|this|it)"
 _WHAT_IT_IS = (r"(?:number|figure|info|information|stat|data|claim|source|article|answer"
                r"|study|research|survey|report|list|ranking|definition)")
+_FIGURE = r"\d+(?: \d{3})*(?:k|m)?(?: percent)?"
+"""A figure as `whole_message` leaves it ("125k", "127 000": "$" and "," are punctuation)."""
+_WHICH = r"(?:newer|older|new|old|first|second|other|latest|original|earlier|later)"
+_THE_ONE = (rf"(?:{_THAT}(?: {_WHAT_IT_IS})?"
+            rf"|(?:the|that|this|those|these)(?: {_WHICH})?(?: {_FIGURE})? {_WHAT_IT_IS}s?)")
+"""The answer or a part of it by name: "that", "that number", "the 125k number", "the newer
+article", "those stats"."""
 _DOUBT = re.compile(
     r"(?:(?:wait|hmm+|huh|wow|ok|okay|so|but|lol|damn)\s+)*(?:"
     r"really|seriously|for real|fr|no way|(?:are )?(?:you|u) sure|is that so"
@@ -91,23 +99,20 @@ _DOUBT = re.compile(
     r"|(?:any )?proof|(?:can (?:you|u) )?prove (?:it|that)"
     r"|(?:any |got a |a )?(?:sources?|citation)(?: needed)?"
     r"|(?:what'?s|what is|what was|what are|which is|what|which) (?:your|the|ur) sources?"
-    rf"|where(?:'?s| is| was| does| did) {_THAT}(?: {_WHAT_IT_IS})?"
-    r"(?: come)? from"
+    rf"|where(?:'?s| is| was| are| were| does| did| do) {_THE_ONE}(?: come)? from"
     rf"|where (?:did|do) (?:you|u) get {_THAT}(?: from)?"
     # how old it is, and where to read it: the sources' dates and links
     rf"|how (?:old|recent|current|new|up to date) is {_THAT}(?: {_WHAT_IT_IS})?"
     rf"|is {_THAT}(?: {_WHAT_IT_IS})? (?:still )?(?:up to date|current|recent|valid|outdated)"
-    rf"|when (?:is|was) {_THAT}(?: {_WHAT_IT_IS})?(?: (?:from|written|published|updated))?"
     rf"|(?:what|which) (?:year|date) is {_THAT}(?: {_WHAT_IT_IS})? from"
     r"|(?:(?:can|could) (?:you|u) )?(?:give|send|share|show) (?:me )?(?:a |the )?"
     r"(?:links?|urls?|sources?)|(?:any |a |the )?(?:links?|urls?)"
     rf"|where can i read (?:more|{_THAT}|about {_THAT})"
     # who made it: the sources' publishers and what they credit
-    rf"|who (?:did|ran|made|wrote|published|conducted|said|says) (?:{_THAT}|the)"
-    rf"(?: {_WHAT_IT_IS})?"
+    rf"|who (?:did|ran|made|wrote|published|conducted|said|says) {_THE_ONE}"
     rf"|whose {_WHAT_IT_IS} is {_THAT}"
-    rf"|when (?:is|was) (?:the|{_THAT}) {_WHAT_IT_IS}"
-    r"(?: (?:done|made|written|published|conducted|released|from))?"
+    rf"|when (?:is|was|were|are) {_THE_ONE}"
+    r"(?: (?:done|made|written|published|conducted|released|updated|from))?"
     r")(?:\s+(?:about (?:that|this|it)|though|tho|then|lol|bro|man|really|pls|please"
     r"|plz))*")
 def doubts_the_answer(question: str) -> bool:

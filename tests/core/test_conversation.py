@@ -76,6 +76,10 @@ ROLE = Context("what does an ml engineer do", "what-does-an-ml-engineer-do")
     # who made it, and when: the answer again shows its sources' publishers and dates
     "who did that research", "who did that study?", "whose definition is that",
     "when was that study done", "when was the survey published",
+    # the answer or a part of it by name: a figure it gives, which of its sources
+    "where does the 125k number come from", "where did those numbers come from",
+    "where is the $127,000 figure from", "when was the newer article written",
+    "who wrote the article?",
 ])
 @pytest.mark.parametrize("context", [PAY, DEGREE, ROLE])
 def test_doubting_the_answer_gets_it_again(shipped_semantic_matcher, context, question):
@@ -149,6 +153,8 @@ def test_a_question_is_not_a_request_for_more(question):
     "is that up to date for 2024", "any links to free courses",
     "who did the research on ml salaries", "who teaches the course", "whose job is that",
     "when was the course made", "when is the study group",
+    "where is the course from", "where do ml engineers come from", "when was the course",
+    "where does the 125k number come from in the bls data",
 ])
 def test_a_question_is_not_a_doubt(question):
     assert not doubts_the_answer(question)
