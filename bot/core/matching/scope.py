@@ -50,6 +50,8 @@ _ROLE_CUES = (
     # "what do ___ get paid", "what does a ___ earn" (read "pay" after synonyms)
     re.compile(r"\bwhat (?:do|does)\s+(?:(?:a|an)\s+)?(?P<role>(?:\w+ ){1,4}?)(?:get )?pay\b"),
 )
+_NOT = frozenset({"not", "no", "without", "excluding", "except", "minus"})
+"""Words that set aside what follows: "base pay, not total pay" does not ask for the total."""
 _QUALIFIER = re.compile(r"\b(?:in|at|for|of)\s+(?:(?:the|a|an)\s+)?(?P<word>[^\W\d_]+)")
 YEAR = re.compile(r"(?:19|20)\d\d")
 """A year, as a question names one (whole words: `fullmatch`)."""
@@ -160,7 +162,8 @@ class Scope:
 
             for match in chain(_QUALIFIER.finditer(text), before_topic.finditer(text)):
                 word = match.group("word")
-                if qualifies(word):
+                set_aside = text[:match.start()].split()[-1:]
+                if qualifies(word) and _NOT.isdisjoint(set_aside):
                     return OffTopic("qualifier", word)
             level = self._level_named(words, qualifies)
             if level:

@@ -49,6 +49,9 @@ def test_pay_and_outlook_questions_about_something_else_are_outside(text):
     "what does the bls say about pay",       # a source, not a person
     "will they still want it in a few years and will it pay",  # "few" counts, names nothing
     "is there less pay in it",                # "less": a quantity, not a kind of pay
+    "what is the base pay not total pay",     # set aside: it asks for the base
+    "average pay for machine learning engineer not in london",
+    "what is the pay without stock",
 ])
 def test_questions_about_the_subject_are_inside(text):
     assert outside(text) is None
