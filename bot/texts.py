@@ -23,6 +23,8 @@ NOT_SURE = ("I'm not sure I understood. Did you mean one of these? Pick one belo
 WHAT_I_CAN_ANSWER = "What I can answer"
 OFF_TOPIC_ROLE = "My sources are about {subject}, not **{what}**."
 OFF_TOPIC_FIGURE = "My sources give no figures for **{what}**."
+NOT_COVERED = ("My sources are about {subject}, not **{what}**, so this answers the {subject} "
+               "side only.")
 CLOSEST = "The closest I can answer:"
 MORE_TITLE = "More on this"
 MORE_ABOUT = "That's all my sources say on that question. Related questions I can answer:"
@@ -73,6 +75,16 @@ def off_topic_sentence(off_topic: OffTopic, knowledge: KnowledgeBase) -> str:
         subject = " ".join(knowledge.vocabulary.subject) or "something else"
         return OFF_TOPIC_ROLE.format(subject=subject, what=off_topic.what)
     return OFF_TOPIC_FIGURE.format(what=off_topic.what)
+
+
+def not_covered_sentence(answer: Answer, knowledge: KnowledgeBase | None) -> str | None:
+    """What an answer's question asked that the sources do not cover ("My sources are about
+    machine learning, not **software engineer**, so this answers the machine learning side
+    only."), if anything (`Answer.not_covered`)."""
+    if answer.not_covered is None or knowledge is None:
+        return None
+    subject = " ".join(knowledge.vocabulary.subject) or "something else"
+    return NOT_COVERED.format(subject=subject, what=answer.not_covered.what)
 
 
 def decline_text(answer: Answer, knowledge: KnowledgeBase) -> str:

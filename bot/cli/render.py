@@ -65,6 +65,9 @@ def render_answer(answer: Answer, knowledge: KnowledgeBase, *, first: int = 1) -
             lines.append(texts.can_answer_line(knowledge.topics))
         return "\n".join(lines)
     lines = [f"Q: {answer.matched_question}  (confidence {answer.confidence:.0%})", ""]
+    note = texts.not_covered_sentence(answer, knowledge)
+    if note:
+        lines += [*textwrap.wrap(note.replace("**", ""), WIDTH), ""]
     for paragraph in (answer.answer or "").replace("**", "").splitlines():  # no markdown here
         lines.extend(textwrap.wrap(paragraph, WIDTH) or [""])
     lines += ["", f"{texts.SOURCES}:"]

@@ -44,6 +44,9 @@ class Answer:
     off_topic: OffTopic | None = None
     """A decline's reason when the question is about something the sources do not cover
     (another job, a place, a year): the fronts say so."""
+    not_covered: OffTopic | None = None
+    """An answer's side the sources do not cover: the other job a pay or outlook question
+    compares the subject with (`MatchResult.not_covered`); the fronts say so."""
     in_context: bool = False
     """Read as a follow-up of the answer before it (`MatchResult.in_context`)."""
     more_about: str | None = None
@@ -108,7 +111,7 @@ def from_match(knowledge: KnowledgeBase, result: MatchResult) -> Answer:
             offered = {c.fact_id for c in close}
             kept = [r for r in answer.related if r.fact_id not in offered]
             answer = replace(answer, related=(*close, *kept))
-        return replace(answer, in_context=result.in_context)
+        return replace(answer, in_context=result.in_context, not_covered=result.not_covered)
     return Answer(
         question=result.question,
         answered=False,

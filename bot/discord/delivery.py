@@ -22,7 +22,8 @@ NO_MENTIONS = discord.AllowedMentions.none()
 
 def answer_message(answer: Answer, knowledge: KnowledgeBase, asker_id: int) -> dict:
     """Keyword arguments for send / reply / send_message carrying the answer."""
-    embed = answer_embed(answer) if answer.answered else decline_embed(answer, knowledge)
+    embed = (answer_embed(answer, knowledge) if answer.answered
+             else decline_embed(answer, knowledge))
     return {"embed": embed, "view": answer_view(answer, asker_id), "allowed_mentions": NO_MENTIONS}
 
 
@@ -51,7 +52,7 @@ async def reply_with_answer(
     if perms is not None and not perms.embed_links:
         log.warning("no Embed Links permission in channel %s: answering as plain text",
                     channel.id)
-        kwargs = {"content": answer_text(answer), "view": kwargs["view"],
+        kwargs = {"content": answer_text(answer, knowledge), "view": kwargs["view"],
                   "allowed_mentions": NO_MENTIONS}
     for attempt in range(1, SEND_ATTEMPTS + 1):
         try:

@@ -29,12 +29,23 @@ def test_ask_prints_answer_and_sources():
     assert "Sources:" in result.stdout
 
 
+def test_ask_says_which_side_of_a_comparison_it_answers():
+    result = run("ask", "ml engineer vs software engineer salary")
+    assert result.returncode == 0
+    assert ("My sources are about machine learning, not software engineer, so this answers the"
+            in result.stdout)
+    assert "$127,712" in result.stdout
+    data = json.loads(run("ask", "--json", "ml engineer vs software engineer salary").stdout)
+    assert data["not_covered"] == {"kind": "role", "what": "software engineer"}
+
+
 def test_ask_json_shape():
     result = run("ask", "--json", "what degree do i need to become an ml engineer")
     data = json.loads(result.stdout)
     assert set(data) == {"question", "answered", "fact_id", "confidence", "answer", "citations",
-                         "suggestions", "off_topic", "also"}
+                         "suggestions", "off_topic", "not_covered", "also"}
     assert data["answered"] is True and data["off_topic"] is None and data["also"] == []
+    assert data["not_covered"] is None
     citation = data["citations"][0]
     assert set(citation) == {"source_id", "title", "publisher", "published", "url", "quote",
                              "via", "verified"}

@@ -64,7 +64,7 @@ def combined(base: MatchResult, local: MatchResult, thresholds: Thresholds) -> M
             and (not close or rival.score >= close[0].score)):
         close = (rival,)
     return MatchResult(winner.question, winner.fact, winner.confidence, close,
-                       in_context=winner.in_context)
+                       not_covered=winner.not_covered, in_context=winner.in_context)
 
 
 def completions(base: list[Fact], local: list[Fact], limit: int) -> list[Fact]:

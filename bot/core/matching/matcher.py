@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from functools import cache, cached_property
 from itertools import chain
 
@@ -55,7 +56,7 @@ from bot.core.matching.normalize import words as words_in
 from bot.core.matching.question_forms import thing_asked_about
 from bot.core.matching.results import MatchResult, Suggestion
 from bot.core.matching.rules import ALL_RULES, Rules
-from bot.core.matching.scope import YEAR, Scope
+from bot.core.matching.scope import YEAR, OffTopic, Scope
 from bot.core.matching.semantic import LEARN, SemanticIndex, SemanticModel, semantic_model
 from bot.core.matching.snapshot import Snapshot, SnapshotStore
 from bot.core.matching.synonyms import CHAT_SYNONYMS, STOP_WORDS, SynonymTable
@@ -436,10 +437,30 @@ class Matcher(Decisions):
         """`match`, and the ranking it decided from (what `rank` gives: every candidate with
         its score, best first), scoring the question once."""
         question = question[:MAX_QUESTION_CHARS]
-        scored, words = self._rank(question, RERANK_CANDIDATES)
+        compared = self._compared(question)
+        if compared is None:
+            scored, words = self._rank(question, RERANK_CANDIDATES)
+        else:  # matched without the side the knowledge base does not cover
+            scored, words = self._rank(compared[1], RERANK_CANDIDATES)
         ranking = [(self.facts[i], score) for i, score in scored]
-        return self._decided(question, scored, words, thresholds or self.thresholds,
-                             max_suggestions), ranking
+        result = self._decided(question, scored, words, thresholds or self.thresholds,
+                               max_suggestions)
+        if compared is not None and result.answered:
+            result = replace(result, not_covered=OffTopic("role", compared[0]))
+        return result, ranking
+
+    def _compared(self, question: str) -> tuple[str, str] | None:
+        """The other job a pay or outlook question compares the subject with, and the
+        question without it ("machine learning engineer pay" for "ML engineer vs software
+        engineer salary"), or None (`Scope.compared_with`)."""
+        if self.scope is None or "scope" not in self.rules:
+            return None
+        words = self.words(question)
+        compared = self.scope.compared_with(words, self._named_with_topic)
+        if compared is None:
+            return None
+        job, alone = compared
+        return job, " ".join(alone)
 
     def _decided(self, question: str, scored: list[tuple[int, float]], words: list[str],
                  t: Thresholds, max_suggestions: int) -> MatchResult:

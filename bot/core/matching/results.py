@@ -27,6 +27,10 @@ class MatchResult:
     """Why the question is about something the knowledge base does not cover (its scope:
     another job, a place or year the sources give no figure for), when that is why it was
     declined."""
+    not_covered: OffTopic | None = None
+    """An answer's side the knowledge base does not cover: the other job a pay or outlook
+    question compares its subject with ("ML engineer vs software engineer pay": answered for
+    ML engineers only, and the fronts say so)."""
     more_about: Fact | None = None
     """A request for more after this fact's answer ("tell me more"): declined, its related
     facts offered as `suggestions` (`bot.core.conversation.asks_for_more`)."""

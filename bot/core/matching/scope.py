@@ -53,6 +53,10 @@ _ROLE_CUES = (
 _NOT = frozenset({"not", "no", "without", "excluding", "except", "minus"})
 """Words that set aside what follows: "base pay, not total pay" does not ask for the total."""
 _QUALIFIER = re.compile(r"\b(?:in|at|for|of)\s+(?:(?:the|a|an)\s+)?(?P<word>[^\W\d_]+)")
+_COMPARING = {("vs",), ("versus",), ("than",), ("compared", "to"), ("compared", "with"),
+              ("or",)}
+"""Words between the two sides of a comparison ("ML engineer vs data scientist pay", "do ML
+engineers make more than data scientists")."""
 YEAR = re.compile(r"(?:19|20)\d\d")
 """A year, as a question names one (whole words: `fullmatch`)."""
 
@@ -139,6 +143,70 @@ class Scope:
             before = words[first - 1] if first else None
             if before is None or (before in STOP_WORDS and before not in _PRONOUNS):
                 return " ".join(words[first:start])
+        return None
+
+    def compared_with(self, words: list[str], named_with_topic: Callable[[str], bool]
+                      ) -> tuple[str, list[str]] | None:
+        """The other side of a pay or outlook question comparing the subject with another
+        job ("ML engineer vs software engineer pay", "do ML engineers make more than data
+        scientists", "data scientist or ML engineer, which pays more", "how much does a
+        software engineer make compared to an ML engineer"): the job, and the question's
+        words asking about the subject alone ("machine learning engineer pay"), or None. A
+        side the pay or outlook facts name ("more than the national average", "than research
+        scientists"), a count ("than most jobs") or a pronoun ("than they do") is no other
+        job."""
+        if not self.topic_words or self.topic_words.isdisjoint(words):
+            return None
+        size = len(self.subject)
+        subject_at = [i for i in range(len(words) - size + 1)
+                      if tuple(words[i:i + size]) == self.subject]
+        if not subject_at:
+            return None
+
+        def job(side: list[str]) -> bool:
+            return (0 < len(side) <= ROLE_WORDS_MAX
+                    and not any(w in STOP_WORDS or w in _PRONOUNS or w in _QUANTIFIERS
+                                or w in self.topic_words for w in side)
+                    and not named_with_topic(side[0]))
+
+        for at in range(len(words)):
+            for cue in _COMPARING:
+                if tuple(words[at:at + len(cue)]) != cue:
+                    continue
+                after = at + len(cue)
+                if subject_at[0] < at:  # the subject first: the other job follows the cue
+                    while after < len(words) and words[after] in _DETERMINERS:
+                        after += 1
+                    end = after
+                    while end < len(words) and words[end] not in _ROLE_END and (
+                            words[end] not in STOP_WORDS and words[end] not in self.topic_words):
+                        end += 1
+                    if job(words[after:end]):
+                        return " ".join(words[after:end]), words[:at] + words[end:]
+                    continue
+                if after < len(words) and words[after] in _DETERMINERS:
+                    after += 1
+                if after not in subject_at:
+                    continue
+                start = at  # the other job first, right before the cue
+                while start > 0 and words[start - 1] not in STOP_WORDS and (
+                        words[start - 1] not in self.topic_words):
+                    start -= 1
+                if job(words[start:at]):
+                    return " ".join(words[start:at]), words[:start] + words[after:]
+                # or named earlier ("how much does a ___ make compared to an ML engineer"):
+                # the subject's name, as the question gives it, takes its place
+                end = after + size
+                while end < len(words) and words[end] not in _ROLE_END and (
+                        words[end] not in STOP_WORDS and words[end] not in self.topic_words):
+                    end += 1
+                for role in self.roles_named(words[:at]):
+                    named = role.split()
+                    place = next((i for i in range(at - len(named) + 1)
+                                  if words[i:i + len(named)] == named), None)
+                    if place is not None and job(named):
+                        return role, (words[:place] + words[after:end]
+                                      + words[place + len(named):at] + words[end:])
         return None
 
     def outside(self, words: list[str], named_with_topic: Callable[[str], bool]

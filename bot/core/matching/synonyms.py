@@ -84,6 +84,8 @@ CHAT_SYNONYMS: Mapping[str, str] = {
 MONEY_CONTEXT = frozenset({"much", "money", "$", "year", "yearly", "annually", "annual", "hour"})
 """Words that make "make" mean "earn" ("how much does an MLE make")."""
 MAKE_WORDS = frozenset({"make", "makes", "making"})
+MORE_OR_LESS = frozenset({"more", "less"})
+"""After "make", words that make it mean "earn" ("ML engineers make more than ...")."""
 
 
 class SynonymTable:
@@ -107,12 +109,13 @@ class SynonymTable:
         text = self._pattern.sub(lambda m: self._flat[m.group(0)], " ".join(words))
         out = text.split()
         if not MAKE_WORDS.isdisjoint(out):
-            # "make" means "earn" in a question about money, or at the end of one
-            # ("what does an MLE make"), not in "make a model".
+            # "make" means "earn" in a question about money, at the end of one ("what does
+            # an MLE make") or before "more" or "less", not in "make a model".
             money = not MONEY_CONTEXT.isdisjoint(words)
             last = len(out) - 1
-            out = ["pay" if w in MAKE_WORDS and (money or i == last) else w
-                   for i, w in enumerate(out)]
+            out = ["pay" if w in MAKE_WORDS and (
+                money or i == last or out[i + 1] in MORE_OR_LESS) else w
+                for i, w in enumerate(out)]
         return out
 
     def apply_texts(self, vocabulary: Vocabulary, texts: Texts) -> Texts:

@@ -31,10 +31,14 @@ def _fit(embed: discord.Embed) -> discord.Embed:
     return embed
 
 
-def answer_embed(answer: Answer) -> discord.Embed:
+def answer_embed(answer: Answer, knowledge: KnowledgeBase | None = None) -> discord.Embed:
+    """An answer, its sources and confidence; with `knowledge`, what its question asked that
+    the sources do not cover first (`texts.not_covered_sentence`)."""
+    note = texts.not_covered_sentence(answer, knowledge)
+    body = answer.answer or ""
     embed = discord.Embed(
         title=clip(answer.matched_question or answer.question, limits.EMBED_TITLE),
-        description=clip(answer.answer or "", limits.EMBED_DESCRIPTION),
+        description=clip(f"*{note}*\n\n{body}" if note else body, limits.EMBED_DESCRIPTION),
         colour=ANSWER_COLOUR,
     )
     for n, cited in enumerate(answer.citations[: limits.EMBED_FIELDS - 1], 1):
@@ -87,8 +91,9 @@ def help_embed(lines: list[str]) -> discord.Embed:
                          colour=ANSWER_COLOUR)
 
 
-def answer_text(answer: Answer) -> str:
-    """A plain-text answer for channels where the bot may not embed (under 2,000 characters)."""
+def answer_text(answer: Answer, knowledge: KnowledgeBase | None = None) -> str:
+    """A plain-text answer for channels where the bot may not embed (under 2,000 characters);
+    `knowledge` as `answer_embed`'s."""
     if not answer.answered:
         lines = [texts.DECLINE_SHORT]
         lines += [f"• {texts.DID_YOU_MEAN}: {s.question}" for s in answer.suggestions]
@@ -96,5 +101,8 @@ def answer_text(answer: Answer) -> str:
     sources = "; ".join(
         f"{texts.source_heading(c)}{texts.via(c)}" for c in answer.citations
     )
+    note = texts.not_covered_sentence(answer, knowledge)
     text = f"**{answer.matched_question}**\n{answer.answer}\n\n*{texts.SOURCES}:* {sources}"
+    if note:
+        text = f"{note}\n{text}"
     return clip(text, limits.MESSAGE)

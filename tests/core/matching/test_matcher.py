@@ -346,3 +346,15 @@ def test_the_shipped_matcher_declines_a_close_call_asked_another_way(shipped_mat
     """The start date of the course is in no source; the facts about the course never say
     "when", and the two best are too close for either to win on its lead."""
     assert not shipped_matcher.match("when does the stanford ml course start").answered
+
+
+def test_make_means_earn_with_money_at_the_end_or_before_more_or_less():
+    from bot.core.matching.synonyms import SynonymTable
+
+    apply = SynonymTable({}).apply
+    assert apply("how much do they make".split())[-1] == "pay"
+    assert apply("what does an mle make".split())[-1] == "pay"
+    assert apply("do they make more than data scientists".split())[2] == "pay"
+    assert apply("do they make less".split())[2] == "pay"
+    assert apply("can i make a model".split())[2] == "make"
+    assert apply("make models with python".split())[0] == "make"

@@ -167,3 +167,53 @@ def test_an_off_topic_reason_reads_back_as_stored(kind, what):
 def test_text_the_store_did_not_write_is_no_reason():
     for text in ("", "role", "role ", "weird thing", "declined"):
         assert OffTopic.decoded(text) is None
+
+
+@pytest.mark.parametrize(("text", "job", "alone"), [
+    ("machine learning engineer vs software engineer pay", "software engineer",
+     "machine learning engineer pay"),
+    ("do machine learning engineers pay more than data scientists", "data scientists",
+     "do machine learning engineers pay more"),
+    ("data scientist vs machine learning engineer pay", "data scientist",
+     "machine learning engineer pay"),
+    ("software engineer or machine learning engineer which pay more", "software engineer",
+     "machine learning engineer which pay more"),
+    ("how much do machine learning engineers pay compared to data analysts", "data analysts",
+     "how much do machine learning engineers pay"),
+    # named before the comparison: the subject's name takes its place
+    ("how much does a software engineer pay compared to an machine learning engineer",
+     "software engineer", "how much does a machine learning engineer pay"),
+    ("is the outlook better for machine learning engineers than web developers",
+     "web developers", "is the outlook better for machine learning engineers"),
+])
+def test_a_pay_question_comparing_the_subject_with_another_job_names_the_other_side(
+        text, job, alone):
+    """Answered for the subject alone, the other side named: "ML engineer vs software
+    engineer salary" got the ML figure as if it answered the whole question."""
+    compared = DOMAIN_SCOPE.compared_with(text.split(), KNOWN.__contains__)
+    assert compared is not None and compared[0] == job and " ".join(compared[1]) == alone
+
+
+@pytest.mark.parametrize("text", [
+    "do machine learning engineers pay more than most job",        # a count
+    "is machine learning engineer pay higher than the average",    # the pay facts name it
+    "do machine learning engineers pay more than they did",        # a pronoun
+    "machine learning engineer vs software engineer",              # no pay or outlook asked
+    "master or phd for machine learning engineer pay",             # no job on either side
+    "how much does a nurse pay",                                   # no comparison
+])
+def test_no_other_job_is_compared_with(text):
+    assert DOMAIN_SCOPE.compared_with(text.split(), KNOWN.__contains__) is None
+
+
+@given(st.lists(st.sampled_from(
+    "machine learning engineer pay vs than or compared to with a an the data scientist more"
+    " they most outlook software".split()), max_size=14))
+def test_any_comparison_gets_a_verdict_and_keeps_the_subject(words):
+    compared = DOMAIN_SCOPE.compared_with(words, KNOWN.__contains__)
+    if compared is not None:
+        job, alone = compared
+        assert job and "machine learning" not in job
+        assert "machine learning" in " ".join(alone)
+        assert len(alone) < len(words) + len(DOMAIN_SCOPE.subject) + 1
+

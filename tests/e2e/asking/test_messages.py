@@ -100,6 +100,21 @@ async def test_empty_mention_gets_a_hint(careerbot):
     assert "Ask me anything" in reply.content
 
 
+async def test_a_comparison_with_another_job_says_which_side_it_answers(careerbot):
+    """"ML engineer vs software engineer salary" got the ML figure as if it answered both."""
+    h = careerbot
+    reply = await h.say(h.user("alice"), h.channel("general"),
+                        "ml engineer vs software engineer salary?", mention_bot=True)
+    description = reply.embeds[0]["description"]
+    assert description.startswith(
+        "*My sources are about machine learning, not **software engineer**, so this answers "
+        "the machine learning side only.*")
+    assert "$127,712" in description
+    command = await h.slash(h.user("bob"), h.channel("general"), "ask",
+                            question="do ml engineers make more than data scientists")
+    assert "not **data scientists**" in command.message.embeds[0]["description"]
+
+
 async def test_decline_is_honest_and_lists_topics(careerbot):
     h = careerbot
     reply = await h.say(h.user("alice"), h.channel("general"),

@@ -74,7 +74,8 @@ def test_stem_of_a_word_ending_in_a_digit_is_the_word():
 )
 def test_synonyms_of_all_texts_are_those_of_each(table, shipped):
     rng = random.Random(4)
-    keys = [w for k in table for w in k.split()] + [*MAKE_WORDS, "much", "money", "year", "the"]
+    keys = [w for k in table for w in k.split()] + [*MAKE_WORDS, "much", "money", "year", "the",
+                                                     "more", "less"]
     texts = [" ".join(rng.choice(keys) for _ in range(rng.randint(0, 12))) for _ in range(4000)]
     texts += kb_texts(shipped)
     synonyms = SynonymTable(table)

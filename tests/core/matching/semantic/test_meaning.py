@@ -20,6 +20,7 @@ from bot.core.matching.embedding import (
     file_sha256,
     load_embedder,
 )
+from bot.core.matching.scope import OffTopic
 from bot.core.matching.semantic import semantic_model
 from bot.core.matching.thresholds import DEFAULT_THRESHOLDS
 
@@ -206,3 +207,18 @@ def test_meaning_answers_a_question_in_words_the_knowledge_base_never_uses():
     assert not Matcher(knowledge, semantic=None).match(question).answered
     result = Matcher(knowledge).match(question)
     assert result.answered and result.fact.id == "reservations"
+
+
+def test_shipped_matcher_answers_the_subject_side_of_a_comparison(shipped_semantic_matcher):
+    assert shipped_semantic_matcher.semantic is not None
+    for question, job in [("ml engineer vs software engineer salary", "software engineer"),
+                          ("how much does a software engineer make compared to an ml engineer",
+                           "software engineer"),
+                          ("do ml engineers make more than data scientists", "data scientists")]:
+        result = shipped_semantic_matcher.match(question)
+        assert result.answered and result.not_covered == OffTopic("role", job), question
+        assert result.fact.id in ("average-salary", "pay-vs-national-average"), question
+    plain = shipped_semantic_matcher.match("how much do ml engineers make")
+    assert plain.answered and plain.not_covered is None
+    other = shipped_semantic_matcher.match("how much does a software engineer make")
+    assert not other.answered and other.off_topic == OffTopic("role", "software engineer")
