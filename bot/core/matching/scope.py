@@ -53,10 +53,19 @@ _ROLE_CUES = (
 _NOT = frozenset({"not", "no", "without", "excluding", "except", "minus"})
 """Words that set aside what follows: "base pay, not total pay" does not ask for the total."""
 _QUALIFIER = re.compile(r"\b(?:in|at|for|of)\s+(?:(?:the|a|an)\s+)?(?P<word>[^\W\d_]+)")
-_COMPARING = {("vs",), ("versus",), ("than",), ("compared", "to"), ("compared", "with"),
-              ("or",)}
+_COMPARING = (("vs",), ("versus",), ("than",), ("compared", "to"), ("compared", "with"),
+              ("or",))
 """Words between the two sides of a comparison ("ML engineer vs data scientist pay", "do ML
-engineers make more than data scientists")."""
+engineers make more than data scientists"); "or" only with the other job first ("data
+scientist or ML engineer, which pays more": "is the pay good or bad" compares no jobs)."""
+_JOB_NOUN = re.compile(r"[^\W\d_]{3,}(?:er|or|ist|ian|yst|ant)s?")
+"""How English names most jobs, by what a person does: engineer, developer, doctor,
+scientist, physician, analyst, consultant."""
+_NOT_JOB_NOUNS = frozenset(
+    "ever never later earlier rather better other either neither together whether however"
+    " after over under longer faster higher lower greater bigger smaller sooner harder easier"
+    " major minor prior poor door floor number order paper power career".split())
+"""Words that end like a job and are none ("more than ever", "better or worse")."""
 YEAR = re.compile(r"(?:19|20)\d\d")
 """A year, as a question names one (whole words: `fullmatch`)."""
 
@@ -166,7 +175,9 @@ class Scope:
         def job(side: list[str]) -> bool:
             return (0 < len(side) <= ROLE_WORDS_MAX
                     and not any(w in STOP_WORDS or w in _PRONOUNS or w in _QUANTIFIERS
-                                or w in self.topic_words for w in side)
+                                or w in self.topic_words or not w.isalpha() for w in side)
+                    and _JOB_NOUN.fullmatch(side[-1]) is not None
+                    and side[-1] not in _NOT_JOB_NOUNS
                     and not named_with_topic(side[0]))
 
         for at in range(len(words)):
@@ -174,7 +185,7 @@ class Scope:
                 if tuple(words[at:at + len(cue)]) != cue:
                     continue
                 after = at + len(cue)
-                if subject_at[0] < at:  # the subject first: the other job follows the cue
+                if subject_at[0] < at and cue != ("or",):  # the other job follows the cue
                     while after < len(words) and words[after] in _DETERMINERS:
                         after += 1
                     end = after

@@ -201,6 +201,11 @@ def test_a_pay_question_comparing_the_subject_with_another_job_names_the_other_s
     "machine learning engineer vs software engineer",              # no pay or outlook asked
     "master or phd for machine learning engineer pay",             # no job on either side
     "how much does a nurse pay",                                   # no comparison
+    "is machine learning engineer pay good or bad",                # "or": no job either side
+    "machine learning engineer pay per hour or per year",
+    "do machine learning engineers pay more than ever",            # ends like a job, is none
+    "do machine learning engineers pay more than 100k",            # a figure
+    "machine learning engineer pay vs inflation",
 ])
 def test_no_other_job_is_compared_with(text):
     assert DOMAIN_SCOPE.compared_with(text.split(), KNOWN.__contains__) is None
