@@ -64,7 +64,8 @@ scientist, physician, analyst, consultant."""
 _NOT_JOB_NOUNS = frozenset(
     "ever never later earlier rather better other either neither together whether however"
     " after over under longer faster higher lower greater bigger smaller sooner harder easier"
-    " major minor prior poor door floor number order paper power career".split())
+    " major minor prior poor door floor number order paper power career junior senior"
+    " interior superior".split())
 """Words that end like a job and are none ("more than ever", "better or worse")."""
 YEAR = re.compile(r"(?:19|20)\d\d")
 """A year, as a question names one (whole words: `fullmatch`)."""
@@ -220,6 +221,36 @@ class Scope:
                                       + words[place + len(named):at] + words[end:])
         return None
 
+    def _named_at(self, words: list[str], at: int, step: int,
+                  named_with_topic: Callable[[str], bool]) -> OffTopic:
+        """What a pay or outlook question names at `words[at]`, a word no such fact names:
+        the words of its name read on after it (`step` 1: "in new york", "for data
+        scientists") or before it (`step` -1: "data scientist pay"), up to a function word,
+        a topic word, the subject's own name or, before it, a word the pay or outlook facts
+        use ("average lawyer pay"); another job if it is named like one ("My
+        sources are about machine learning, not **data scientists**"), else the place,
+        employer or kind ("no figures for **new york**")."""
+        size = len(self.subject)
+        first = last = at
+
+        def part_of_name(i: int) -> bool:
+            return (0 <= i < len(words) and words[i].isalpha() and words[i] not in STOP_WORDS
+                    and words[i] not in self.topic_words and words[i] not in _ROLE_END
+                    and (step > 0 or not named_with_topic(words[i]))
+                    and tuple(words[i:i + size]) != self.subject
+                    and tuple(words[max(0, i - size + 1):i + 1]) != self.subject)
+
+        while last - first + 1 < ROLE_WORDS_MAX and part_of_name(
+                (last if step > 0 else first) + step):
+            if step > 0:
+                last += 1
+            else:
+                first -= 1
+        name = words[first:last + 1]
+        if _JOB_NOUN.fullmatch(name[-1]) and name[-1] not in _NOT_JOB_NOUNS:
+            return OffTopic("role", " ".join(name))
+        return OffTopic("qualifier", " ".join(name))
+
     def outside(self, words: list[str], named_with_topic: Callable[[str], bool]
                 ) -> OffTopic | None:
         """Why the question is about something else than the knowledge base, or None.
@@ -239,11 +270,13 @@ class Scope:
                 return (word not in _PRONOUNS and word not in STOP_WORDS
                         and word not in _QUANTIFIERS and not named_with_topic(word))
 
-            for match in chain(_QUALIFIER.finditer(text), before_topic.finditer(text)):
+            for match, step in chain(((m, 1) for m in _QUALIFIER.finditer(text)),
+                                     ((m, -1) for m in before_topic.finditer(text))):
                 word = match.group("word")
                 set_aside = text[:match.start()].split()[-1:]
                 if qualifies(word) and _NOT.isdisjoint(set_aside):
-                    return OffTopic("qualifier", word)
+                    return self._named_at(words, len(text[:match.start("word")].split()), step,
+                                          named_with_topic)
             level = self._level_named(words, qualifies)
             if level:
                 return OffTopic("qualifier", level)

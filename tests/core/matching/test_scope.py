@@ -73,7 +73,7 @@ def test_shipped_matcher_declines_another_jobs_figures(shipped_matcher):
         assert result.answered and result.off_topic is None, question
     # a decline says why when the scope is the reason (a follow-up reads it: see conversation)
     assert shipped_matcher.match("median firefighter salary").off_topic == OffTopic(
-        "qualifier", "firefighter")
+        "role", "firefighter")
     assert shipped_matcher.match("zzz qqq").off_topic is None
 
 
@@ -222,3 +222,17 @@ def test_any_comparison_gets_a_verdict_and_keeps_the_subject(words):
         assert "machine learning" in " ".join(alone)
         assert len(alone) < len(words) + len(DOMAIN_SCOPE.subject) + 1
 
+
+@pytest.mark.parametrize(("text", "reason"), [
+    ("what is the average pay in new york", OffTopic("qualifier", "new york")),
+    ("pay for data scientists", OffTopic("role", "data scientists")),
+    ("what is the pay of a data scientist", OffTopic("role", "data scientist")),
+    ("median firefighter pay", OffTopic("role", "firefighter")),
+    ("average lawyer pay in the us", OffTopic("role", "lawyer")),       # "average": a pay word
+    ("average pay for a junior machine learning engineer", OffTopic("qualifier", "junior")),
+    ("average pay at google", OffTopic("qualifier", "google")),
+])
+def test_a_decline_names_what_it_is_about_whole(text, reason):
+    """ "the salary of a data scientist" was declined for "no figures for **data**": the
+    reason reads the whole name, and a name like a job's is another job."""
+    assert DOMAIN_SCOPE.outside(text.split(), KNOWN.__contains__) == reason
