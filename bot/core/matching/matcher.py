@@ -21,6 +21,7 @@ fit its form (`Matcher._fitting`).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from functools import cache, cached_property
@@ -81,6 +82,8 @@ RELEASE_AFTER_PHRASINGS = 20_000
 (~80 MB at 100,000) that it goes back to the system before the meaning index is built (its
 vectors read from disk on first use, 77 MB at 100,000): the two no longer add up at the peak
 of a start (10,000 facts: 461 -> ~420 MB). The trim costs ~10 ms at that size."""
+MAY_COMPARE = re.compile(r"(?i)\b(?:vs|versus|than|compared|or)\b")
+"""A question without these words compares nothing (`Scope.compared_with`)."""
 DEFAULT_MODEL = object()
 """`Matcher(semantic=...)` default: the process's model (`semantic_model()`), if usable."""
 FROM_KNOWLEDGE = object()
@@ -453,8 +456,8 @@ class Matcher(Decisions):
         """The other job a pay or outlook question compares the subject with, and the
         question without it ("machine learning engineer pay" for "ML engineer vs software
         engineer salary"), or None (`Scope.compared_with`)."""
-        if self.scope is None or "scope" not in self.rules:
-            return None
+        if self.scope is None or "scope" not in self.rules or not MAY_COMPARE.search(question):
+            return None  # (most questions: their words are not read twice)
         words = self.words(question)
         compared = self.scope.compared_with(words, self._named_with_topic)
         if compared is None:
