@@ -17,7 +17,7 @@ from bot.core.conversation import (
     joined,
     left_by,
 )
-from bot.core.matching import Suggestion
+from bot.core.matching import OffTopic, Suggestion
 from bot.core.modes import Mode
 
 PAY = Context("how much does a machine learning engineer earn", "average-salary")
@@ -36,6 +36,33 @@ def test_an_elliptical_follow_up_finds_its_fact_only_in_context(shipped_semantic
     result = follow_up(shipped_semantic_matcher, question, context)
     assert result.fact is not None and result.fact.id == expected
     assert result.question == question
+
+
+@pytest.mark.parametrize(("context", "question", "job"), [
+    (PAY, "what about software engineers", "software engineers"),
+    (PAY, "and for data scientists?", "data scientists"),
+    (Context("whats the job outlook for ml engineers", "research-jobs-growth-bls"),
+     "how about web developers then", "web developers"),
+])
+def test_another_job_in_the_subjects_place_after_a_pay_answer_is_declined_saying_so(
+        shipped_semantic_matcher, context, question, job):
+    """The sources' figures are for ML engineers: "what about software engineers?" after
+    the pay answer got the programming-skills fact. It is declined with the reason, and the
+    answer it follows offered again."""
+    result = follow_up(shipped_semantic_matcher, question, context)
+    assert result.fact is None and result.off_topic == OffTopic("role", job)
+    assert [s.fact.id for s in result.suggestions] == [context.fact_id]
+
+
+@pytest.mark.parametrize(("context", "question", "expected"), [
+    (Context("who do ml engineers work with", "who-do-ml-engineers-work-with"),
+     "what about data scientists", "who-do-ml-engineers-work-with"),  # no figures asked
+    (PAY, "what about research scientists", "bls-median-salary"),     # the sources have them
+])
+def test_a_job_the_sources_cover_or_no_figure_asked_is_a_follow_up_as_any(
+        shipped_semantic_matcher, context, question, expected):
+    result = follow_up(shipped_semantic_matcher, question, context)
+    assert result.fact is not None and result.fact.id == expected
 
 
 def test_a_new_question_after_an_answer_is_answered_as_itself(shipped_semantic_matcher):

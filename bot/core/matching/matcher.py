@@ -452,6 +452,17 @@ class Matcher(Decisions):
             result = replace(result, not_covered=OffTopic("role", compared[0]))
         return result, ranking
 
+    def job_instead(self, question: str, fact_id: str) -> str | None:
+        """The job a follow-up asks about in the subject's place ("what about software
+        engineers?") after the answer of fact `fact_id`, if that fact is asked about a topic
+        whose figures are tied to a job (pay, outlook): the sources give them for the subject
+        alone (`Scope.job_instead`)."""
+        number = self._numbers.get(fact_id)
+        if self.scope is None or "scope" not in self.rules or number is None or (
+                not self._topic_facts[number]):
+            return None
+        return self.scope.job_instead(self.words(question), self._named_with_topic)
+
     def _compared(self, question: str) -> tuple[str, str] | None:
         """The other job a pay or outlook question compares the subject with, and the
         question without it ("machine learning engineer pay" for "ML engineer vs software

@@ -67,6 +67,15 @@ _NOT_JOB_NOUNS = frozenset(
     " major minor prior poor door floor number order paper power career junior senior"
     " interior superior".split())
 """Words that end like a job and are none ("more than ever", "better or worse")."""
+
+
+def _looks_like_a_job(word: str) -> bool:
+    """Whether `word` names a job the way English mostly does (`_JOB_NOUN`), plural or not."""
+    return (_JOB_NOUN.fullmatch(word) is not None and word not in _NOT_JOB_NOUNS
+            and word.removesuffix("s") not in _NOT_JOB_NOUNS)
+_ASKING_ABOUT = frozenset("and what about how for same so but ok okay then also".split())
+"""Words a follow-up opens with to ask the same of something else ("and what about ...")."""
+_TRAILING = frozenset("then too though tho instead".split())
 YEAR = re.compile(r"(?:19|20)\d\d")
 """A year, as a question names one (whole words: `fullmatch`)."""
 
@@ -155,6 +164,35 @@ class Scope:
                 return " ".join(words[first:start])
         return None
 
+    def _names_a_job(self, side: list[str], named_with_topic: Callable[[str], bool]) -> bool:
+        """Whether `side` is another job than the subject, named the way English names most
+        jobs (its last word an agent noun: "software engineer", "data scientists"), and not
+        one the pay or outlook facts name ("research scientists")."""
+        return (0 < len(side) <= ROLE_WORDS_MAX
+                and not any(w in STOP_WORDS or w in _PRONOUNS or w in _QUANTIFIERS
+                            or w in self.topic_words or not w.isalpha() for w in side)
+                and _looks_like_a_job(side[-1])
+                and not named_with_topic(side[0])
+                and tuple(side[:len(self.subject)]) != self.subject)
+
+    def job_instead(self, words: list[str], named_with_topic: Callable[[str], bool]
+                    ) -> str | None:
+        """The job a follow-up asks about in the subject's place, and nothing else ("what
+        about software engineers?", "and for data scientists?", "how about web developers
+        then"), or None."""
+        start = 0
+        while start < len(words) and words[start] in _ASKING_ABOUT:
+            start += 1
+        if start == 0 or start == len(words):
+            return None
+        while start < len(words) and words[start] in _DETERMINERS:
+            start += 1
+        end = len(words)
+        while end > start and words[end - 1] in _TRAILING:
+            end -= 1
+        side = words[start:end]
+        return " ".join(side) if self._names_a_job(side, named_with_topic) else None
+
     def compared_with(self, words: list[str], named_with_topic: Callable[[str], bool]
                       ) -> tuple[str, list[str]] | None:
         """The other side of a pay or outlook question comparing the subject with another
@@ -174,12 +212,7 @@ class Scope:
             return None
 
         def job(side: list[str]) -> bool:
-            return (0 < len(side) <= ROLE_WORDS_MAX
-                    and not any(w in STOP_WORDS or w in _PRONOUNS or w in _QUANTIFIERS
-                                or w in self.topic_words or not w.isalpha() for w in side)
-                    and _JOB_NOUN.fullmatch(side[-1]) is not None
-                    and side[-1] not in _NOT_JOB_NOUNS
-                    and not named_with_topic(side[0]))
+            return self._names_a_job(side, named_with_topic)
 
         for at in range(len(words)):
             for cue in _COMPARING:
@@ -247,7 +280,7 @@ class Scope:
             else:
                 first -= 1
         name = words[first:last + 1]
-        if _JOB_NOUN.fullmatch(name[-1]) and name[-1] not in _NOT_JOB_NOUNS:
+        if _looks_like_a_job(name[-1]):
             return OffTopic("role", " ".join(name))
         return OffTopic("qualifier", " ".join(name))
 

@@ -236,3 +236,18 @@ def test_a_decline_names_what_it_is_about_whole(text, reason):
     """ "the salary of a data scientist" was declined for "no figures for **data**": the
     reason reads the whole name, and a name like a job's is another job."""
     assert DOMAIN_SCOPE.outside(text.split(), KNOWN.__contains__) == reason
+
+
+@pytest.mark.parametrize(("text", "job"), [
+    ("what about software engineers", "software engineers"),
+    ("and for data scientists", "data scientists"),
+    ("how about a web developer then", "web developer"),
+    ("what about seniors", None),                 # no job: a kind of the subject
+    ("what about machine learning engineers", None),
+    ("software engineers", None),                 # not a follow-up's shape
+    ("what about in europe", None),
+    ("and what about research scientists", None),  # the pay facts name them
+])
+def test_a_job_asked_about_in_the_subjects_place(text, job):
+    named = (KNOWN | {"research"}).__contains__
+    assert DOMAIN_SCOPE.job_instead(text.split(), named) == job

@@ -158,3 +158,17 @@ async def test_small_talk_gets_a_short_reply_and_is_not_a_missed_question(career
         "what is machine learning?"]
     asked, _ = await h.bot.database.question_counts()
     assert asked == 2  # only the real questions
+
+
+async def test_another_job_after_the_pay_answer_is_declined_saying_why(careerbot):
+    """"what about software engineers?" after the ML pay answer got the programming-skills
+    fact; the sources' figures are for ML engineers alone."""
+    h = careerbot
+    alice, general = h.user("alice"), h.channel("general")
+    first = await h.say(alice, general, PAY_QUESTION, mention_bot=True)
+    assert fact_of(first) == "average-salary"
+    then = await h.say(alice, general, "what about software engineers?", mention_bot=True)
+    assert fact_of(then) is None
+    assert "not **software engineers**" in then.embeds[0]["description"]
+    assert any("earn in the US" in (c.get("label") or "")
+               for row in then.components for c in row["components"])
