@@ -72,8 +72,7 @@ def off_topic_sentence(off_topic: OffTopic, knowledge: KnowledgeBase) -> str:
     ("My sources are about machine learning, not **nurse**."), or a place, employer, level
     or year no figure is given for."""
     if off_topic.kind == "role":
-        subject = " ".join(knowledge.vocabulary.subject) or "something else"
-        return OFF_TOPIC_ROLE.format(subject=subject, what=off_topic.what)
+        return OFF_TOPIC_ROLE.format(subject=_subject(knowledge), what=off_topic.what)
     return OFF_TOPIC_FIGURE.format(what=off_topic.what)
 
 
@@ -83,8 +82,12 @@ def not_covered_sentence(answer: Answer, knowledge: KnowledgeBase | None) -> str
     only."), if anything (`Answer.not_covered`)."""
     if answer.not_covered is None or knowledge is None:
         return None
-    subject = " ".join(knowledge.vocabulary.subject) or "something else"
-    return NOT_COVERED.format(subject=subject, what=answer.not_covered.what)
+    return NOT_COVERED.format(subject=_subject(knowledge), what=answer.not_covered.what)
+
+
+def _subject(knowledge: KnowledgeBase) -> str:
+    """What the knowledge base is about, as its `matching.yaml` names it."""
+    return " ".join(knowledge.vocabulary.subject) or "something else"
 
 
 def decline_text(answer: Answer, knowledge: KnowledgeBase) -> str:

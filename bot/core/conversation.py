@@ -174,8 +174,7 @@ def follow_up(matcher: Matcher, question: str, context: Context,
         return MatchResult(question, None, 1.0, tuple(
             Suggestion(related[r], 1.0) for r in fact.related if r in related
         )[:MAX_SUGGESTIONS], more_about=fact)
-    job = matcher.job_instead(question, fact.id) if fact is not None else None
-    if fact is not None and job is not None:
+    if fact is not None and (job := matcher.job_instead(question, fact.id)) is not None:
         # "what about software engineers?" after ML pay: the sources' figures are for the
         # subject alone; read joined, the follow-up got the ML figure or a neighbour of it
         return MatchResult(question, None, 0.0, (Suggestion(fact, 1.0),),

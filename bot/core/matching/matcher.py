@@ -21,7 +21,6 @@ fit its form (`Matcher._fitting`).
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from functools import cache, cached_property
@@ -57,7 +56,7 @@ from bot.core.matching.normalize import words as words_in
 from bot.core.matching.question_forms import thing_asked_about
 from bot.core.matching.results import MatchResult, Suggestion
 from bot.core.matching.rules import ALL_RULES, Rules
-from bot.core.matching.scope import YEAR, OffTopic, Scope
+from bot.core.matching.scope import MAY_COMPARE, YEAR, OffTopic, Scope
 from bot.core.matching.semantic import LEARN, SemanticIndex, SemanticModel, semantic_model
 from bot.core.matching.snapshot import Snapshot, SnapshotStore
 from bot.core.matching.synonyms import CHAT_SYNONYMS, STOP_WORDS, SynonymTable
@@ -82,8 +81,6 @@ RELEASE_AFTER_PHRASINGS = 20_000
 (~80 MB at 100,000) that it goes back to the system before the meaning index is built (its
 vectors read from disk on first use, 77 MB at 100,000): the two no longer add up at the peak
 of a start (10,000 facts: 461 -> ~420 MB). The trim costs ~10 ms at that size."""
-MAY_COMPARE = re.compile(r"(?i)\b(?:vs|versus|than|compared|or)\b")
-"""A question without these words compares nothing (`Scope.compared_with`)."""
 DEFAULT_MODEL = object()
 """`Matcher(semantic=...)` default: the process's model (`semantic_model()`), if usable."""
 FROM_KNOWLEDGE = object()
@@ -214,6 +211,11 @@ class Matcher(Decisions):
             while len(_CALIBRATIONS) > 16:
                 del _CALIBRATIONS[next(iter(_CALIBRATIONS))]
         return calibration
+
+    @property
+    def _scope_on(self) -> Scope | None:
+        """The scope, unless its rule is off."""
+        return self.scope if "scope" in self.rules else None
 
     @property
     def unprompted_confidence(self) -> float:
@@ -457,20 +459,20 @@ class Matcher(Decisions):
         engineers?") after the answer of fact `fact_id`, if that fact is asked about a topic
         whose figures are tied to a job (pay, outlook): the sources give them for the subject
         alone (`Scope.job_instead`)."""
-        number = self._numbers.get(fact_id)
-        if self.scope is None or "scope" not in self.rules or number is None or (
-                not self._topic_facts[number]):
+        scope, number = self._scope_on, self._numbers.get(fact_id)
+        if scope is None or number is None or not self._topic_facts[number]:
             return None
-        return self.scope.job_instead(self.words(question), self._named_with_topic)
+        return scope.job_instead(self.words(question), self._named_with_topic)
 
     def _compared(self, question: str) -> tuple[str, str] | None:
         """The other job a pay or outlook question compares the subject with, and the
         question without it ("machine learning engineer pay" for "ML engineer vs software
         engineer salary"), or None (`Scope.compared_with`)."""
-        if self.scope is None or "scope" not in self.rules or not MAY_COMPARE.search(question):
+        scope = self._scope_on
+        if scope is None or not MAY_COMPARE.search(question):
             return None  # (most questions: their words are not read twice)
         words = self.words(question)
-        compared = self.scope.compared_with(words, self._named_with_topic)
+        compared = scope.compared_with(words, self._named_with_topic)
         if compared is None:
             return None
         job, alone = compared
@@ -481,9 +483,8 @@ class Matcher(Decisions):
         """The answer or the decline for `question`, from its ranking `scored`."""
         if not scored:
             return MatchResult(question, None, 0.0)
-        rules = self.rules
-        outside = (self.scope.outside(words, self._named_with_topic)
-                   if self.scope and "scope" in rules else None)
+        rules, scope = self.rules, self._scope_on
+        outside = scope.outside(words, self._named_with_topic) if scope else None
         # Words only, a question needs a word of substance the knowledge base knows; the
         # meaning signal reads questions in words the knowledge base never uses ("subject-word").
         needs_subject = "subject-word" in rules and self.semantic is None

@@ -68,16 +68,21 @@ _NOT_JOB_NOUNS = frozenset(
     " interior superior".split())
 """Words that end like a job and are none ("more than ever", "better or worse")."""
 
+_ASKING_ABOUT = frozenset("and what about how for same so but ok okay then also".split())
+"""Words a follow-up opens with to ask the same of something else ("and what about ...")."""
+_TRAILING = frozenset("then too though tho instead".split())
+MAY_COMPARE = re.compile(
+    r"(?i)\b(?:" + "|".join(sorted({cue[0] for cue in _COMPARING})) + r")\b")
+"""A text without one of these words compares nothing (`Scope.compared_with`): a matcher
+reads a question's words for a comparison only when it has one."""
+YEAR = re.compile(r"(?:19|20)\d\d")
+"""A year, as a question names one (whole words: `fullmatch`)."""
+
 
 def _looks_like_a_job(word: str) -> bool:
     """Whether `word` names a job the way English mostly does (`_JOB_NOUN`), plural or not."""
     return (_JOB_NOUN.fullmatch(word) is not None and word not in _NOT_JOB_NOUNS
             and word.removesuffix("s") not in _NOT_JOB_NOUNS)
-_ASKING_ABOUT = frozenset("and what about how for same so but ok okay then also".split())
-"""Words a follow-up opens with to ask the same of something else ("and what about ...")."""
-_TRAILING = frozenset("then too though tho instead".split())
-YEAR = re.compile(r"(?:19|20)\d\d")
-"""A year, as a question names one (whole words: `fullmatch`)."""
 
 
 @cache
@@ -214,6 +219,14 @@ class Scope:
         def job(side: list[str]) -> bool:
             return self._names_a_job(side, named_with_topic)
 
+        def name_end(start: int) -> int:
+            """Where a name starting at `start` ends: at a function or topic word."""
+            end = start
+            while end < len(words) and words[end] not in _ROLE_END and (
+                    words[end] not in STOP_WORDS and words[end] not in self.topic_words):
+                end += 1
+            return end
+
         for at in range(len(words)):
             for cue in _COMPARING:
                 if tuple(words[at:at + len(cue)]) != cue:
@@ -222,10 +235,7 @@ class Scope:
                 if subject_at[0] < at and cue != ("or",):  # the other job follows the cue
                     while after < len(words) and words[after] in _DETERMINERS:
                         after += 1
-                    end = after
-                    while end < len(words) and words[end] not in _ROLE_END and (
-                            words[end] not in STOP_WORDS and words[end] not in self.topic_words):
-                        end += 1
+                    end = name_end(after)
                     if job(words[after:end]):
                         return " ".join(words[after:end]), words[:at] + words[end:]
                     continue
@@ -241,10 +251,7 @@ class Scope:
                     return " ".join(words[start:at]), words[:start] + words[after:]
                 # or named earlier ("how much does a ___ make compared to an ML engineer"):
                 # the subject's name, as the question gives it, takes its place
-                end = after + size
-                while end < len(words) and words[end] not in _ROLE_END and (
-                        words[end] not in STOP_WORDS and words[end] not in self.topic_words):
-                    end += 1
+                end = name_end(after + size)
                 for role in self.roles_named(words[:at]):
                     named = role.split()
                     place = next((i for i in range(at - len(named) + 1)
